@@ -1,0 +1,151 @@
+// swift-tools-version:6.2
+// Pakit: sovereign, content-addressed storage for BelizeChain.
+// The folder tells the architecture: shared/ modules, one folder per service
+// (library + thin executable), cli/, tools/, tests/. See docs/architecture.md.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "pakit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pakit", targets: ["PakitCLI"]),
+        .executable(name: "pakit-storage", targets: ["PakitStorage"]),
+        .executable(name: "pakit-bench", targets: ["PakitBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: shared modules
+        .target(
+            name: "PakitContracts",
+            path: "shared/contracts",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "shared/core",
+            exclude: ["API-NOTES.md"],
+            swiftSettings: strict
+        ),
+        .systemLibrary(
+            name: "CZstd",
+            path: "shared/system/CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLinux",
+            path: "shared/system/CLinux"
+        ),
+        .target(
+            name: "PakitRuntime",
+            dependencies: [
+                "PakitContracts",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "shared/runtime",
+            swiftSettings: strict
+        ),
+
+        // MARK: storage service
+        .target(
+            name: "StorageService",
+            dependencies: ["PakitContracts", "PakitCore", "PakitRuntime", "CZstd", "CLinux"],
+            path: "services/storage/Library",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "PakitStorage",
+            dependencies: ["StorageService", "PakitRuntime"],
+            path: "services/storage/Executable",
+            swiftSettings: strict
+        ),
+
+        // MARK: command line and tools
+        .executableTarget(
+            name: "PakitCLI",
+            dependencies: [
+                "PakitContracts", "PakitCore", "PakitRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "cli",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "PakitBench",
+            dependencies: [
+                "PakitContracts", "PakitCore", "PakitRuntime", "StorageService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "tools/bench",
+            swiftSettings: strict
+        ),
+
+        // MARK: tests
+        .testTarget(
+            name: "CoreTests",
+            dependencies: ["PakitCore"],
+            path: "tests/CoreTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: [
+                "PakitRuntime", "PakitContracts",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "tests/RuntimeTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "StorageService", "PakitRuntime", "PakitContracts", "PakitCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "tests/StorageTests",
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,152 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import PakitContracts
+
+/// `pakit pin add|rm|ls`.
+struct PinCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pin", abstract: "Manage pins.",
+                                                    subcommands: [PinAdd.self, PinRemove.self, PinList.self])
+
+    struct PinAdd: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Pin a DAG (it must be stored).")
+        @OptionGroup var node: NodeOptions
+        @Option(help: "A name for the pin.") var name: String?
+        @Argument var cid: String
+        func run() async throws {
+            let pin = try await NodeClient.with(node) { try await $0.json(Pin.self, .POST, "/v1/pins", json: PinRequest(cid: cid, name: name)) }
+            print("pinned \(pin.cid)")
+        }
+    }
+
+    struct PinRemove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Unpin (GC may then remove the blocks).")
+        @OptionGroup var node: NodeOptions
+        @Argument var cid: String
+        func run() async throws {
+            try await NodeClient.with(node) { client in
+                let response = try await client.execute(client.request(.DELETE, "/v1/pins/\(cid)"))
+                try NodeClient.check(response.status, try await response.body.collect(upTo: 1 << 20))
+            }
+            print("unpinned \(cid)")
+        }
+    }
+
+    struct PinList: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List pins.")
+        @OptionGroup var node: NodeOptions
+        func run() async throws {
+            try await NodeClient.with(node) { client in
+                var after: String? = nil
+                repeat {
+                    let page = try await client.json(PakitContracts.PinList.self, .GET, "/v1/pins?limit=1000" + (after.map { "&after=\($0)" } ?? ""))
+                    for pin in page.pins { print(pin.cid + (pin.name.map { "  \($0)" } ?? "")) }
+                    after = page.next
+                } while after != nil
+            }
+        }
+    }
+}
+
+/// `pakit car export CID -o FILE`, `pakit car import FILE`.
+struct CARCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "car", abstract: "Export or import CAR files.",
+                                                    subcommands: [Export.self, Import.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the DAG under CID as a CARv1.")
+        @OptionGroup var node: NodeOptions
+        @Option(name: .shortAndLong, help: "Output file ('-' for standard output).") var output: String = "-"
+        @Argument var cid: String
+        func run() async throws {
+            try await NodeClient.with(node) { client in
+                let response = try await client.execute(client.request(.GET, "/v1/car/\(cid)"))
+                if response.status != .ok { try NodeClient.check(response.status, try await response.body.collect(upTo: 1 << 20)) }
+                let handle: FileHandle
+                if output == "-" { handle = .standardOutput } else {
+                    guard FileManager.default.createFile(atPath: output, contents: nil), let file = FileHandle(forWritingAtPath: output) else {
+                        throw CLIError("cannot create \(output)")
+                    }
+                    handle = file
+                }
+                for try await buffer in response.body { try Output.write(buffer, to: handle) }
+                if output != "-" { try handle.close() }
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import a CARv1 (every block verified) and pin its roots.")
+        @OptionGroup var node: NodeOptions
+        @Flag(help: "Do not pin the roots.") var noPin = false
+        @Argument var file: String
+        func run() async throws {
+            guard let handle = FileHandle(forReadingAtPath: file) else { throw CLIError("cannot open \(file)") }
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+            let result = try await NodeClient.with(node, http1Only: true) { client in
+                try await client.json(CARImportResponse.self, .POST, "/v1/car?pin=\(!noPin)",
+                                      body: .stream(FileChunks(handle: handle, progress: nil), length: .known(Int64(size))),
+                                      contentType: "application/vnd.ipld.car")
+            }
+            print("imported \(result.blocks) blocks, roots: \(result.roots.joined(separator: " "))")
+        }
+    }
+}
+
+/// `pakit gc`.
+struct GC: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gc", abstract: "Remove blocks no pin reaches (admin).")
+    @OptionGroup var node: NodeOptions
+    func run() async throws {
+        let result = try await NodeClient.with(node) { try await $0.json(GCResponse.self, .POST, "/v1/gc") }
+        print("removed \(result.removedBlocks) blocks, freed \(result.freedBytes) bytes")
+    }
+}
+
+/// `pakit verify`: check every stored block against its CID.
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Verify every stored block against its CID (admin).")
+    @OptionGroup var node: NodeOptions
+    func run() async throws {
+        let result = try await NodeClient.with(node) { try await $0.json(RepoVerifyResponse.self, .POST, "/v1/repo/verify") }
+        print("checked \(result.checked) blocks: \(result.missing.count) missing, \(result.corrupt.count) corrupt")
+        if !result.missing.isEmpty || !result.corrupt.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// `pakit token create --name N --scope read,write`.
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage API tokens.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a token (admin); the secret is printed once.")
+        @OptionGroup var node: NodeOptions
+        @Option(help: "A name for the token.") var name: String
+        @Option(help: "Comma-separated scopes: read, write, admin.") var scope: String = "read"
+        func run() async throws {
+            let scopes = scope.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let result = try await NodeClient.with(node) {
+                try await $0.json(TokenCreateResponse.self, .POST, "/v1/tokens", json: TokenCreateRequest(name: name, scopes: scopes))
+            }
+            print(result.token)
+        }
+    }
+}
+
+/// `pakit share CID [--path P] [--expires SECONDS]`.
+struct Share: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a signed, expiring link to a file.")
+    @OptionGroup var node: NodeOptions
+    @Option(help: "Path inside a directory.") var path: String?
+    @Option(help: "Lifetime in seconds (default 86400).") var expires: Int = 86_400
+    @Argument var cid: String
+    func run() async throws {
+        let result = try await NodeClient.with(node) {
+            try await $0.json(ShareResponse.self, .POST, "/v1/share", json: ShareRequest(cid: cid, path: path, expiresInSeconds: expires))
+        }
+        print(result.url)
+    }
+}

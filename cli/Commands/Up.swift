@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import PakitContracts
+import PakitRuntime
+
+/// `pakit up`: a whole node on embedded defaults (SQLite, local CA, data in ./.pakit). It runs
+/// the node's service executables as child processes, restarts one that dies (with back-off),
+/// and on Ctrl-C or SIGTERM stops them all gracefully.
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a node on this machine (embedded defaults).")
+
+    @Option(name: .long, help: "Node data directory (default: $PAKIT_DATA_DIR or ./.pakit).")
+    var data: String?
+
+    @Option(name: .long, help: "Storage HTTPS port (default 7070; 0 = any free port).")
+    var port: Int?
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    func run() async throws {
+        let dataDirectory = URL(fileURLWithPath: data ?? ProcessInfo.processInfo.environment["PAKIT_DATA_DIR"] ?? "./.pakit").standardizedFileURL.path
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Keys and certificates first, so the children (and the CLI) find them.
+        let ca = try LocalCertificateAuthority.loadOrCreate(in: "\(dataDirectory)/tls")
+        _ = try ca.certificate(for: "cli")
+        _ = try NodeIdentity.loadOrCreate(in: "\(dataDirectory)/keys")
+        try? FileManager.default.removeItem(atPath: "\(dataDirectory)/storage.url")
+
+        let executables = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let storage = ChildService(
+            name: ServiceName.storage.rawValue, executable: "\(executables)/pakit-storage",
+            arguments: ["--data-dir", dataDirectory, "--host", host, "--port", "\(port ?? ServiceName.storage.defaultPort)"])
+        guard FileManager.default.isExecutableFile(atPath: storage.executable) else {
+            throw CLIError("cannot find \(storage.executable); build it with 'swift build' (it sits next to pakit)")
+        }
+        let supervisor = Supervisor(children: [storage])
+        let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
+        try supervisor.startAll()
+        let url = try await waitForURL(at: "\(dataDirectory)/storage.url", supervisor: supervisor)
+        print("""
+        Pakit node is up.
+          storage     \(url)
+          data        \(dataDirectory)
+          CA          \(dataDirectory)/tls/ca.pem
+          admin token \(dataDirectory)/admin.token
+        Try: pakit add FILE   (Ctrl-C stops the node)
+        """)
+        FileHandle.standardOutput.synchronizeFile()
+        await supervisor.superviseUntil(signals)
+        print("stopping…")
+        supervisor.stopAll()
+        print("stopped")
+    }
+
+    func waitForURL(at path: String, supervisor: Supervisor) async throws -> String {
+        for _ in 0..<600 {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
+                return text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            if let failure = supervisor.failedToStart() { throw CLIError(failure) }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        supervisor.stopAll()
+        throw CLIError("the storage service did not start within 60 s; see its log above")
+    }
+}
+
+/// One supervised child process.
+final class ChildService: @unchecked Sendable {
+    let name: String
+    let executable: String
+    let arguments: [String]
+    var process: Process?
+    var restarts = 0
+    var lastStart = Date.distantPast
+
+    init(name: String, executable: String, arguments: [String]) {
+        self.name = name
+        self.executable = executable
+        self.arguments = arguments
+    }
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        try process.run()
+        self.process = process
+        lastStart = Date()
+    }
+}
+
+/// Restarts children that exit unexpectedly; a child that dies within 2 s of each of 5
+/// consecutive starts is given up on (its configuration is wrong, restarting will not help).
+final class Supervisor: @unchecked Sendable {
+    let children: [ChildService]
+    private var gaveUp: String?
+
+    init(children: [ChildService]) { self.children = children }
+
+    func startAll() throws {
+        for child in children { try child.start() }
+    }
+
+    func failedToStart() -> String? {
+        for child in children {
+            if let process = child.process, !process.isRunning, Date().timeIntervalSince(child.lastStart) < 5 {
+                return "\(child.name) exited with status \(process.terminationStatus) during start-up; see its log above"
+            }
+        }
+        return gaveUp
+    }
+
+    func superviseUntil(_ signals: SignalWatcher) async {
+        while !signals.received {
+            for child in children {
+                guard let process = child.process, !process.isRunning else { continue }
+                let quick = Date().timeIntervalSince(child.lastStart) < 2
+                child.restarts = quick ? child.restarts + 1 : 0
+                if child.restarts >= 5 {
+                    FileHandle.standardError.write(Data("pakit: \(child.name) keeps failing; not restarting it\n".utf8))
+                    gaveUp = "\(child.name) keeps failing"
+                    child.process = nil
+                    continue
+                }
+                FileHandle.standardError.write(Data("pakit: \(child.name) exited (status \(process.terminationStatus)); restarting\n".utf8))
+                try? await Task.sleep(for: .milliseconds(200 * (1 << min(child.restarts, 4))))
+                try? child.start()
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// SIGTERM to each child, then wait (up to 30 s) for in-flight work to finish; SIGKILL after.
+    func stopAll() {
+        for child in children { if let process = child.process, process.isRunning { process.terminate() } }
+        let deadline = Date().addingTimeInterval(30)
+        for child in children {
+            guard let process = child.process else { continue }
+            while process.isRunning && Date() < deadline { usleep(50_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+    }
+}
+
+/// Turns SIGINT/SIGTERM into a flag the supervisor loop checks.
+final class SignalWatcher: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var flag = false
+
+    var received: Bool { lock.withLock { flag } }
+
+    init(signals: [Int32]) {
+        for signalNumber in signals {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [weak self] in self?.lock.withLock { self?.flag = true } }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}

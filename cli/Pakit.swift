@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `pakit`: run a node and use it from the command line.
+@main
+struct Pakit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pakit",
+        abstract: "Sovereign, content-addressed storage for BelizeChain.",
+        subcommands: [Up.self, Add.self, Cat.self, Get.self, PinCommand.self, Stat.self, CARCommand.self,
+                      GC.self, TokenCommand.self, Share.self, Verify.self])
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import PakitRuntime
+import ServiceLifecycle
+import StorageService
+
+/// `pakit-storage`: reads configuration, opens the node (recovering from any crash) and serves
+/// until SIGTERM/SIGINT, letting in-flight requests finish.
+@main
+struct PakitStorageMain {
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(StorageConfiguration.usage)
+            return
+        }
+        let configuration: StorageConfiguration
+        do {
+            configuration = try StorageConfiguration(arguments: arguments, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            FileHandle.standardError.write(Data("pakit-storage: \(error)\n".utf8))
+            exit(2)
+        }
+        ServiceBootstrap.bootstrap(logLevel: configuration.logLevel)
+        let logger = Logger(label: "pakit.storage")
+        do {
+            let node = try await StorageNode.open(configuration, logger: logger)
+            let server = try node.makeServer { port in
+                let url = "https://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
+                try? FileSecrets.write(Array((url + "\n").utf8), to: "\(configuration.dataDirectory)/storage.url", mode: 0o644)
+                logger.notice("listening", metadata: ["url": "\(url)"])
+                FileHandle.standardOutput.write(Data("pakit-storage listening on \(url)\n".utf8))
+            }
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: server)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+            try await group.run()
+            await node.close()
+        } catch {
+            FileHandle.standardError.write(Data("pakit-storage: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+}

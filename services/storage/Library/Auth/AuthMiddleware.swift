@@ -1,0 +1,31 @@
+import Foundation
+import Hummingbird
+import PakitRuntime
+
+/// Resolves `Authorization: Bearer <token>` into the request's principal. A malformed or
+/// unknown token is refused outright (401) rather than treated as anonymous.
+struct BearerTokenMiddleware: RouterMiddleware {
+    typealias Context = ServiceRequestContext
+    let tokens: TokenStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        guard header.hasPrefix("Bearer ") else {
+            throw ServiceError(.unauthorized, "invalid_token", "Authorization must be 'Bearer <token>'")
+        }
+        guard let principal = try await tokens.authenticate(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+            throw ServiceError(.unauthorized, "invalid_token", "unknown or revoked token")
+        }
+        var context = context
+        context.principal = principal
+        return try await next(request, context)
+    }
+}
+
+extension ServiceRequestContext {
+    /// 401 without credentials, 403 with credentials that lack the scope.
+    func require(_ scope: Principal.Scope) throws(StorageError) {
+        guard let principal else { throw .unauthorized("this operation needs a token with the '\(scope.rawValue)' scope") }
+        guard principal.allows(scope) else { throw .forbidden("token lacks the '\(scope.rawValue)' scope") }
+    }
+}

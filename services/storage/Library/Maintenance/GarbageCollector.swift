@@ -1,0 +1,76 @@
+import PakitContracts
+import PakitCore
+import PakitRuntime
+
+/// Online mark-and-sweep: marks every block reachable from a pin (a recursive query over the
+/// links table), then deletes the rest one by one, row before file, skipping anything a write
+/// in progress protected. Ingest and reads continue while it runs.
+struct GarbageCollector {
+    let metadata: MetadataStore
+    let blockStore: BlockStore
+    let guardian: BlockGuard
+
+    func collect() async throws -> GCResponse {
+        await guardian.collectionLock.lock()
+        defer { guardian.collectionLock.unlock() }
+        guardian.beginCollection()
+        defer { guardian.endCollection() }
+        let rows = try await metadata.database.read(
+            """
+            WITH RECURSIVE live(cid) AS (
+                SELECT cid FROM pins
+                UNION
+                SELECT links.child FROM links JOIN live ON links.parent = live.cid
+            )
+            SELECT cid, stored_size FROM blocks WHERE cid NOT IN (SELECT cid FROM live)
+            """)
+        var removed: [String] = []
+        var freed: UInt64 = 0
+        for row in rows {
+            let cid = try CID(bytes: try row.blob("cid"))
+            await guardian.deletionLock.lock()
+            defer { guardian.deletionLock.unlock() }
+            guard guardian.mayDelete(cid) else { continue }
+            try await metadata.database.transaction { tx in
+                try await tx.query("DELETE FROM links WHERE parent = $1", [MetadataStore.key(cid)])
+                try await tx.query("DELETE FROM blocks WHERE cid = $1", [MetadataStore.key(cid)])
+            }
+            blockStore.remove(cid)
+            removed.append(cid.string)
+            freed += UInt64(try row.int("stored_size"))
+        }
+        // Files with no row: leftovers of writes that crashed or were rejected after their
+        // blocks became durable. Nothing refers to them.
+        let known = Set(try await metadata.database.read("SELECT cid FROM blocks").map { try CID(bytes: try $0.blob("cid")).v1.string })
+        for name in blockStore.allFileNames() where !known.contains(name) {
+            guard let cid = try? CID(name) else { continue }
+            await guardian.deletionLock.lock()
+            defer { guardian.deletionLock.unlock() }
+            guard guardian.mayDelete(cid), !(try await metadata.hasBlock(cid)) else { continue }
+            if let info = blockStore.storedInfo(cid) { freed += UInt64(info.storedSize) }
+            blockStore.remove(cid)
+        }
+        return GCResponse(removedBlocks: removed.count, freedBytes: freed, removedCIDs: removed)
+    }
+}
+
+/// `POST /v1/repo/verify`: every block row has a file that decodes and hashes to its CID.
+struct RepositoryVerifier {
+    let metadata: MetadataStore
+    let blockStore: BlockStore
+
+    func verify() async throws -> RepoVerifyResponse {
+        let rows = try await metadata.database.read("SELECT cid FROM blocks")
+        var missing: [String] = []
+        var corrupt: [String] = []
+        for row in rows {
+            let cid = try CID(bytes: try row.blob("cid"))
+            do {
+                if try blockStore.read(cid) == nil { missing.append(cid.string) }
+            } catch {
+                corrupt.append(cid.string)
+            }
+        }
+        return RepoVerifyResponse(checked: rows.count, missing: missing, corrupt: corrupt)
+    }
+}

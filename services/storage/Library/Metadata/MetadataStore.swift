@@ -1,0 +1,146 @@
+import Foundation
+import PakitCore
+import PakitRuntime
+
+/// A block's metadata row.
+struct BlockRecord: Sendable {
+    let cid: CID
+    let size: Int
+    let storedSize: Int
+    let encoding: StoredEncoding
+}
+
+/// What a finished file ingest records.
+struct FileRecord: Sendable {
+    let root: CID
+    let name: String?
+    let size: UInt64
+    let profile: String
+    let leaves: Int
+    let blake2Root: [UInt8]
+    let merkleLeaves: [UInt8]
+}
+
+/// All metadata queries of the storage service, over the shared SQL layer (PostgreSQL or SQLite).
+struct MetadataStore: Sendable {
+    let database: any SQLDatabase
+
+    static func key(_ cid: CID) -> SQLValue { .blob(cid.v1.bytes) }
+
+    static func now() -> SQLValue { .integer(Int64(Date().timeIntervalSince1970)) }
+
+    // MARK: blocks
+
+    func block(_ cid: CID) async throws -> BlockRecord? {
+        let rows = try await database.read("SELECT size, stored_size, encoding FROM blocks WHERE cid = $1", [Self.key(cid)])
+        guard let row = rows.first else { return nil }
+        return BlockRecord(cid: cid, size: Int(try row.int("size")), storedSize: Int(try row.int("stored_size")),
+                           encoding: StoredEncoding(rawValue: UInt8(try row.int("encoding"))) ?? .plain)
+    }
+
+    func hasBlock(_ cid: CID) async throws -> Bool {
+        try await !database.read("SELECT 1 AS present FROM blocks WHERE cid = $1", [Self.key(cid)]).isEmpty
+    }
+
+    /// Inserts block rows and their links in batches (one statement per ≤ 200 rows).
+    static func insertBlocks(_ blocks: [BlockRecord], links: [(parent: CID, child: CID)], in tx: any SQLExecutor) async throws {
+        let now = now()
+        for batch in blocks.chunked(200) {
+            var sql = "INSERT INTO blocks (cid, size, stored_size, encoding, created_at) VALUES "
+            var binds: [SQLValue] = []
+            for (i, block) in batch.enumerated() {
+                let b = i * 5
+                sql += (i == 0 ? "" : ", ") + "($\(b + 1), $\(b + 2), $\(b + 3), $\(b + 4), $\(b + 5))"
+                binds += [key(block.cid), SQLValue(block.size), SQLValue(block.storedSize), SQLValue(Int(block.encoding.rawValue)), now]
+            }
+            try await tx.query(sql + " ON CONFLICT (cid) DO NOTHING", binds)
+        }
+        for batch in links.chunked(400) {
+            var sql = "INSERT INTO links (parent, child) VALUES "
+            var binds: [SQLValue] = []
+            for (i, link) in batch.enumerated() {
+                sql += (i == 0 ? "" : ", ") + "($\(i * 2 + 1), $\(i * 2 + 2))"
+                binds += [key(link.parent), key(link.child)]
+            }
+            try await tx.query(sql + " ON CONFLICT (parent, child) DO NOTHING", binds)
+        }
+    }
+
+    // MARK: files
+
+    static func recordFile(_ file: FileRecord, in tx: any SQLExecutor) async throws {
+        try await tx.query(
+            """
+            INSERT INTO files (cid, cid_text, name, size, profile, leaves, blake2_root, merkle_leaves, add_count, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)
+            ON CONFLICT (cid) DO UPDATE SET add_count = files.add_count + 1
+            """,
+            [key(file.root), .text(file.root.string), SQLValue(file.name), SQLValue(file.size), .text(file.profile),
+             SQLValue(file.leaves), .blob(file.blake2Root), .blob(file.merkleLeaves), now()])
+        try await addToCounter("logical_bytes", Int64(file.size), in: tx)
+    }
+
+    static func addToCounter(_ name: String, _ delta: Int64, in tx: any SQLExecutor) async throws {
+        try await tx.query(
+            "INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = counters.value + $2",
+            [.text(name), .integer(delta)])
+    }
+
+    // MARK: pins
+
+    static func pin(_ cid: CID, name: String?, in tx: any SQLExecutor) async throws {
+        try await tx.query(
+            "INSERT INTO pins (cid, cid_text, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (cid) DO UPDATE SET name = COALESCE($3, pins.name)",
+            [key(cid), .text(cid.string), SQLValue(name), now()])
+    }
+
+    func unpin(_ cid: CID) async throws -> Bool {
+        try await !database.query("DELETE FROM pins WHERE cid = $1 RETURNING cid", [Self.key(cid)]).isEmpty
+    }
+
+    func pins(after: CID?, limit: Int) async throws -> [(cid: String, name: String?, createdAt: Int64, key: [UInt8])] {
+        let rows: [SQLRow]
+        if let after {
+            rows = try await database.read(
+                "SELECT cid, cid_text, name, created_at FROM pins WHERE cid > $1 ORDER BY cid LIMIT $2",
+                [Self.key(after), SQLValue(limit)])
+        } else {
+            rows = try await database.read("SELECT cid, cid_text, name, created_at FROM pins ORDER BY cid LIMIT $1", [SQLValue(limit)])
+        }
+        return try rows.map { row in
+            (try row.text("cid_text"), row.optionalText("name"), try row.int("created_at"), try row.blob("cid"))
+        }
+    }
+
+    // MARK: links
+
+    func children(of cid: CID) async throws -> [CID] {
+        try await database.read("SELECT child FROM links WHERE parent = $1", [Self.key(cid)]).map { row in
+            try CID(bytes: try row.blob("child"))
+        }
+    }
+
+    // MARK: stats
+
+    func stats() async throws -> (logical: UInt64, unique: UInt64, stored: UInt64, blocks: Int, compressed: Int, files: Int, pins: Int) {
+        let blocks = try await database.read(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS unique_bytes, COALESCE(SUM(stored_size), 0) AS stored_bytes, COALESCE(SUM(CASE WHEN encoding = 1 THEN 1 ELSE 0 END), 0) AS compressed FROM blocks")
+        let files = try await database.read("SELECT COUNT(*) AS n FROM files")
+        let pins = try await database.read("SELECT COUNT(*) AS n FROM pins")
+        let logical = try await database.read("SELECT value FROM counters WHERE name = 'logical_bytes'")
+        let row = blocks.first
+        return (UInt64(try logical.first?.int("value") ?? 0),
+                UInt64(try row?.int("unique_bytes") ?? 0),
+                UInt64(try row?.int("stored_bytes") ?? 0),
+                Int(try row?.int("n") ?? 0),
+                Int(try row?.int("compressed") ?? 0),
+                Int(try files.first?.int("n") ?? 0),
+                Int(try pins.first?.int("n") ?? 0))
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -1,0 +1,27 @@
+import PakitRuntime
+
+/// The storage service's tables. Block keys are binary CIDv1 (`BYTEA`/`BLOB`); times are Unix seconds.
+enum StorageSchema {
+    static let name = "storage"
+
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1, name: "blocks, links, files, pins, tokens, counters",
+            postgres: [
+                "CREATE TABLE blocks (cid BYTEA PRIMARY KEY, size BIGINT NOT NULL, stored_size BIGINT NOT NULL, encoding INTEGER NOT NULL, created_at BIGINT NOT NULL)",
+                "CREATE TABLE links (parent BYTEA NOT NULL, child BYTEA NOT NULL, PRIMARY KEY (parent, child))",
+                "CREATE TABLE files (cid BYTEA PRIMARY KEY, cid_text TEXT NOT NULL, name TEXT, size BIGINT NOT NULL, profile TEXT NOT NULL, leaves BIGINT NOT NULL, blake2_root BYTEA NOT NULL, merkle_leaves BYTEA NOT NULL, add_count BIGINT NOT NULL, created_at BIGINT NOT NULL)",
+                "CREATE TABLE pins (cid BYTEA PRIMARY KEY, cid_text TEXT NOT NULL, name TEXT, created_at BIGINT NOT NULL)",
+                "CREATE TABLE tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash BYTEA NOT NULL UNIQUE, scopes TEXT NOT NULL, created_at BIGINT NOT NULL)",
+                "CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+            ],
+            sqlite: [
+                "CREATE TABLE blocks (cid BLOB PRIMARY KEY, size INTEGER NOT NULL, stored_size INTEGER NOT NULL, encoding INTEGER NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID",
+                "CREATE TABLE links (parent BLOB NOT NULL, child BLOB NOT NULL, PRIMARY KEY (parent, child)) WITHOUT ROWID",
+                "CREATE TABLE files (cid BLOB PRIMARY KEY, cid_text TEXT NOT NULL, name TEXT, size INTEGER NOT NULL, profile TEXT NOT NULL, leaves INTEGER NOT NULL, blake2_root BLOB NOT NULL, merkle_leaves BLOB NOT NULL, add_count INTEGER NOT NULL, created_at INTEGER NOT NULL)",
+                "CREATE TABLE pins (cid BLOB PRIMARY KEY, cid_text TEXT NOT NULL, name TEXT, created_at INTEGER NOT NULL)",
+                "CREATE TABLE tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash BLOB NOT NULL UNIQUE, scopes TEXT NOT NULL, created_at INTEGER NOT NULL)",
+                "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+            ]),
+    ]
+}

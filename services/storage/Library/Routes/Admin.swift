@@ -1,0 +1,84 @@
+import Foundation
+import Hummingbird
+import PakitContracts
+import PakitCore
+import PakitRuntime
+
+/// `POST /v1/gc`, `GET /v1/stats`, `POST /v1/tokens`, `POST /v1/share`, `POST /v1/repo/verify`.
+extension StorageNode {
+    func addAdminRoutes(to router: Router<ServiceRequestContext>) {
+        router.post("/v1/gc") { _, context in
+            try await handle {
+                try context.require(.admin)
+                return try jsonResponse(try await GarbageCollector(metadata: self.metadata, blockStore: self.blockStore, guardian: self.guardian).collect())
+            }
+        }
+        router.post("/v1/repo/verify") { _, context in
+            try await handle {
+                try context.require(.admin)
+                return try jsonResponse(try await RepositoryVerifier(metadata: self.metadata, blockStore: self.blockStore).verify())
+            }
+        }
+        router.get("/v1/stats") { _, context in
+            try await handle {
+                if self.configuration.isPrivate { try context.require(.read) }
+                let s = try await self.metadata.stats()
+                return try jsonResponse(StatsResponse(
+                    logicalBytes: s.logical, uniqueBytes: s.unique, storedBytes: s.stored,
+                    dedupSavedBytes: s.logical > s.unique ? s.logical - s.unique : 0,
+                    compressionSavedBytes: s.unique > s.stored ? s.unique - s.stored : 0,
+                    blocks: s.blocks, compressedBlocks: s.compressed, files: s.files, pins: s.pins))
+            }
+        }
+        router.post("/v1/tokens") { request, context in
+            try await handle {
+                try context.require(.admin)
+                let body = try await request.decode(as: TokenCreateRequest.self, context: context)
+                guard !body.name.isEmpty, body.name.utf8.count <= 100 else { throw StorageError.invalidParameter("name must be 1...100 bytes") }
+                var scopes: Set<Principal.Scope> = []
+                for scope in body.scopes {
+                    guard let parsed = Principal.Scope(rawValue: scope) else {
+                        throw StorageError.invalidParameter("unknown scope '\(scope)'; use read, write or admin")
+                    }
+                    scopes.insert(parsed)
+                }
+                guard !scopes.isEmpty else { throw StorageError.invalidParameter("at least one scope is required") }
+                let (id, token) = try await self.tokens.create(name: body.name, scopes: scopes)
+                return try jsonResponse(TokenCreateResponse(id: id, name: body.name, scopes: scopes.map(\.rawValue).sorted(), token: token), status: .created)
+            }
+        }
+        router.post("/v1/share") { request, context in
+            try await handle {
+                try context.require(.write)
+                let body = try await request.decode(as: ShareRequest.self, context: context)
+                let cid = try StorageError.parseCID(body.cid)
+                let lifetime = body.expiresInSeconds ?? 86_400
+                guard (1...ShareLinks.maximumLifetime).contains(lifetime) else {
+                    throw StorageError.invalidParameter("expiresInSeconds must be 1...\(ShareLinks.maximumLifetime)")
+                }
+                let path = (body.path ?? "").split(separator: "/").map(String.init)
+                _ = try self.reader.resolve(cid, path: path)  // share only what exists
+                let pathText = path.joined(separator: "/")
+                let expires = Int64(Date().timeIntervalSince1970) + Int64(lifetime)
+                let signature = try self.shareLinks.sign(cid: cid, path: pathText, expires: expires)
+                let encodedPath = path.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }.joined(separator: "/")
+                let relative = "/v1/files/\(cid.string)" + (path.isEmpty ? "" : "/\(encodedPath)") + "?expires=\(expires)&sig=\(signature)"
+                let base = self.configuration.publicURL ?? "https://\(self.configuration.host):\(self.boundPort)"
+                return try jsonResponse(ShareResponse(path: relative, url: base + relative, expiresAt: expires), status: .created)
+            }
+        }
+    }
+
+    /// Peers' routes: mutual TLS with a certificate from the node CA, nothing else.
+    func addInternalRoutes(to router: Router<ServiceRequestContext>) {
+        let internalRoutes = router.group("/internal/v1").add(middleware: RequireClientCertificateMiddleware())
+        internalRoutes.get("/blocks/:cid") { _, context in
+            try await handle {
+                let cid = try context.cidParameter()
+                let bytes = try self.reader.block(cid)
+                return Response(status: .ok, headers: [.contentType: "application/vnd.ipld.raw", .contentLength: "\(bytes.count)"],
+                                body: .init(byteBuffer: .init(bytes: bytes)))
+            }
+        }
+    }
+}

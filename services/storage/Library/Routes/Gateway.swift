@@ -1,0 +1,58 @@
+import Hummingbird
+import NIOCore
+import PakitContracts
+import PakitCore
+import PakitRuntime
+
+/// `GET|HEAD /ipfs/{cid}[/path]`: the path gateway, plus the trustless-gateway responses
+/// (`?format=raw|car` or the matching `Accept`) that clients verify themselves.
+extension StorageNode {
+    func addGatewayRoutes(to router: Router<ServiceRequestContext>) {
+        for head in [false, true] {
+            let serve: @Sendable (Request, ServiceRequestContext) async throws -> Response = { request, context in
+                try await handle { try await self.gateway(request, context: context, head: head) }
+            }
+            router.on("/ipfs/:cid", method: head ? .head : .get, use: serve)
+            router.on("/ipfs/:cid/**", method: head ? .head : .get, use: serve)
+        }
+    }
+
+    func gateway(_ request: Request, context: ServiceRequestContext, head: Bool) async throws -> Response {
+        let root = try context.cidParameter()
+        let path = context.pathTail
+        let query = request.queryDictionary
+        let accept = request.headers[.accept] ?? ""
+        var format = query["format"]
+        if format == nil {
+            if accept.contains("application/vnd.ipld.raw") { format = "raw" } else if accept.contains("application/vnd.ipld.car") { format = "car" }
+        }
+        if request.headers[.cacheControl]?.contains("only-if-cached") == true, !blockStore.contains(root) {
+            throw ServiceError(.preconditionFailed, "not_cached", "\(root) is not stored on this node")
+        }
+        switch format {
+        case nil, "":
+            return try await serveContent(request, context: context, root: root, path: path, head: head)
+        case "raw":
+            guard path.isEmpty else { throw StorageError.invalidParameter("format=raw returns one block and takes no path") }
+            try authorizeRead(request, context: context, root: root, path: "")
+            let bytes = try reader.block(root)
+            return Response(status: .ok, headers: [
+                .contentType: "application/vnd.ipld.raw", .eTag: "\"\(root.string).raw\"",
+                .cacheControl: "public, max-age=29030400, immutable", .contentLength: "\(bytes.count)",
+                .xIpfsRoots: root.string,
+            ], body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        case "car":
+            try authorizeRead(request, context: context, root: root, path: path.joined(separator: "/"))
+            if let scope = query["dag-scope"], scope != "all" {
+                throw StorageError.invalidParameter("dag-scope=\(scope) is not supported; only 'all'")
+            }
+            if query["entity-bytes"] != nil { throw StorageError.invalidParameter("entity-bytes is not supported") }
+            let target = try reader.resolve(root, path: path)
+            var response = try exportCAR(target)
+            if head { response.body = .init() }
+            return response
+        default:
+            throw StorageError.invalidParameter("format must be raw or car")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import PakitContracts
+import PakitCore
+import PakitRuntime
+
+/// `POST /v1/pins`, `DELETE /v1/pins/{cid}`, `GET /v1/pins?limit=&after=`. Pins are recursive
+/// (the whole DAG is kept), as Kubo's default.
+extension StorageNode {
+    func addPinRoutes(to router: Router<ServiceRequestContext>) {
+        router.post("/v1/pins") { request, context in
+            try await handle {
+                try context.require(.write)
+                let body = try await request.decode(as: PinRequest.self, context: context)
+                let cid = try StorageError.parseCID(body.cid)
+                if let name = body.name, name.utf8.count > 255 { throw StorageError.invalidParameter("name must be at most 255 bytes") }
+                var session = BlockWriteSession(blockStore: self.blockStore, guardian: self.guardian)
+                do {
+                    try await self.protectDAG(cid, session: session)
+                    try await session.commit(metadata: self.metadata) { tx in
+                        try await MetadataStore.pin(cid, name: body.name, in: tx)
+                    }
+                } catch {
+                    session.abort()
+                    throw error
+                }
+                return try jsonResponse(Pin(cid: cid.string, name: body.name, createdAt: Self.rfc3339(Date())), status: .created)
+            }
+        }
+        router.delete("/v1/pins/:cid") { _, context in
+            try await handle {
+                try context.require(.write)
+                let cid = try context.cidParameter()
+                guard try await self.metadata.unpin(cid) else { throw StorageError.notFound("\(cid) is not pinned") }
+                return Response(status: .noContent)
+            }
+        }
+        router.get("/v1/pins") { request, context in
+            try await handle {
+                if self.configuration.isPrivate { try context.require(.read) }
+                let query = request.queryDictionary
+                var limit = 100
+                if let text = query["limit"] {
+                    guard let value = Int(text), (1...1000).contains(value) else {
+                        throw StorageError.invalidParameter("limit must be 1...1000")
+                    }
+                    limit = value
+                }
+                let after = try query["after"].map { text throws(StorageError) in try StorageError.parseCID(text) }
+                let rows = try await self.metadata.pins(after: after, limit: limit + 1)
+                let page = rows.prefix(limit)
+                let pins = page.map { Pin(cid: $0.cid, name: $0.name, createdAt: Self.rfc3339(Date(timeIntervalSince1970: TimeInterval($0.createdAt)))) }
+                let next = rows.count > limit ? page.last?.cid : nil
+                return try jsonResponse(PinList(pins: pins, next: next))
+            }
+        }
+    }
+
+    static func rfc3339(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,43 @@
+import HTTPTypes
+import PakitCore
+import PakitRuntime
+
+/// The storage service's typed errors, mapped once to status + envelope code.
+enum StorageError: Error, Sendable {
+    case invalidCID(String)
+    case invalidParameter(String)
+    case notFound(String)
+    case tooLarge(String)
+    case hashMismatch(String)
+    case invalidContent(String)
+    case badRange(size: UInt64)
+    case unauthorized(String)
+    case forbidden(String)
+    case unavailable(String)
+    case internalFailure(String)
+
+    var serviceError: ServiceError {
+        switch self {
+        case .invalidCID(let m): ServiceError(.badRequest, "invalid_cid", m)
+        case .invalidParameter(let m): ServiceError(.badRequest, "invalid_parameter", m)
+        case .notFound(let m): ServiceError(.notFound, "not_found", m)
+        case .tooLarge(let m): ServiceError(.contentTooLarge, "too_large", m)
+        case .hashMismatch(let m): ServiceError(.unprocessableContent, "hash_mismatch", m)
+        case .invalidContent(let m): ServiceError(.unprocessableContent, "invalid_content", m)
+        case .badRange(let size):
+            { var e = ServiceError(.rangeNotSatisfiable, "bad_range", "range not satisfiable for \(size) bytes"); e.headers[.contentRange] = "bytes */\(size)"; return e }()
+        case .unauthorized(let m): ServiceError(.unauthorized, "unauthorized", m)
+        case .forbidden(let m): ServiceError(.forbidden, "forbidden", m)
+        case .unavailable(let m): ServiceError(.serviceUnavailable, "unavailable", m)
+        case .internalFailure(let m): ServiceError(.internalServerError, "internal", m)
+        }
+    }
+
+    static func parseCID(_ text: String) throws(StorageError) -> CID {
+        do {
+            return try CID(text)
+        } catch {
+            throw .invalidCID("'\(text.prefix(100))' is not a valid CID: \(error.message)")
+        }
+    }
+}

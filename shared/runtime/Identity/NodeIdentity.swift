@@ -1,0 +1,32 @@
+import Crypto
+import Foundation
+
+/// The node's long-lived Ed25519 identity, kept as a 0600 file in the data directory. It signs
+/// share links today and will sign gossip; it is never logged.
+public struct NodeIdentity: Sendable {
+    public let privateKey: Curve25519.Signing.PrivateKey
+    public var publicKey: Curve25519.Signing.PublicKey { privateKey.publicKey }
+
+    /// Loads `<directory>/node-ed25519.key` or creates it. Concurrent first starts agree on one key.
+    public static func loadOrCreate(in directory: String) throws -> NodeIdentity {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let path = "\(directory)/node-ed25519.key"
+        if !FileManager.default.fileExists(atPath: path) {
+            let key = Curve25519.Signing.PrivateKey()
+            _ = try FileSecrets.createExclusively(key.rawRepresentation.base64EncodedString() + "\n", at: path)
+        }
+        let text = try FileSecrets.read(path).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let raw = Data(base64Encoded: text), raw.count == 32 else {
+            throw ConfigurationError("node key \(path) is not a base64 Ed25519 seed")
+        }
+        return NodeIdentity(privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
+    }
+
+    public func sign(_ message: [UInt8]) throws -> [UInt8] {
+        Array(try privateKey.signature(for: message))
+    }
+
+    public func verify(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        publicKey.isValidSignature(signature, for: message)
+    }
+}

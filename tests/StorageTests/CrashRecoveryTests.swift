@@ -1,0 +1,156 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import PakitContracts
+import PakitRuntime
+import Synchronization
+import Testing
+
+/// The real `pakit-storage` process, killed with SIGKILL at random points during concurrent
+/// uploads and restarted: every acknowledged upload must read back byte-identical, no
+/// metadata row may point at a missing block, and no corrupt block may be served.
+@Suite("Crash recovery (real process, kill -9)")
+struct CrashRecoveryTests {
+    @Test("acknowledged uploads survive kill -9 at random points", arguments: Backend.available)
+    func killDuringUploads(backend: Backend) async throws {
+        let dataDirectory = NSTemporaryDirectory() + "pakit-crash-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        try FileManager.default.createDirectory(atPath: dataDirectory + "/storage", withIntermediateDirectories: true)
+        let databaseURL = try await backend.makeDatabaseURL(dataDirectory: dataDirectory)
+        var generator = SystemRandomNumberGenerator()
+        let acknowledged = Mutex<[(cid: String, seed: UInt64, size: Int)]>([])
+        let seeds = Atomic<UInt64>(1)
+
+        for round in 0..<5 {
+            let process = try StorageProcess.start(dataDirectory: dataDirectory, databaseURL: databaseURL)
+            let url = try await process.waitForURL()
+            let client = try StorageProcess.client(dataDirectory: dataDirectory)
+            let token = try String(contentsOfFile: "\(dataDirectory)/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+
+            // Everything acknowledged so far is intact after the previous kill.
+            for upload in acknowledged.withLock({ $0 }) {
+                let body = try await StorageProcess.get(client, url + "/v1/files/\(upload.cid)")
+                #expect(body == randomBytes(upload.size, seed: upload.seed), "round \(round): \(upload.cid) changed after kill -9")
+            }
+            let verify = try await StorageProcess.post(client, url + "/v1/repo/verify", token: token)
+            let report = try JSONDecoder().decode(RepoVerifyResponse.self, from: Data(verify))
+            #expect(report.missing.isEmpty, "round \(round): rows without blocks: \(report.missing.prefix(3))")
+            #expect(report.corrupt.isEmpty, "round \(round): corrupt blocks: \(report.corrupt.prefix(3))")
+            let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: "\(dataDirectory)/storage/blocks/.tmp")) ?? []
+            #expect(leftovers.isEmpty, "temporary files survived recovery")
+
+            // Concurrent writers until the kill.
+            let writers = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            while !Task.isCancelled {
+                                let seed = seeds.wrappingAdd(1, ordering: .relaxed).oldValue
+                                let size = Int(seed % 7 == 0 ? 3_000_000 : (seed * 7919) % 400_000 + 1)
+                                guard let answer = try? await StorageProcess.post(client, url + "/v1/files?profile=unixfs-v1-2025",
+                                                                                  token: token, body: randomBytes(size, seed: seed)),
+                                      let added = try? JSONDecoder().decode(FileAddResponse.self, from: Data(answer)) else { return }
+                                acknowledged.withLock { $0.append((added.cid, seed, size)) }
+                            }
+                        }
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 300...1500, using: &generator)))
+            process.kill()
+            writers.cancel()
+            await writers.value
+            try? await client.shutdown()
+        }
+        let total = acknowledged.withLock { $0.count }
+        #expect(total > 10, "too few uploads were acknowledged to prove anything (\(total))")
+
+        // Final restart and check.
+        let process = try StorageProcess.start(dataDirectory: dataDirectory, databaseURL: databaseURL)
+        defer { process.kill() }
+        let url = try await process.waitForURL()
+        let client = try StorageProcess.client(dataDirectory: dataDirectory)
+        for upload in acknowledged.withLock({ $0 }) {
+            let body = try await StorageProcess.get(client, url + "/v1/files/\(upload.cid)")
+            #expect(body == randomBytes(upload.size, seed: upload.seed))
+        }
+        try await client.shutdown()
+    }
+}
+
+/// Runs the built `pakit-storage` executable as a child process.
+final class StorageProcess: Sendable {
+    let process: Process
+    let dataDirectory: String
+
+    static var executable: String {
+        get throws {
+            let candidates = [
+                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path,
+                URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/.build/debug",
+            ]
+            for directory in candidates where FileManager.default.isExecutableFile(atPath: "\(directory)/pakit-storage") {
+                return "\(directory)/pakit-storage"
+            }
+            throw TestFailure("pakit-storage is not built; run 'swift build' first (tests/run-all.sh does)")
+        }
+    }
+
+    private init(process: Process, dataDirectory: String) {
+        self.process = process
+        self.dataDirectory = dataDirectory
+    }
+
+    static func start(dataDirectory: String, databaseURL: String) throws -> StorageProcess {
+        try? FileManager.default.removeItem(atPath: "\(dataDirectory)/storage.url")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try executable)
+        process.arguments = ["--data-dir", dataDirectory, "--port", "0", "--database-url", databaseURL, "--log-level", "warning"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        return StorageProcess(process: process, dataDirectory: dataDirectory)
+    }
+
+    func waitForURL() async throws -> String {
+        while process.isRunning {
+            if let text = try? String(contentsOfFile: "\(dataDirectory)/storage.url", encoding: .utf8), !text.isEmpty {
+                return text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("pakit-storage exited with status \(process.terminationStatus) during start-up")
+    }
+
+    func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    static func client(dataDirectory: String) throws -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile("\(dataDirectory)/tls/ca.pem"))
+        return ServiceClient.make(tls: tls)
+    }
+
+    static func get(_ client: HTTPClient, _ url: String) async throws -> [UInt8] {
+        let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 1 << 30)
+        guard response.status == .ok else { throw TestFailure("GET \(url): \(response.status)") }
+        return Array(body.readableBytesView)
+    }
+
+    static func post(_ client: HTTPClient, _ url: String, token: String, body: [UInt8]? = nil) async throws -> [UInt8] {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let answer = try await response.body.collect(upTo: 1 << 26)
+        guard (200..<300).contains(response.status.code) else { throw TestFailure("POST \(url): \(response.status)") }
+        return Array(answer.readableBytesView)
+    }
+}

@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Foundation
+import NIOHTTP1
+import PakitContracts
+import Testing
+
+@Suite("Directories, share links and mutual TLS")
+struct DirectoriesShareSecurityTests {
+    @Test("a directory built over added files resolves paths and serves index.html", arguments: Backend.available)
+    func directories(backend: Backend) async throws {
+        try await TestNode.with(backend) { node in
+            let page = Array("<h1>Belize</h1>".utf8)
+            let index = try await node.add(page).cid
+            let logo = try await node.add(randomBytes(2000, seed: 2)).cid
+            let assets = try await node.json(.POST, "/v1/dirs", DirectoryCreateRequest(entries: [.init(name: "logo.png", cid: logo)], pin: false))
+                .decode(DirectoryCreateResponse.self)
+            let site = try await node.json(.POST, "/v1/dirs", DirectoryCreateRequest(entries: [
+                .init(name: "index.html", cid: index), .init(name: "assets", cid: assets.cid),
+            ])).decode(DirectoryCreateResponse.self)
+            let home = try await node.send(.GET, "/v1/files/\(site.cid)", token: nil)
+            #expect(home.body == page)
+            #expect(home.headers.first(name: "Content-Type")?.hasPrefix("text/html") == true)
+            let image = try await node.send(.GET, "/ipfs/\(site.cid)/assets/logo.png", token: nil)
+            #expect(image.body == randomBytes(2000, seed: 2))
+            #expect(image.headers.first(name: "Content-Type") == "image/png")
+            let missing = try await node.send(.GET, "/v1/files/\(site.cid)/nope.txt", token: nil)
+            #expect(missing.status == .notFound)
+            let invalid = try await node.json(.POST, "/v1/dirs", DirectoryCreateRequest(entries: [.init(name: "a/b", cid: logo)]))
+            #expect(invalid.status == .badRequest)
+            let dangling = try await node.json(.POST, "/v1/dirs", DirectoryCreateRequest(entries: [
+                .init(name: "x", cid: "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"),
+            ]))
+            #expect(dangling.status == .notFound)
+            // GC keeps the unpinned sub-directory: the pinned site reaches it.
+            _ = try await node.send(.POST, "/v1/gc")
+            #expect(try await node.send(.GET, "/ipfs/\(site.cid)/assets/logo.png", token: nil).status == .ok)
+        }
+    }
+
+    @Test("a private node serves content only with a token or a valid, unexpired share link", arguments: Backend.available)
+    func shareLinks(backend: Backend) async throws {
+        try await TestNode.with(backend, extraArguments: ["--private", "true"]) { node in
+            let bytes = Array("agency record".utf8)
+            let cid = try await node.add(bytes).cid
+            #expect(try await node.send(.GET, "/v1/files/\(cid)", token: nil).status == .unauthorized)
+            #expect(try await node.send(.GET, "/v1/files/\(cid)").body == bytes)
+            let share = try await node.json(.POST, "/v1/share", ShareRequest(cid: cid, expiresInSeconds: 600)).decode(ShareResponse.self)
+            let shared = try await node.send(.GET, share.path, token: nil)
+            #expect(shared.status == .ok)
+            #expect(shared.body == bytes)
+            // Any change to the link breaks it.
+            let forgedSignature = share.path.replacingOccurrences(of: "sig=", with: "sig=A")
+            #expect(try await node.send(.GET, forgedSignature, token: nil).status == .forbidden)
+            let expires = share.expiresAt
+            let extended = share.path.replacingOccurrences(of: "expires=\(expires)", with: "expires=\(expires + 1000)")
+            #expect(try await node.send(.GET, extended, token: nil).status == .forbidden)
+            let other = try await node.add(Array("another record".utf8)).cid
+            let redirected = share.path.replacingOccurrences(of: cid, with: other)
+            #expect(try await node.send(.GET, redirected, token: nil).status == .forbidden)
+            let expired = try await node.json(.POST, "/v1/share", ShareRequest(cid: cid, expiresInSeconds: 1)).decode(ShareResponse.self)
+            // Expiry is whole seconds: wait until the clock is past it, by polling the clock, not the server.
+            while Int64(Date().timeIntervalSince1970) <= expired.expiresAt { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(try await node.send(.GET, expired.path, token: nil).status == .forbidden)
+            #expect(try await node.json(.POST, "/v1/share", ShareRequest(cid: cid, expiresInSeconds: 0)).status == .badRequest)
+        }
+    }
+
+    @Test("internal routes and /metrics need a client certificate from the node CA", arguments: [Backend.sqlite])
+    func mutualTLS(backend: Backend) async throws {
+        try await TestNode.with(backend) { node in
+            let cid = try await node.add(Array("peer block".utf8)).cid
+            let refused = try await node.send(.GET, "/internal/v1/blocks/\(cid)", token: nil)
+            #expect(refused.status == .unauthorized)
+            #expect(refused.errorCode == "client_certificate_required")
+            #expect(try await node.send(.GET, "/metrics", token: nil).status == .unauthorized)
+            let allowed = try await node.send(.GET, "/internal/v1/blocks/\(cid)", token: nil, mutualTLS: true)
+            #expect(allowed.status == .ok)
+            #expect(allowed.body == Array("peer block".utf8))
+            #expect(allowed.version == .http2)
+            let metrics = try await node.send(.GET, "/metrics", token: nil, mutualTLS: true)
+            #expect(metrics.status == .ok)
+            #expect(metrics.text.contains("http_requests_total") || metrics.text.contains("hb_requests"))
+            let health = try await node.send(.GET, "/health", token: nil)
+            #expect(try health.decode(HealthResponse.self).status == "ok")
+            let ready = try await node.send(.GET, "/ready", token: nil)
+            #expect(try ready.decode(ReadyResponse.self).status == "ready")
+        }
+    }
+
+    @Test("a client certificate from another CA is refused at the TLS layer")
+    func foreignCertificate() async throws {
+        try await TestNode.with(.sqlite) { node in
+            let otherDirectory = NSTemporaryDirectory() + "pakit-other-ca-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: otherDirectory) }
+            let foreign = try PakitRuntime.LocalCertificateAuthority.loadOrCreate(in: otherDirectory).certificate(for: "intruder")
+            var tls = try foreign.clientConfiguration()
+            tls.trustRoots = .certificates(try .fromPEMFile("\(node.dataDirectory)/tls/ca.pem"))
+            let client = PakitRuntime.ServiceClient.make(tls: tls)
+            var request = HTTPClientRequest(url: node.baseURL + "/health")
+            request.method = .GET
+            await #expect(throws: (any Error).self) {
+                _ = try await client.execute(request, timeout: .seconds(30))
+            }
+            try await client.shutdown()
+        }
+    }
+}
+
+import PakitRuntime

@@ -1,0 +1,176 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOSSL
+import PakitContracts
+import PakitRuntime
+import ServiceLifecycle
+import StorageService
+import Testing
+
+/// The metadata backends the storage tests run against: SQLite always, PostgreSQL when the
+/// test command started one (`PAKIT_TEST_POSTGRES_URL`).
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    static var available: [Backend] {
+        ProcessInfo.processInfo.environment["PAKIT_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
+    }
+
+    var testDescription: String { rawValue }
+
+    /// A fresh, empty database for one test.
+    func makeDatabaseURL(dataDirectory: String) async throws -> String {
+        switch self {
+        case .sqlite:
+            return "sqlite:\(dataDirectory)/storage/metadata.sqlite"
+        case .postgres:
+            guard let base = ProcessInfo.processInfo.environment["PAKIT_TEST_POSTGRES_URL"] else { throw TestFailure("no PostgreSQL") }
+            let name = "pakit_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
+            let admin = try await PostgresSQLDatabase.connect(url: base, maxConnections: 1, logger: Logger(label: "test"))
+            try await admin.query("CREATE DATABASE \(name)")
+            await admin.close()
+            guard let slash = base.lastIndex(of: "/") else { throw TestFailure("bad URL") }
+            return String(base[...slash]) + name
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A storage service running in-process on a free port over real HTTPS, with clients that
+/// trust its CA (one without and one with a client certificate).
+final class TestNode: @unchecked Sendable {
+    let dataDirectory: String
+    let node: StorageNode
+    let baseURL: String
+    let adminToken: String
+    let client: HTTPClient
+    let mtlsClient: HTTPClient
+    private let group: ServiceGroup
+    private let runTask: Task<Void, any Error>
+
+    static func start(_ backend: Backend, extraArguments: [String] = []) async throws -> TestNode {
+        ServiceBootstrap.bootstrap(logLevel: .warning)
+        let dataDirectory = NSTemporaryDirectory() + "pakit-test-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dataDirectory + "/storage", withIntermediateDirectories: true)
+        let databaseURL = try await backend.makeDatabaseURL(dataDirectory: dataDirectory)
+        let configuration = try StorageConfiguration(
+            arguments: ["--data-dir", dataDirectory, "--port", "0", "--database-url", databaseURL] + extraArguments,
+            environment: [:])
+        var logger = Logger(label: "test.storage")
+        logger.logLevel = .warning
+        let node = try await StorageNode.open(configuration, logger: logger)
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let server = try node.makeServer { port in portContinuation.yield(port) }
+        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
+        let runTask = Task { try await group.run() }
+        var port = 0
+        for await bound in portStream { port = bound; break }
+        let ca = try NIOSSLCertificate.fromPEMFile("\(dataDirectory)/tls/ca.pem")
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(ca)
+        let cliPaths = try LocalCertificateAuthority.loadOrCreate(in: "\(dataDirectory)/tls").certificate(for: "cli")
+        let adminToken = try String(contentsOfFile: node.adminTokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return TestNode(dataDirectory: dataDirectory, node: node, baseURL: "https://127.0.0.1:\(port)", adminToken: adminToken,
+                        client: ServiceClient.make(tls: tls), mtlsClient: ServiceClient.make(tls: try cliPaths.clientConfiguration()),
+                        group: group, runTask: runTask)
+    }
+
+    private init(dataDirectory: String, node: StorageNode, baseURL: String, adminToken: String, client: HTTPClient,
+                 mtlsClient: HTTPClient, group: ServiceGroup, runTask: Task<Void, any Error>) {
+        self.dataDirectory = dataDirectory
+        self.node = node
+        self.baseURL = baseURL
+        self.adminToken = adminToken
+        self.client = client
+        self.mtlsClient = mtlsClient
+        self.group = group
+        self.runTask = runTask
+    }
+
+    func stop() async {
+        try? await client.shutdown()
+        try? await mtlsClient.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = try? await runTask.value
+        await node.close()
+        try? FileManager.default.removeItem(atPath: dataDirectory)
+    }
+
+    /// Runs `body` with a fresh node and always stops it.
+    static func with(_ backend: Backend, extraArguments: [String] = [], _ body: (TestNode) async throws -> Void) async throws {
+        let node = try await start(backend, extraArguments: extraArguments)
+        do {
+            try await body(node)
+            await node.stop()
+        } catch {
+            await node.stop()
+            throw error
+        }
+    }
+
+    struct Reply: Sendable {
+        let status: HTTPResponseStatus
+        let headers: HTTPHeaders
+        let body: [UInt8]
+        let version: HTTPVersion
+
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            try JSONDecoder().decode(T.self, from: Data(body))
+        }
+
+        var errorCode: String? { (try? decode(ErrorEnvelope.self))?.error.code }
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    /// One request over HTTPS; `token: nil` sends no credentials, the default is the admin token.
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, token: String?? = .none,
+              headers: [(String, String)] = [], mutualTLS: Bool = false) async throws -> Reply {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        let bearer: String? = switch token { case .none: adminToken; case .some(let value): value }
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await (mutualTLS ? mtlsClient : client).execute(request, timeout: .seconds(120))
+        let collected = try await response.body.collect(upTo: 1 << 30)
+        return Reply(status: response.status, headers: response.headers, body: Array(collected.readableBytesView), version: response.version)
+    }
+
+    func json<B: Encodable>(_ method: HTTPMethod, _ path: String, _ value: B, token: String?? = .none) async throws -> Reply {
+        try await send(method, path, body: Array(try JSONEncoder().encode(value)), token: token, headers: [("Content-Type", "application/json")])
+    }
+
+    func add(_ bytes: [UInt8], query: String = "") async throws -> FileAddResponse {
+        let reply = try await send(.POST, "/v1/files" + (query.isEmpty ? "" : "?\(query)"), body: bytes)
+        guard reply.status == .created else { throw TestFailure("add failed: \(reply.status) \(reply.text)") }
+        return try reply.decode(FileAddResponse.self)
+    }
+}
+
+/// The test files of the reference vectors: byte k = k mod 251.
+func patternBytes(_ count: Int) -> [UInt8] {
+    (0..<count).map { UInt8($0 % 251) }
+}
+
+/// Deterministic pseudo-random bytes (SplitMix64), so failures reproduce.
+func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
+    var state = seed
+    var out = [UInt8]()
+    out.reserveCapacity(count + 8)
+    while out.count < count {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        withUnsafeBytes(of: z.littleEndian) { out.append(contentsOf: $0) }
+    }
+    return Array(out.prefix(count))
+}

