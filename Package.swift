@@ -40,7 +40,6 @@ let package = Package(
             name: "PakitCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             path: "shared/core",
-            exclude: ["API-NOTES.md"],
             swiftSettings: strict
         ),
         .systemLibrary(
@@ -141,6 +140,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -12,7 +12,7 @@ struct BlocksCARPinsTests {
             let hello = Array("hello".utf8)
             let cid = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
             let lying = try await node.send(.PUT, "/v1/blocks/\(cid)", body: Array("hellO".utf8))
-            #expect(lying.status == .unprocessableContent)
+            #expect(lying.status == .unprocessableEntity)
             #expect(lying.errorCode == "hash_mismatch")
             #expect(try await node.send(.GET, "/v1/blocks/\(cid)/stat").status == .notFound)
             let stored = try await node.send(.PUT, "/v1/blocks/\(cid)", body: hello)
@@ -44,12 +44,12 @@ struct BlocksCARPinsTests {
             // Truncated anywhere: rejected whole.
             for cut in [10, car.body.count / 2, car.body.count - 1] {
                 let truncated = try await node.send(.POST, "/v1/car", body: Array(car.body.prefix(cut)))
-                #expect(truncated.status == .unprocessableContent, "cut at \(cut)")
+                #expect(truncated.status == .unprocessableEntity, "cut at \(cut)")
             }
             // A block byte flipped: its hash no longer matches its CID.
             var lying = car.body
             lying[lying.count - 100] ^= 0xFF
-            #expect(try await node.send(.POST, "/v1/car", body: lying).status == .unprocessableContent)
+            #expect(try await node.send(.POST, "/v1/car", body: lying).status == .unprocessableEntity)
             #expect(try await node.send(.GET, "/v1/stats").decode(StatsResponse.self) == stats)
             let imported = try await node.send(.POST, "/v1/car", body: car.body)
             #expect(imported.status == .created)
@@ -64,7 +64,7 @@ struct BlocksCARPinsTests {
     func pinsAndGC(backend: Backend) async throws {
         try await TestNode.with(backend) { node in
             var kept: [String] = []
-            for seed in 0..<5 { kept.append(try await node.add(randomBytes(1000 + Int(seed), seed: seed)).cid) }
+            for seed in 0..<5 { kept.append(try await node.add(randomBytes(1000 + seed, seed: UInt64(seed))).cid) }
             let dropped = try await node.add(randomBytes(5000, seed: 99), query: "pin=false").cid
             let first = try await node.send(.GET, "/v1/pins?limit=2", token: nil).decode(PinList.self)
             #expect(first.pins.count == 2)

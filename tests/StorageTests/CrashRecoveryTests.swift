@@ -20,8 +20,7 @@ struct CrashRecoveryTests {
         try FileManager.default.createDirectory(atPath: dataDirectory + "/storage", withIntermediateDirectories: true)
         let databaseURL = try await backend.makeDatabaseURL(dataDirectory: dataDirectory)
         var generator = SystemRandomNumberGenerator()
-        let acknowledged = Mutex<[(cid: String, seed: UInt64, size: Int)]>([])
-        let seeds = Atomic<UInt64>(1)
+        let acknowledged = Acknowledged()
 
         for round in 0..<5 {
             let process = try StorageProcess.start(dataDirectory: dataDirectory, databaseURL: databaseURL)
@@ -30,7 +29,7 @@ struct CrashRecoveryTests {
             let token = try String(contentsOfFile: "\(dataDirectory)/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
 
             // Everything acknowledged so far is intact after the previous kill.
-            for upload in acknowledged.withLock({ $0 }) {
+            for upload in acknowledged.all {
                 let body = try await StorageProcess.get(client, url + "/v1/files/\(upload.cid)")
                 #expect(body == randomBytes(upload.size, seed: upload.seed), "round \(round): \(upload.cid) changed after kill -9")
             }
@@ -47,12 +46,12 @@ struct CrashRecoveryTests {
                     for _ in 0..<4 {
                         group.addTask {
                             while !Task.isCancelled {
-                                let seed = seeds.wrappingAdd(1, ordering: .relaxed).oldValue
+                                let seed = acknowledged.nextSeed()
                                 let size = Int(seed % 7 == 0 ? 3_000_000 : (seed * 7919) % 400_000 + 1)
                                 guard let answer = try? await StorageProcess.post(client, url + "/v1/files?profile=unixfs-v1-2025",
                                                                                   token: token, body: randomBytes(size, seed: seed)),
                                       let added = try? JSONDecoder().decode(FileAddResponse.self, from: Data(answer)) else { return }
-                                acknowledged.withLock { $0.append((added.cid, seed, size)) }
+                                acknowledged.append((added.cid, seed, size))
                             }
                         }
                     }
@@ -64,7 +63,7 @@ struct CrashRecoveryTests {
             await writers.value
             try? await client.shutdown()
         }
-        let total = acknowledged.withLock { $0.count }
+        let total = acknowledged.all.count
         #expect(total > 10, "too few uploads were acknowledged to prove anything (\(total))")
 
         // Final restart and check.
@@ -72,12 +71,22 @@ struct CrashRecoveryTests {
         defer { process.kill() }
         let url = try await process.waitForURL()
         let client = try StorageProcess.client(dataDirectory: dataDirectory)
-        for upload in acknowledged.withLock({ $0 }) {
+        for upload in acknowledged.all {
             let body = try await StorageProcess.get(client, url + "/v1/files/\(upload.cid)")
             #expect(body == randomBytes(upload.size, seed: upload.seed))
         }
         try await client.shutdown()
     }
+}
+
+/// Uploads the server acknowledged (2xx with a CID), shared by the writer tasks.
+final class Acknowledged: Sendable {
+    private let uploads = Mutex<[(cid: String, seed: UInt64, size: Int)]>([])
+    private let seeds = Atomic<UInt64>(1)
+
+    var all: [(cid: String, seed: UInt64, size: Int)] { uploads.withLock { $0 } }
+    func append(_ upload: (cid: String, seed: UInt64, size: Int)) { uploads.withLock { $0.append(upload) } }
+    func nextSeed() -> UInt64 { seeds.wrappingAdd(1, ordering: .relaxed).oldValue }
 }
 
 /// Runs the built `pakit-storage` executable as a child process.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOHTTP1
+import NIOSSL
 import PakitContracts
 import Testing
 
@@ -94,7 +95,7 @@ struct DirectoriesShareSecurityTests {
             defer { try? FileManager.default.removeItem(atPath: otherDirectory) }
             let foreign = try PakitRuntime.LocalCertificateAuthority.loadOrCreate(in: otherDirectory).certificate(for: "intruder")
             var tls = try foreign.clientConfiguration()
-            tls.trustRoots = .certificates(try .fromPEMFile("\(node.dataDirectory)/tls/ca.pem"))
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile("\(node.dataDirectory)/tls/ca.pem"))
             let client = PakitRuntime.ServiceClient.make(tls: tls)
             var request = HTTPClientRequest(url: node.baseURL + "/health")
             request.method = .GET

@@ -6,7 +6,9 @@
 public struct CARReader: Sendable {
     /// What a push produced, in stream order.
     public enum Event: Sendable {
+        /// The header, always the first event.
         case header(roots: [CID])
+        /// A block whose bytes matched its CID.
         case block(Block)
     }
 
@@ -17,6 +19,7 @@ public struct CARReader: Sendable {
     private var sawHeader = false
     private var failure: CoreError?
 
+    /// A reader for one CAR stream; `maxSectionSize` bounds memory per header/section.
     public init(maxSectionSize: Int = 4 << 20) {
         self.maxSectionSize = maxSectionSize
     }

@@ -3,9 +3,12 @@
 /// The initializer does not hash: producers in this module build CIDs from the bytes, and
 /// readers of untrusted input check with `cid.verifies(bytes)` (the CAR reader does).
 public struct Block: Hashable, Sendable {
+    /// The block's identifier.
     public let cid: CID
+    /// The encoded block.
     public let bytes: [UInt8]
 
+    /// Pairs bytes with their CID (trusted; not re-hashed).
     public init(cid: CID, bytes: [UInt8]) {
         self.cid = cid
         self.bytes = bytes

@@ -3,9 +3,12 @@
 public enum DecodedNode: Sendable {
     /// A child of a file node and the number of file bytes under it (its blocksizes entry).
     public struct FileChild: Hashable, Sendable {
+        /// The child block.
         public let cid: CID
+        /// File bytes under the child.
         public let fileBytes: UInt64
 
+        /// Creates a child entry.
         public init(cid: CID, fileBytes: UInt64) {
             self.cid = cid
             self.fileBytes = fileBytes

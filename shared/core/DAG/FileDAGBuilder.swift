@@ -18,6 +18,7 @@ public struct FileDAGBuilder: Sendable {
         let fileBytes: UInt64
     }
 
+    /// The layout every node is built with.
     public let layout: DAGLayout
     /// `levels[0]` holds leaves, `levels[k]` nodes of height k, none of them linked yet.
     private var levels: [[Child]] = []
@@ -25,6 +26,7 @@ public struct FileDAGBuilder: Sendable {
     private var fileSize: UInt64 = 0
     private var leafCount = 0
 
+    /// A builder for one file; traps on an invalid layout (see `DAGLayout.checked`).
     public init(layout: DAGLayout) {
         precondition(layout.isValid, "invalid DAG layout \(layout)")
         self.layout = layout
@@ -119,6 +121,7 @@ public struct FileDAGResult: Sendable {
     /// Number of chunks added.
     public let leafCount: Int
 
+    /// Creates a result.
     public init(root: CID, blocks: [Block], fileSize: UInt64, rootTsize: UInt64, leafCount: Int) {
         self.root = root
         self.blocks = blocks

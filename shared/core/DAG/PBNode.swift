@@ -7,6 +7,7 @@ public struct PBLink: Hashable, Sendable {
     /// Cumulative size of the target subtree (see `cumulativeSize(ofBlock:cid:)`).
     public var tsize: UInt64?
 
+    /// Creates a link.
     public init(hash: CID, name: String? = nil, tsize: UInt64? = nil) {
         self.hash = hash
         self.name = name
@@ -91,10 +92,12 @@ public struct PBLink: Hashable, Sendable {
 /// A dag-pb node: an ordered list of links and optional opaque data (UnixFS puts its
 /// `Data` message there).
 public struct PBNode: Hashable, Sendable {
+    /// Links in block order.
     public var links: [PBLink]
     /// `nil` omits the field; an empty array writes an explicit empty Data field.
     public var data: [UInt8]?
 
+    /// Creates a node.
     public init(links: [PBLink] = [], data: [UInt8]? = nil) {
         self.links = links
         self.data = data

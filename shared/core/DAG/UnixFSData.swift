@@ -12,15 +12,19 @@ public struct UnixFSData: Hashable, Sendable {
 
     /// A modification time: seconds since the epoch plus optional nanoseconds (1…999,999,999).
     public struct UnixTime: Hashable, Sendable {
+        /// Seconds since 1970-01-01T00:00:00Z (may be negative).
         public var seconds: Int64
+        /// Sub-second part; nil when zero.
         public var fractionalNanoseconds: UInt32?
 
+        /// Creates a time.
         public init(seconds: Int64, fractionalNanoseconds: UInt32? = nil) {
             self.seconds = seconds
             self.fractionalNanoseconds = fractionalNanoseconds
         }
     }
 
+    /// What the node represents.
     public var type: DataType
     /// File bytes held directly in this node (leaves), or a symlink target.
     public var data: [UInt8]?
@@ -34,8 +38,10 @@ public struct UnixFSData: Hashable, Sendable {
     public var fanout: UInt64?
     /// Optional POSIX mode bits.
     public var mode: UInt32?
+    /// Optional modification time.
     public var mtime: UnixTime?
 
+    /// Creates a message; unset optional fields are omitted when encoding.
     public init(
         type: DataType, data: [UInt8]? = nil, filesize: UInt64? = nil, blocksizes: [UInt64] = [],
         hashType: UInt64? = nil, fanout: UInt64? = nil, mode: UInt32? = nil, mtime: UnixTime? = nil

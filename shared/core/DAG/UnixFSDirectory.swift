@@ -2,11 +2,14 @@
 public enum UnixFSDirectory {
     /// One named child of a directory.
     public struct Entry: Hashable, Sendable {
+        /// The link name (one path component).
         public var name: String
+        /// The child's root.
         public var cid: CID
         /// Cumulative size of the child's DAG (its link Tsize).
         public var tsize: UInt64
 
+        /// Creates an entry.
         public init(name: String, cid: CID, tsize: UInt64) {
             self.name = name
             self.cid = cid

@@ -24,7 +24,9 @@ public struct CID: Hashable, Sendable {
 
     /// 0 or 1.
     public let version: Int
+    /// How the block bytes are interpreted.
     public let codec: Codec
+    /// The hash of the block bytes.
     public let multihash: Multihash
 
     /// Builds a CID, enforcing that CIDv0 is only dag-pb with a 32-byte sha2-256 multihash.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOFoundationCompat
+import NIOHTTP1
 import NIOSSL
 import PakitContracts
 import PakitRuntime
@@ -129,12 +130,15 @@ final class TestNode: @unchecked Sendable {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
+    /// Stands for the node's admin token in `send(token:)`.
+    static let admin = "<admin>"
+
     /// One request over HTTPS; `token: nil` sends no credentials, the default is the admin token.
-    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, token: String?? = .none,
+    func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, token: String? = TestNode.admin,
               headers: [(String, String)] = [], mutualTLS: Bool = false) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
-        let bearer: String? = switch token { case .none: adminToken; case .some(let value): value }
+        let bearer = token == Self.admin ? adminToken : token
         if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
@@ -143,7 +147,7 @@ final class TestNode: @unchecked Sendable {
         return Reply(status: response.status, headers: response.headers, body: Array(collected.readableBytesView), version: response.version)
     }
 
-    func json<B: Encodable>(_ method: HTTPMethod, _ path: String, _ value: B, token: String?? = .none) async throws -> Reply {
+    func json<B: Encodable>(_ method: HTTPMethod, _ path: String, _ value: B, token: String? = TestNode.admin) async throws -> Reply {
         try await send(method, path, body: Array(try JSONEncoder().encode(value)), token: token, headers: [("Content-Type", "application/json")])
     }
 

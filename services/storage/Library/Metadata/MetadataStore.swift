@@ -124,7 +124,7 @@ struct MetadataStore: Sendable {
 
     func stats() async throws -> (logical: UInt64, unique: UInt64, stored: UInt64, blocks: Int, compressed: Int, files: Int, pins: Int) {
         let blocks = try await database.read(
-            "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS unique_bytes, COALESCE(SUM(stored_size), 0) AS stored_bytes, COALESCE(SUM(CASE WHEN encoding = 1 THEN 1 ELSE 0 END), 0) AS compressed FROM blocks")
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS unique_bytes, CAST(COALESCE(SUM(stored_size), 0) AS BIGINT) AS stored_bytes, CAST(COALESCE(SUM(CASE WHEN encoding = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS compressed FROM blocks")
         let files = try await database.read("SELECT COUNT(*) AS n FROM files")
         let pins = try await database.read("SELECT COUNT(*) AS n FROM pins")
         let logical = try await database.read("SELECT value FROM counters WHERE name = 'logical_bytes'")
