@@ -1,0 +1,25 @@
+# Multi-stage build of the Pakit service executables.
+# Build: docker compose build   (no Docker engine runs on the build machine; CI validates compose.yaml only)
+FROM swift:6.3-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libzstd-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+COPY shared ./shared
+COPY services ./services
+COPY cli ./cli
+COPY tools ./tools
+COPY tests ./tests
+RUN swift build -c release --static-swift-stdlib --product pakit-storage \
+ && swift build -c release --static-swift-stdlib --product pakit \
+ && install -D "$(swift build -c release --show-bin-path)/pakit-storage" /out/pakit-storage \
+ && install -D "$(swift build -c release --show-bin-path)/pakit" /out/pakit
+
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update && apt-get install -y --no-install-recommends libzstd1 ca-certificates curl && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --home /data --uid 10001 pakit && mkdir -p /data && chown pakit /data
+COPY --from=build /out/ /usr/local/bin/
+USER pakit
+VOLUME /data
+ENV PAKIT_DATA_DIR=/data
+EXPOSE 7070
+ENTRYPOINT ["/usr/local/bin/pakit-storage"]
