@@ -10,6 +10,8 @@ say() { printf '==> %s\n' "$*"; }
 
 # 1. Packages (only when missing).
 need=()
+command -v python3 >/dev/null || need+=(python3)
+python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 [ -f /usr/include/zstd.h ] || need+=(libzstd-dev)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v docker-compose >/dev/null || need+=(docker-compose)

@@ -6,6 +6,7 @@ import NIOHTTP1
 import NIOFoundationCompat
 import NIOPosix
 import PakitContracts
+import PakitRuntime
 
 /// `pakit add FILE` / `pakit add -r DIR`.
 struct Add: AsyncParsableCommand {
@@ -41,12 +42,12 @@ struct Add: AsyncParsableCommand {
         if let profile { query += "&profile=\(profile)" }
         let body: HTTPClientRequest.Body
         if path == "-" {
-            body = .stream(FileChunks(handle: .standardInput, progress: nil), length: .unknown)
+            body = .stream(FileByteChunks(handle: .standardInput), length: .unknown)
         } else {
             guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError("cannot open \(path)") }
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             let progress = isatty(STDERR_FILENO) == 1 && !quiet ? ProgressBar(total: size, label: name ?? "") : nil
-            body = .stream(FileChunks(handle: handle, progress: progress), length: .known(Int64(size)))
+            body = .stream(FileByteChunks(handle: handle) { read in progress?.advance(read) }, length: .known(Int64(size)))
         }
         let result = try await client.json(FileAddResponse.self, .POST, "/v1/files?\(query)", body: body, contentType: "application/octet-stream")
         return result
@@ -72,29 +73,6 @@ struct Add: AsyncParsableCommand {
     }
 }
 
-/// Streams a file in 1 MiB reads (memory stays bounded), updating the progress bar.
-struct FileChunks: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let handle: FileHandle
-    let progress: ProgressBar?
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let handle: FileHandle
-        let progress: ProgressBar?
-        mutating func next() async throws -> ByteBuffer? {
-            let data = try handle.read(upToCount: 1 << 20) ?? Data()
-            if data.isEmpty {
-                progress?.finish()
-                return nil
-            }
-            progress?.advance(data.count)
-            return ByteBuffer(data: data)
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: handle, progress: progress) }
-}
-
 /// A one-line progress bar on standard error, only on a terminal.
 final class ProgressBar: @unchecked Sendable {
     private let total: Int
@@ -107,7 +85,9 @@ final class ProgressBar: @unchecked Sendable {
         self.label = label
     }
 
+    /// Called with each read's size; a read of 0 bytes is the end.
     func advance(_ bytes: Int) {
+        if bytes == 0 { return finish() }
         done += bytes
         if Date().timeIntervalSince(lastDrawn) > 0.1 { draw() }
     }

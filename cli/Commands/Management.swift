@@ -5,6 +5,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import PakitContracts
+import PakitRuntime
 
 /// `pakit pin add|rm|ls`.
 struct PinCommand: AsyncParsableCommand {
@@ -88,7 +89,7 @@ struct CARCommand: AsyncParsableCommand {
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
             let result = try await NodeClient.with(node, http1Only: true) { client in
                 try await client.json(CARImportResponse.self, .POST, "/v1/car?pin=\(!noPin)",
-                                      body: .stream(FileChunks(handle: handle, progress: nil), length: .known(Int64(size))),
+                                      body: .stream(FileByteChunks(handle: handle), length: .known(Int64(size))),
                                       contentType: "application/vnd.ipld.car")
             }
             print("imported \(result.blocks) blocks, roots: \(result.roots.joined(separator: " "))")

@@ -12,25 +12,25 @@ struct Up: AsyncParsableCommand {
     @Option(name: .long, help: "Node data directory (default: $PAKIT_DATA_DIR or ./.pakit).")
     var data: String?
 
-    @Option(name: .long, help: "Storage HTTPS port (default 7070; 0 = any free port).")
+    @Option(name: .long, help: "Storage HTTPS port (default: $PAKIT_STORAGE_PORT or 7070; 0 = any free port).")
     var port: Int?
 
-    @Option(name: .long, help: "Address to listen on.")
-    var host: String = "127.0.0.1"
+    @Option(name: .long, help: "Address to listen on (default: $PAKIT_STORAGE_HOST or 127.0.0.1).")
+    var host: String?
 
     func run() async throws {
         let dataDirectory = URL(fileURLWithPath: data ?? ProcessInfo.processInfo.environment["PAKIT_DATA_DIR"] ?? "./.pakit").standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // Keys and certificates first, so the children (and the CLI) find them.
         let ca = try LocalCertificateAuthority.loadOrCreate(in: "\(dataDirectory)/tls")
-        _ = try ca.certificate(for: "cli")
         _ = try NodeIdentity.loadOrCreate(in: "\(dataDirectory)/keys")
         try? FileManager.default.removeItem(atPath: "\(dataDirectory)/storage.url")
 
         let executables = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         let storage = ChildService(
             name: ServiceName.storage.rawValue, executable: "\(executables)/pakit-storage",
-            arguments: ["--data-dir", dataDirectory, "--host", host, "--port", "\(port ?? ServiceName.storage.defaultPort)"])
+            // Unset options are left to the service, so its PAKIT_* environment applies.
+            arguments: ["--data-dir", dataDirectory] + (host.map { ["--host", $0] } ?? []) + (port.map { ["--port", "\($0)"] } ?? []))
         guard FileManager.default.isExecutableFile(atPath: storage.executable) else {
             throw CLIError("cannot find \(storage.executable); build it with 'swift build' (it sits next to pakit)")
         }
@@ -38,7 +38,7 @@ struct Up: AsyncParsableCommand {
         let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
         try supervisor.startAll()
         let url = try await waitForURL(at: "\(dataDirectory)/storage.url", supervisor: supervisor)
-        print("""
+        say("""
         Pakit node is up.
           storage     \(url)
           data        \(dataDirectory)
@@ -46,11 +46,15 @@ struct Up: AsyncParsableCommand {
           admin token \(dataDirectory)/admin.token
         Try: pakit add FILE   (Ctrl-C stops the node)
         """)
-        FileHandle.standardOutput.synchronizeFile()
         await supervisor.superviseUntil(signals)
-        print("stopping…")
+        say("stopping…")
         supervisor.stopAll()
-        print("stopped")
+        say("stopped")
+    }
+
+    /// Unbuffered, so the banner shows at once even when standard output is a file or pipe.
+    func say(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
     func waitForURL(at path: String, supervisor: Supervisor) async throws -> String {

@@ -95,16 +95,19 @@ final class StorageProcess: Sendable {
     let dataDirectory: String
 
     static var executable: String {
-        get throws {
-            let candidates = [
-                URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path,
-                URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/.build/debug",
-            ]
-            for directory in candidates where FileManager.default.isExecutableFile(atPath: "\(directory)/pakit-storage") {
-                return "\(directory)/pakit-storage"
-            }
-            throw TestFailure("pakit-storage is not built; run 'swift build' first (tests/run-all.sh does)")
+        get throws { try sibling("pakit-storage") }
+    }
+
+    /// A product built beside the test bundle (`swift build` builds them; tests/run-all.sh does).
+    static func sibling(_ name: String) throws -> String {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path,
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/.build/debug",
+        ]
+        for directory in candidates where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
+            return "\(directory)/\(name)"
         }
+        throw TestFailure("\(name) is not built; run 'swift build' first (tests/run-all.sh does)")
     }
 
     private init(process: Process, dataDirectory: String) {

@@ -115,4 +115,24 @@ struct FilesAPITests {
             #expect(stat.compression == "none", "incompressible data must be stored plain")
         }
     }
+
+    @Test("the fastcdc-v1 profile dedups an edited file where fixed chunks cannot", arguments: Backend.available)
+    func contentDefinedChunking(backend: Backend) async throws {
+        try await TestNode.with(backend) { node in
+            let original = randomBytes(6_000_000, seed: 21)
+            var edited = original
+            edited.insert(contentsOf: Array("inserted".utf8), at: 1000)
+            func storedAfter(_ profile: String) async throws -> UInt64 {
+                _ = try await node.add(original, query: "profile=\(profile)")
+                let before = try await node.send(.GET, "/v1/stats").decode(StatsResponse.self).uniqueBytes
+                let second = try await node.add(edited, query: "profile=\(profile)")
+                #expect(try await node.send(.GET, "/v1/files/\(second.cid)", token: nil).body == edited)
+                return try await node.send(.GET, "/v1/stats").decode(StatsResponse.self).uniqueBytes - before
+            }
+            let fixedNew = try await storedAfter("unixfs-v1-2025")
+            let cdcNew = try await storedAfter("fastcdc-v1")
+            #expect(fixedNew > 5_900_000, "fixed chunks should share nothing after an insertion near the start")
+            #expect(cdcNew < 600_000, "FastCDC stored \(cdcNew) new bytes for an 8-byte insertion")
+        }
+    }
 }

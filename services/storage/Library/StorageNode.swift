@@ -126,6 +126,8 @@ func handle<T>(_ body: () async throws -> T) async throws -> T {
     } catch let error as StorageError {
         throw error.serviceError
     } catch let error as SQLError {
-        throw ServiceError(.serviceUnavailable, "database", "\(error)")
+        // The details are for the operator's log, not the client.
+        Logger(label: "pakit.storage").error("database error", metadata: ["error": "\(error)"])
+        throw ServiceError(.serviceUnavailable, "database_unavailable", "the metadata database failed; try again later")
     }
 }

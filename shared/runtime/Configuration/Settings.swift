@@ -151,7 +151,7 @@ public struct Settings: Sendable {
     public static func usage(_ declared: [Setting], command: String) -> String {
         var lines = ["usage: \(command) [--config FILE] [--KEY VALUE]...", "", "settings (flag, environment variable, default):"]
         for setting in declared {
-            lines.append("  --\(setting.key)  \(setting.environment)  [\(setting.defaultValue ?? "required")]")
+            lines.append("  --\(setting.key)  \(setting.environment)  [\(setting.defaultValue.map { $0.isEmpty ? "empty" : $0 } ?? "see below")]")
             lines.append("      \(setting.help)")
         }
         return lines.joined(separator: "\n")

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import PakitContracts
 
@@ -28,39 +29,54 @@ public struct ServiceError: Error, Sendable, Equatable, HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
-        let body = (try? JSONEncoder().encode(ErrorEnvelope(code: code, message: message))) ?? Data()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = (try? encoder.encode(ErrorEnvelope(code: code, message: message))) ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 
 /// Renders every error that escapes a handler as the JSON error envelope, so no client ever
-/// sees a framework's plain-text error or a stack trace.
+/// sees a framework's plain-text error or a stack trace. Answers to HEAD carry the status and
+/// headers only: a body on a HEAD response is a protocol error in HTTP/2.
 public struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response: Response
         do {
-            return try await next(request, context)
-        } catch let error as ServiceError {
-            throw error
-        } catch let error as HTTPError {
-            throw Self.translate(error)
-        } catch is DecodingError {
-            throw ServiceError(.badRequest, "invalid_json", "request body is not valid JSON for this endpoint")
-        } catch let error as HTTPResponseError {
-            throw ServiceError(error.status, "http_\(error.status.code)", error.status.reasonPhrase)
+            response = try await next(request, context)
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            throw ServiceError.internalError("internal error")
+            let envelope = Self.envelope(for: error, logger: context.logger)
+            response = try envelope.response(from: request, context: context)
         }
+        guard request.method == .head else { return response }
+        return Response(status: response.status, headers: response.headers)
     }
 
-    static func translate(_ error: HTTPError) -> ServiceError {
-        switch error.status {
-        case .notFound: return ServiceError(.notFound, "route_not_found", "no such route")
-        case .methodNotAllowed: return ServiceError(.methodNotAllowed, "method_not_allowed", "method not allowed on this route")
-        case .contentTooLarge: return ServiceError(.contentTooLarge, "too_large", error.body ?? "request body too large")
-        default: return ServiceError(error.status, "http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
+    static func envelope(for error: any Error, logger: Logger) -> ServiceError {
+        switch error {
+        case let error as ServiceError:
+            return error
+        case let error as HTTPError:
+            switch error.status.code {
+            case 404: return ServiceError(.notFound, "route_not_found", "no such route")
+            case 405: return ServiceError(.methodNotAllowed, "method_not_allowed", "method not allowed on this route")
+            case 413: return ServiceError(.contentTooLarge, "too_large", error.body ?? "request body too large")
+            case 400: return ServiceError(.badRequest, "invalid_request", error.body ?? "malformed request")
+            default: return ServiceError(error.status, "http_\(error.status.code)", error.body ?? error.status.reasonPhrase)
+            }
+        case is DecodingError:
+            return ServiceError(.badRequest, "invalid_request", "request body is not valid JSON for this endpoint")
+        case let error as HTTPResponseError:
+            switch error.status.code {
+            case 413: return ServiceError(.contentTooLarge, "too_large", "request body too large")
+            case 400: return ServiceError(.badRequest, "invalid_request", "malformed request")
+            default: return ServiceError(error.status, "http_\(error.status.code)", error.status.reasonPhrase)
+            }
+        default:
+            logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return ServiceError.internalError("internal error")
         }
     }
 }

@@ -37,6 +37,8 @@ public final class PostgresSQLDatabase: SQLDatabase {
         }
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let runTask = Task { await client.run() }
+        // Let run() start before the first lease, or postgres-nio logs a spurious warning.
+        for _ in 0..<10 { await Task.yield() }
         return PostgresSQLDatabase(client: client, runTask: runTask, logger: logger)
     }
 

@@ -41,7 +41,8 @@ public struct LocalCertificateAuthority: Sendable {
             // The key goes first and exclusively: a concurrent starter that loses the race
             // waits for the winner's certificate below.
             if try FileSecrets.createExclusively(try key.serializeAsPEM().pemString, at: keyPath) {
-                try FileSecrets.write(try certificate.serializeAsPEM().pemString, to: certPath)
+                // The CA certificate is public: clients on this machine read it to trust the node.
+                try FileSecrets.write(Array(try certificate.serializeAsPEM().pemString.utf8), to: certPath, mode: 0o644)
             }
         }
         var attempts = 0
@@ -59,26 +60,30 @@ public struct LocalCertificateAuthority: Sendable {
     public func certificate(for name: String, hostnames: [String] = []) throws -> TLSPaths {
         let certPath = "\(directory)/\(name).pem"
         let keyPath = "\(directory)/\(name)-key.pem"
+        var names: [GeneralName] = [.dnsName("localhost"), .dnsName(name),
+                                    .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
+                                    .ipAddress(ASN1OctetString(contentBytes: ArraySlice(Array(repeating: 0, count: 15) + [1])))]
+        for host in hostnames where !host.isEmpty {
+            if let ip = IPAddressBytes(host) {
+                names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(ip))))
+            } else {
+                names.append(.dnsName(host))
+            }
+        }
+        // Reuse the certificate unless it expires within 30 days, another CA issued it, or the
+        // operator changed the names it must carry.
         if let existing = try? Certificate(pemEncoded: FileSecrets.read(certPath)),
            FileManager.default.fileExists(atPath: keyPath),
            existing.notValidAfter > Date().addingTimeInterval(30 * 86_400),
-           existing.issuer == certificate.subject {
+           existing.issuer == certificate.subject,
+           let existingNames = try? existing.extensions.subjectAlternativeNames,
+           Set(existingNames.map { "\($0)" }) == Set(names.map { "\($0)" }) {
             return TLSPaths(caCertificate: certificatePath, certificate: certPath, privateKey: keyPath)
         }
         let key = Certificate.PrivateKey(P256.Signing.PrivateKey())
         let subject = try DistinguishedName {
             OrganizationName("Pakit node")
             CommonName(name)
-        }
-        var names: [GeneralName] = [.dnsName("localhost"), .dnsName(name),
-                                    .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
-                                    .ipAddress(ASN1OctetString(contentBytes: ArraySlice(Array(repeating: 0, count: 15) + [1])))]
-        for host in hostnames where !host.isEmpty {
-            if let ip = IPv4Bytes(host) {
-                names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(ip))))
-            } else {
-                names.append(.dnsName(host))
-            }
         }
         let now = Date()
         let leaf = try Certificate(
@@ -99,15 +104,17 @@ public struct LocalCertificateAuthority: Sendable {
     }
 }
 
-private func IPv4Bytes(_ text: String) -> [UInt8]? {
-    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 4 else { return nil }
-    var bytes: [UInt8] = []
-    for part in parts {
-        guard let value = UInt8(part) else { return nil }
-        bytes.append(value)
+/// The 4 or 16 bytes of an IPv4 or IPv6 address literal, or nil for a DNS name.
+private func IPAddressBytes(_ text: String) -> [UInt8]? {
+    var v4 = in_addr()
+    if inet_pton(AF_INET, text, &v4) == 1 {
+        return withUnsafeBytes(of: v4) { Array($0) }
     }
-    return bytes
+    var v6 = in6_addr()
+    if inet_pton(AF_INET6, text.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), &v6) == 1 {
+        return withUnsafeBytes(of: v6) { Array($0) }
+    }
+    return nil
 }
 
 /// Where a service finds its trust root, certificate and key (PEM files).

@@ -45,6 +45,7 @@ final class GroupSync: Sendable {
                 let result = pakit_syncfs(directoryFD)
                 let error: (any Error)? = result == 0 ? nil : BlockStoreError.io("syncfs: \(String(cString: strerror(errno)))")
                 flushes.add(1, ordering: .relaxed)
+                StorageMetrics.groupSyncs.increment()
                 let (done, more) = state.withLock { state -> ([CheckedContinuation<Void, any Error>], Bool) in
                     state.generation += 1
                     let ready = state.waiters.filter { $0.target <= state.generation }.map(\.continuation)

@@ -33,6 +33,7 @@ struct FileIngest {
             }
             for try await buffer in body {
                 total += Int64(buffer.readableBytes)
+                StorageMetrics.ingestedBytes.increment(by: buffer.readableBytes)
                 if total > maxBytes { throw StorageError.tooLarge("upload exceeds the configured limit of \(maxBytes) bytes") }
                 for chunk in chunker.push(Array(buffer.readableBytesView)) { try await accept(chunk) }
             }
@@ -52,7 +53,7 @@ struct FileIngest {
                                    leaves: leaves.count, blake2Root: tree.root.hex, profile: profile.rawValue,
                                    name: name, pinned: pin)
         } catch {
-            session.abort()
+            await session.abort()
             throw error
         }
     }
@@ -66,7 +67,9 @@ struct BlockWriteSession {
     let groupBytes: Int
     private var staged: [StagedBlock] = []
     private var stagedBytes = 0
-    private var committedFiles: [StagedBlock] = []
+    /// The previous group's flush, overlapping with staging of the next group.
+    private var pendingFlush: Task<Void, any Error>?
+    private var flushingGroup: [StagedBlock] = []
     private(set) var records: [BlockRecord] = []
     private(set) var links: [(parent: CID, child: CID)] = []
     private var seen: Set<CID> = []
@@ -93,10 +96,12 @@ struct BlockWriteSession {
         await lease.protect(block.cid)
         if let stored = blockStore.storedInfo(block.cid) {
             records.append(BlockRecord(cid: block.cid, size: block.bytes.count, storedSize: stored.storedSize, encoding: stored.encoding))
+            StorageMetrics.blocksDeduplicated.increment()
             return
         }
         let stagedBlock = try blockStore.stage(block)
         staged.append(stagedBlock)
+        StorageMetrics.blocksWritten.increment()
         stagedBytes += stagedBlock.storedSize
         records.append(BlockRecord(cid: block.cid, size: stagedBlock.size, storedSize: stagedBlock.storedSize, encoding: stagedBlock.encoding))
         if stagedBytes >= groupBytes { try await flush() }
@@ -107,16 +112,30 @@ struct BlockWriteSession {
         await lease.protect(cid)
     }
 
+    /// Starts making the staged group durable in the background, after the previous group
+    /// finished: hashing and writing the next group overlaps with this one's flushes.
     mutating func flush() async throws {
+        try await waitForPendingFlush()
         let group = staged
         staged = []
         stagedBytes = 0
-        try await blockStore.commit(group)
+        let blockStore = self.blockStore
+        flushingGroup = group
+        pendingFlush = Task { try await blockStore.commit(group) }
+    }
+
+    private mutating func waitForPendingFlush() async throws {
+        if let pending = pendingFlush {
+            pendingFlush = nil
+            try await pending.value
+            flushingGroup = []
+        }
     }
 
     /// Makes remaining blocks durable, then commits block rows, links and `extra` in one transaction.
     mutating func commit(metadata: MetadataStore, extra: @escaping @Sendable (any SQLExecutor) async throws -> Void) async throws {
         try await flush()
+        try await waitForPendingFlush()
         let records = self.records
         let links = self.links
         try await metadata.database.transaction { tx in
@@ -126,8 +145,13 @@ struct BlockWriteSession {
         lease.release()
     }
 
-    func abort() {
-        blockStore.discard(staged)
+    /// Drops what is not yet durable. A group still flushing finishes first (its renamed
+    /// files then have no rows: GC collects them).
+    mutating func abort() async {
+        if let pending = pendingFlush { _ = try? await pending.value }
+        pendingFlush = nil
+        blockStore.discard(staged + flushingGroup)
+        flushingGroup = []
         lease.release()
     }
 }

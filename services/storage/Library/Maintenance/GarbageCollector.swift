@@ -33,10 +33,12 @@ struct GarbageCollector {
             guard guardian.mayDelete(cid) else { continue }
             try await metadata.database.transaction { tx in
                 try await tx.query("DELETE FROM links WHERE parent = $1", [MetadataStore.key(cid)])
+                try await tx.query("DELETE FROM files WHERE cid = $1", [MetadataStore.key(cid)])
                 try await tx.query("DELETE FROM blocks WHERE cid = $1", [MetadataStore.key(cid)])
             }
             blockStore.remove(cid)
             removed.append(cid.string)
+            StorageMetrics.gcRemovedBlocks.increment()
             freed += UInt64(try row.int("stored_size"))
         }
         // Files with no row: leftovers of writes that crashed or were rejected after their

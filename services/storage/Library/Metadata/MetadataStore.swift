@@ -88,10 +88,13 @@ struct MetadataStore: Sendable {
 
     // MARK: pins
 
-    static func pin(_ cid: CID, name: String?, in tx: any SQLExecutor) async throws {
-        try await tx.query(
-            "INSERT INTO pins (cid, cid_text, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (cid) DO UPDATE SET name = COALESCE($3, pins.name)",
+    /// Pins `cid` (re-pinning keeps the first pin's time); returns the pin's creation time.
+    @discardableResult
+    static func pin(_ cid: CID, name: String?, in tx: any SQLExecutor) async throws -> Int64 {
+        let rows = try await tx.query(
+            "INSERT INTO pins (cid, cid_text, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (cid) DO UPDATE SET name = COALESCE($3, pins.name) RETURNING created_at",
             [key(cid), .text(cid.string), SQLValue(name), now()])
+        return try rows.first?.int("created_at") ?? 0
     }
 
     func unpin(_ cid: CID) async throws -> Bool {

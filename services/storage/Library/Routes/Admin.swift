@@ -63,7 +63,7 @@ extension StorageNode {
                 let signature = try self.shareLinks.sign(cid: cid, path: pathText, expires: expires)
                 let encodedPath = path.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }.joined(separator: "/")
                 let relative = "/v1/files/\(cid.string)" + (path.isEmpty ? "" : "/\(encodedPath)") + "?expires=\(expires)&sig=\(signature)"
-                let base = self.configuration.publicURL ?? "https://\(self.configuration.host):\(self.boundPort)"
+                let base = self.configuration.publicURL ?? self.configuration.baseURL(port: self.boundPort)
                 return try jsonResponse(ShareResponse(path: relative, url: base + relative, expiresAt: expires), status: .created)
             }
         }

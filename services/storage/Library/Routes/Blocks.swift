@@ -59,7 +59,7 @@ extension StorageNode {
                     try await session.add(block)
                     try await session.commit(metadata: self.metadata) { _ in }
                 } catch {
-                    session.abort()
+                    await session.abort()
                     throw error
                 }
                 let record = try await self.metadata.block(cid)

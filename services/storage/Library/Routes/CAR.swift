@@ -74,7 +74,7 @@ extension StorageNode {
             }
             return CARImportResponse(roots: roots.map(\.string), blocks: session.blockCount, bytes: total, pinned: pin)
         } catch {
-            session.abort()
+            await session.abort()
             throw error
         }
     }

@@ -90,7 +90,7 @@ extension StorageNode {
             let tsize = UInt64(block.bytes.count) + entries.reduce(0) { $0 + $1.tsize }
             return DirectoryCreateResponse(cid: block.cid.string, size: tsize, entries: entries.count, pinned: pin)
         } catch {
-            session.abort()
+            await session.abort()
             throw error
         }
     }

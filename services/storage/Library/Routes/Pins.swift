@@ -3,6 +3,7 @@ import Hummingbird
 import PakitContracts
 import PakitCore
 import PakitRuntime
+import Synchronization
 
 /// `POST /v1/pins`, `DELETE /v1/pins/{cid}`, `GET /v1/pins?limit=&after=`. Pins are recursive
 /// (the whole DAG is kept), as Kubo's default.
@@ -15,16 +16,20 @@ extension StorageNode {
                 let cid = try StorageError.parseCID(body.cid)
                 if let name = body.name, name.utf8.count > 255 { throw StorageError.invalidParameter("name must be at most 255 bytes") }
                 var session = BlockWriteSession(blockStore: self.blockStore, guardian: self.guardian)
+                let createdAt = PinTime()
                 do {
                     try await self.protectDAG(cid, session: session)
                     try await session.commit(metadata: self.metadata) { tx in
-                        try await MetadataStore.pin(cid, name: body.name, in: tx)
+                        let time = try await MetadataStore.pin(cid, name: body.name, in: tx)
+                        createdAt.value.withLock { $0 = time }
                     }
                 } catch {
-                    session.abort()
+                    await session.abort()
                     throw error
                 }
-                return try jsonResponse(Pin(cid: cid.string, name: body.name, createdAt: Self.rfc3339(Date())), status: .created)
+                let time = createdAt.value.withLock { $0 }
+                return try jsonResponse(Pin(cid: cid.string, name: body.name,
+                                            createdAt: Self.rfc3339(Date(timeIntervalSince1970: TimeInterval(time)))), status: .created)
             }
         }
         router.delete("/v1/pins/:cid") { _, context in
@@ -54,6 +59,11 @@ extension StorageNode {
                 return try jsonResponse(PinList(pins: pins, next: next))
             }
         }
+    }
+
+    /// Carries the stored pin time out of the commit closure.
+    final class PinTime: Sendable {
+        let value = Mutex<Int64>(0)
     }
 
     static func rfc3339(_ date: Date) -> String {

@@ -1,0 +1,10 @@
+import Metrics
+
+/// The storage service's own Prometheus series (`/metrics`, beside Hummingbird's request metrics).
+enum StorageMetrics {
+    static let ingestedBytes = Counter(label: "pakit_storage_ingested_bytes_total")
+    static let blocksWritten = Counter(label: "pakit_storage_blocks_written_total")
+    static let blocksDeduplicated = Counter(label: "pakit_storage_blocks_deduplicated_total")
+    static let groupSyncs = Counter(label: "pakit_storage_group_syncs_total")
+    static let gcRemovedBlocks = Counter(label: "pakit_storage_gc_removed_blocks_total")
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+/// The `pakit` command line end to end: `pakit up` supervising the real service, every client
+/// command as a separate process, restart of a killed service, clean stop on SIGTERM.
+@Suite("pakit CLI")
+struct CLITests {
+    @Test("pakit up runs a node; add, cat, get, pin, stat, car, gc, token, share and verify work against it")
+    func endToEnd() async throws {
+        let data = NSTemporaryDirectory() + "pakit-cli-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let up = Process()
+        up.executableURL = URL(fileURLWithPath: try StorageProcess.sibling("pakit"))
+        up.arguments = ["up", "--data", data, "--port", "0"]
+        up.standardOutput = FileHandle.nullDevice
+        up.standardError = FileHandle.nullDevice
+        try up.run()
+        defer { if up.isRunning { kill(up.processIdentifier, SIGKILL) } }
+        _ = try await Self.waitForURL(data, while: up)
+        #expect(Self.mode(of: "\(data)/tls/ca-key.pem") == 0o600)
+        #expect(Self.mode(of: "\(data)/admin.token") == 0o600)
+        #expect(Self.mode(of: "\(data)/keys/node-ed25519.key") == 0o600)
+
+        let file = "\(data)/report.bin"
+        let bytes = randomBytes(1_500_000, seed: 8)
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let cid = try Self.pakit(["add", "-q", file], data: data).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(cid.hasPrefix("bafy"))
+        #expect(try Self.pakitBytes(["cat", cid], data: data) == bytes)
+        _ = try Self.pakit(["get", cid, "-o", "\(data)/copy.bin"], data: data)
+        #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(data)/copy.bin"))) == bytes)
+        #expect(try Self.pakit(["pin", "ls"], data: data).contains(cid))
+        #expect(try Self.pakit(["stat", cid], data: data).contains("size:"))
+        _ = try Self.pakit(["car", "export", cid, "-o", "\(data)/x.car"], data: data)
+        _ = try Self.pakit(["pin", "rm", cid], data: data)
+        #expect(try Self.pakit(["gc"], data: data).contains("removed 3 blocks"))
+        #expect(try Self.pakit(["car", "import", "\(data)/x.car"], data: data).contains(cid))
+        #expect(try Self.pakitBytes(["cat", cid], data: data) == bytes)
+        #expect(try Self.pakit(["token", "create", "--name", "app", "--scope", "read,write"], data: data).hasPrefix("pakit_"))
+        let link = try Self.pakit(["share", cid, "--expires", "600"], data: data)
+        #expect(link.contains("/v1/files/\(cid)?expires=") && link.contains("&sig="))
+        #expect(try Self.pakit(["verify"], data: data).contains("0 missing, 0 corrupt"))
+
+        // Bad input: one clear line and a non-zero exit.
+        let failure = try Self.run(["cat", "notacid", "--data", data])
+        #expect(failure.status != 0)
+        #expect(failure.stderr.contains("not a valid CID"))
+        #expect(failure.stderr.split(separator: "\n").count == 1)
+
+        // A service that dies is restarted.
+        let child = try #require(Self.children(of: up.processIdentifier).first)
+        try? FileManager.default.removeItem(atPath: "\(data)/storage.url")
+        kill(child, SIGKILL)
+        _ = try await Self.waitForURL(data, while: up)
+        #expect(try Self.pakitBytes(["cat", cid], data: data) == bytes)
+
+        // SIGTERM stops everything cleanly.
+        let restarted = Self.children(of: up.processIdentifier)
+        up.terminate()
+        up.waitUntilExit()
+        #expect(up.terminationStatus == 0)
+        for pid in restarted { #expect(kill(pid, 0) != 0, "child \(pid) outlived pakit up") }
+    }
+
+    static func waitForURL(_ data: String, while process: Process) async throws -> String {
+        while process.isRunning {
+            if let text = try? String(contentsOfFile: "\(data)/storage.url", encoding: .utf8), !text.isEmpty { return text }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw TestFailure("pakit up exited with status \(process.terminationStatus)")
+    }
+
+    static func mode(of path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? Int) ?? -1
+    }
+
+    static func children(of pid: Int32) -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.flatMap { task -> [Int32] in
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
+            return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: Data
+        let stderr: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try StorageProcess.sibling("pakit"))
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    static func pakitBytes(_ arguments: [String], data: String) throws -> [UInt8] {
+        let result = try run(arguments + ["--data", data])
+        guard result.status == 0 else { throw TestFailure("pakit \(arguments.joined(separator: " ")): \(result.stderr)") }
+        return [UInt8](result.stdout)
+    }
+
+    static func pakit(_ arguments: [String], data: String) throws -> String {
+        String(decoding: try pakitBytes(arguments, data: data), as: UTF8.self)
+    }
+}

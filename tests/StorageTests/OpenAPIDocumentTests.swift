@@ -1,0 +1,67 @@
+import Foundation
+import NIOHTTP1
+import PakitContracts
+import Testing
+
+/// docs/openapi.json stays true: every documented route exists on a running node, and every
+/// documented schema has exactly the fields our contract types encode.
+@Suite("OpenAPI document")
+struct OpenAPIDocumentTests {
+    static var document: [String: Any] {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/openapi.json")
+        guard let data = try? Data(contentsOf: path), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object
+    }
+
+    @Test("every documented path and method is served (no route_not_found, no 405)")
+    func routesExist() async throws {
+        let paths = try #require(Self.document["paths"] as? [String: [String: Any]], "docs/openapi.json has no paths")
+        #expect(paths.count >= 15)
+        try await TestNode.with(.sqlite) { node in
+            let cid = try await node.add(Array("openapi".utf8)).cid
+            for (template, operations) in paths.sorted(by: { $0.key < $1.key }) {
+                let path = template.replacingOccurrences(of: "{cid}", with: cid).replacingOccurrences(of: "{path}", with: "x")
+                for method in operations.keys {
+                    guard let httpMethod = ["get": HTTPMethod.GET, "head": .HEAD, "put": .PUT, "post": .POST, "delete": .DELETE][method] else { continue }
+                    let reply = try await node.send(httpMethod, path, body: httpMethod == .POST ? Array("{}".utf8) : nil,
+                                                    headers: [("Content-Type", "application/json")])
+                    #expect(reply.errorCode != "route_not_found", "\(method.uppercased()) \(template) is documented but not served")
+                    #expect(reply.status != .methodNotAllowed, "\(method.uppercased()) \(template) is documented but not allowed")
+                }
+            }
+        }
+    }
+
+    @Test("documented schemas match the contract types field for field")
+    func schemasMatchContracts() throws {
+        let schemas = try #require((Self.document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+        let samples: [String: any Encodable] = [
+            "FileAddResponse": FileAddResponse(cid: "", size: 0, blocks: 0, leaves: 0, blake2Root: "", profile: "", name: "", pinned: true),
+            "DirectoryCreateResponse": DirectoryCreateResponse(cid: "", size: 0, entries: 0, pinned: true),
+            "BlockStat": BlockStat(cid: "", size: 0, storedSize: 0, compression: ""),
+            "CARImportResponse": CARImportResponse(roots: [], blocks: 0, bytes: 0, pinned: true),
+            "Pin": Pin(cid: "", name: "", createdAt: ""),
+            "PinList": PinList(pins: [], next: ""),
+            "GCResponse": GCResponse(removedBlocks: 0, freedBytes: 0, removedCIDs: []),
+            "StatsResponse": StatsResponse(logicalBytes: 0, uniqueBytes: 0, storedBytes: 0, dedupSavedBytes: 0, compressionSavedBytes: 0,
+                                           blocks: 0, compressedBlocks: 0, files: 0, pins: 0),
+            "TokenCreateResponse": TokenCreateResponse(id: "", name: "", scopes: [], token: ""),
+            "ShareResponse": ShareResponse(path: "", url: "", expiresAt: 0),
+            "RepoVerifyResponse": RepoVerifyResponse(checked: 0, missing: [], corrupt: []),
+            "ErrorEnvelope": ErrorEnvelope(code: "", message: ""),
+            "HealthResponse": HealthResponse(status: "", service: "", version: ""),
+            "ReadyResponse": ReadyResponse(status: "", checks: [:]),
+            "PinRequest": PinRequest(cid: "", name: ""),
+            "TokenCreateRequest": TokenCreateRequest(name: "", scopes: []),
+            "ShareRequest": ShareRequest(cid: "", path: "", expiresInSeconds: 1),
+            "DirectoryCreateRequest": DirectoryCreateRequest(entries: [], cidVersion: 1, pin: true),
+        ]
+        for (name, sample) in samples {
+            let schema = try #require(schemas[name], "schema \(name) is not documented")
+            let documented = Set((schema["properties"] as? [String: Any])?.keys.map { $0 } ?? [])
+            let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(sample)) as? [String: Any]
+            #expect(documented == Set(encoded?.keys.map { $0 } ?? []), "schema \(name) differs from the contract type")
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+import PakitRuntime
+
+/// One line of the report: the figure, what bounds it, the target, and whether it was met.
+struct Report {
+    static func header(_ title: String) {
+        say("\n== \(title)")
+    }
+
+    static func line(_ name: String, _ value: String, reference: String? = nil, target: String? = nil, met: Bool? = nil) {
+        var text = "  \(name): \(value)"
+        if let reference { text += "   [\(reference)]" }
+        if let target { text += "   target \(target)" }
+        if let met { text += met ? "   MET" : "   MISSED" }
+        say(text)
+    }
+
+    static func mbps(_ bytes: Int, _ duration: Duration) -> Double {
+        Double(bytes) / 1_000_000 / duration.seconds
+    }
+}
+
+/// Unbuffered output: a long benchmark shows each figure as soon as it is measured.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    var milliseconds: Double { seconds * 1000 }
+}
+
+/// Fast deterministic bytes for benchmark inputs (SplitMix64).
+struct BenchRandom {
+    var state: UInt64
+    mutating func fill(_ buffer: inout [UInt8]) {
+        buffer.withUnsafeMutableBytes { raw in
+            let words = raw.bindMemory(to: UInt64.self)
+            for i in 0..<words.count {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                words[i] = z ^ (z >> 31)
+            }
+        }
+    }
+}
+
+/// Writes `size` pseudo-random bytes to `path`.
+func writeRandomFile(_ path: String, size: Int, seed: UInt64) throws {
+    FileManager.default.createFile(atPath: path, contents: nil)
+    guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchError("cannot create \(path)") }
+    var random = BenchRandom(state: seed)
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    var written = 0
+    while written < size {
+        random.fill(&buffer)
+        let n = min(buffer.count, size - written)
+        try handle.write(contentsOf: Data(buffer[0..<n]))
+        written += n
+    }
+    try handle.close()
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs a command and returns its standard output; throws with its standard error on failure.
+/// Runs a command and returns its standard output. `detached` is for commands that leave a
+/// daemon behind (pg_ctl start): their output goes to /dev/null, since the daemon would hold
+/// a pipe open forever.
+@discardableResult
+func runCommand(_ arguments: [String], detached: Bool = false) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    if detached {
+        // posix_spawn + waitpid: Foundation's Process was seen never to report the exit of a
+        // command whose daemon child lives on.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var argv: [UnsafeMutablePointer<CChar>?] = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/usr/bin/env", &actions, nil, &argv, environ) == 0 else {
+            throw BenchError("cannot start \(arguments[0])")
+        }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        guard status == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed (status \(status))") }
+        return ""
+    }
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw BenchError("\(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self).prefix(500))")
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// The real `pakit-storage` executable (from the same build) as a child process.
+final class StorageServer {
+    let process = Process()
+    let dataDirectory: String
+    var url = ""
+
+    init(executable: String, dataDirectory: String, databaseURL: String?) throws {
+        self.dataDirectory = dataDirectory
+        try? FileManager.default.removeItem(atPath: "\(dataDirectory)/storage.url")
+        process.executableURL = URL(fileURLWithPath: executable)
+        var arguments = ["--data-dir", dataDirectory, "--port", "0", "--log-level", "warning"]
+        if let databaseURL { arguments += ["--database-url", databaseURL] }
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Waits until the server is listening; returns the time since it was spawned.
+    func waitUntilListening(since start: ContinuousClock.Instant) async throws -> Duration {
+        while process.isRunning {
+            if let text = try? String(contentsOfFile: "\(dataDirectory)/storage.url", encoding: .utf8), !text.isEmpty {
+                url = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                return ContinuousClock.now - start
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        throw BenchError("pakit-storage exited with status \(process.terminationStatus)")
+    }
+
+    /// Peak resident memory of the server so far (VmHWM), in bytes.
+    var peakRSS: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+        return kib * 1024
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    func client(http1Only: Bool) throws -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile("\(dataDirectory)/tls/ca.pem"))
+        return ServiceClient.make(tls: tls, http1Only: http1Only)
+    }
+
+    var adminToken: String {
+        (try? String(contentsOfFile: "\(dataDirectory)/admin.token", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+}
+
+/// A throwaway PostgreSQL cluster for the metadata figures (same recipe as tests/run-all.sh),
+/// unless PAKIT_BENCH_POSTGRES_URL names one.
+final class ThrowawayPostgres {
+    let url: String
+    private let directory: String?
+    private let binaries: String?
+
+    init() throws {
+        if let url = ProcessInfo.processInfo.environment["PAKIT_BENCH_POSTGRES_URL"] {
+            self.url = url
+            directory = nil
+            binaries = nil
+            return
+        }
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        guard let version = versions.sorted().last else { throw BenchError("PostgreSQL is not installed (apt-get install postgresql)") }
+        let bin = "/usr/lib/postgresql/\(version)/bin"
+        let directory = NSTemporaryDirectory() + "pakit-bench-pg-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try runCommand(["chown", "postgres:postgres", directory])
+        let port = 56000 + Int.random(in: 0..<900)
+        try runCommand(["runuser", "-u", "postgres", "--", "\(bin)/initdb", "-D", "\(directory)/data", "-A", "trust", "-U", "postgres", "--no-sync"])
+        // Production durability settings (fsync on): the figures must mean what a node gets.
+        try runCommand(["runuser", "-u", "postgres", "--", "\(bin)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/log", "-w",
+                 "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1", "start"], detached: true)
+        try runCommand(["\(bin)/psql", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-qc", "CREATE DATABASE bench"])
+        url = "postgres://postgres@127.0.0.1:\(port)/bench"
+        self.directory = directory
+        binaries = bin
+    }
+
+    func stop() {
+        guard let directory, let binaries else { return }
+        _ = try? runCommand(["runuser", "-u", "postgres", "--", "\(binaries)/pg_ctl", "-D", "\(directory)/data", "-m", "fast", "stop"], detached: true)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
