@@ -24,6 +24,9 @@ struct BlocksCARPinsTests {
             #expect(raw.body == hello)
             let stat = try await node.send(.GET, "/v1/blocks/\(cid)/stat").decode(BlockStat.self)
             #expect(stat.size == 5)
+            // An identity CID carries its (here empty) block inline.
+            let identity = try await node.send(.GET, "/v1/files/bafkqaaa", token: nil)
+            #expect(identity.status == .ok && identity.body.isEmpty)
         }
     }
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
 import PakitContracts
@@ -79,6 +80,64 @@ struct CrashRecoveryTests {
     }
 }
 
+@Suite("Graceful shutdown (real process, SIGTERM)")
+struct GracefulShutdownTests {
+    @Test("SIGTERM lets an upload in flight finish; its content is there after restart")
+    func inFlightUploadFinishes() async throws {
+        let dataDirectory = NSTemporaryDirectory() + "pakit-term-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        try FileManager.default.createDirectory(atPath: dataDirectory + "/storage", withIntermediateDirectories: true)
+        let databaseURL = "sqlite:\(dataDirectory)/storage/metadata.sqlite"
+        let process = try StorageProcess.start(dataDirectory: dataDirectory, databaseURL: databaseURL)
+        defer { process.kill() }
+        let url = try await process.waitForURL()
+        // HTTP/1.1: AsyncHTTPClient 1.37 fails its own in-flight h2 request when the server sends
+        // GOAWAY, although the server lets the stream finish (curl --http2 completes with 201).
+        let client = try StorageProcess.client(dataDirectory: dataDirectory, http1Only: true)
+        let token = try String(contentsOfFile: "\(dataDirectory)/admin.token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let bytes = randomBytes(3_000_000, seed: 31)
+        let (parts, feed) = AsyncStream.makeStream(of: ByteBuffer.self)
+        var request = HTTPClientRequest(url: url + "/v1/files")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.body = .stream(parts, length: .known(Int64(bytes.count)))
+        let upload = Task { () -> (HTTPResponseStatus, ByteBuffer) in
+            let response = try await client.execute(request, timeout: .seconds(60))
+            return (response.status, try await response.body.collect(upTo: 1 << 20))
+        }
+        // Half the body is on the wire; the server's handler is running.
+        feed.yield(ByteBuffer(bytes: bytes[0..<1_500_000]))
+        // Wait until the server has ingested part of it (its own counter, read over mutual TLS).
+        let observer = ServiceClient.make(tls: try LocalCertificateAuthority.loadOrCreate(in: "\(dataDirectory)/tls")
+            .certificate(for: "observer").clientConfiguration())
+        var ingested = 0.0
+        while ingested < 1_000_000 {
+            let metrics = try await observer.execute(HTTPClientRequest(url: url + "/metrics"), timeout: .seconds(10))
+            let text = String(buffer: try await metrics.body.collect(upTo: 1 << 22))
+            ingested = text.split(separator: "\n").first { $0.hasPrefix("pakit_storage_ingested_bytes_total ") }
+                .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        }
+        try await observer.shutdown()
+        process.process.terminate()  // SIGTERM
+        feed.yield(ByteBuffer(bytes: bytes[1_500_000...]))
+        feed.finish()
+        let result = await upload.result
+        try await client.shutdown()
+        let (status, answer) = try result.get()
+        #expect(status == .created, "the in-flight upload was cut off by SIGTERM")
+        process.process.waitUntilExit()
+        #expect(process.process.terminationStatus == 0)
+        let added = try JSONDecoder().decode(FileAddResponse.self, from: Data(buffer: answer))
+
+        let restarted = try StorageProcess.start(dataDirectory: dataDirectory, databaseURL: databaseURL)
+        defer { restarted.kill() }
+        let newURL = try await restarted.waitForURL()
+        let again = try StorageProcess.client(dataDirectory: dataDirectory)
+        #expect(try await StorageProcess.get(again, newURL + "/v1/files/\(added.cid)") == bytes)
+        try await again.shutdown()
+    }
+}
+
 /// Uploads the server acknowledged (2xx with a CID), shared by the writer tasks.
 final class Acknowledged: Sendable {
     private let uploads = Mutex<[(cid: String, seed: UInt64, size: Int)]>([])
@@ -142,10 +201,10 @@ final class StorageProcess: Sendable {
         process.waitUntilExit()
     }
 
-    static func client(dataDirectory: String) throws -> HTTPClient {
+    static func client(dataDirectory: String, http1Only: Bool = false) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile("\(dataDirectory)/tls/ca.pem"))
-        return ServiceClient.make(tls: tls)
+        return ServiceClient.make(tls: tls, http1Only: http1Only)
     }
 
     static func get(_ client: HTTPClient, _ url: String) async throws -> [UInt8] {

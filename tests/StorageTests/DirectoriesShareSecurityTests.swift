@@ -3,6 +3,7 @@ import Foundation
 import NIOHTTP1
 import NIOSSL
 import PakitContracts
+import PakitCore
 import Testing
 
 @Suite("Directories, share links and mutual TLS")
@@ -24,6 +25,14 @@ struct DirectoriesShareSecurityTests {
             let image = try await node.send(.GET, "/ipfs/\(site.cid)/assets/logo.png", token: nil)
             #expect(image.body == randomBytes(2000, seed: 2))
             #expect(image.headers.first(name: "Content-Type") == "image/png")
+            // A path CAR holds the directories walked through, then the target's DAG.
+            let car = try await node.send(.GET, "/ipfs/\(site.cid)/assets/logo.png?format=car", token: nil)
+            #expect(car.status == .ok)
+            var reader = CARReader()
+            let events = try reader.push(car.body)
+            try reader.finish()
+            let blocks = events.compactMap { event -> String? in if case .block(let block) = event { return block.cid.string } else { return nil } }
+            #expect(blocks == [site.cid, assets.cid, logo])
             let missing = try await node.send(.GET, "/v1/files/\(site.cid)/nope.txt", token: nil)
             #expect(missing.status == .notFound)
             let invalid = try await node.json(.POST, "/v1/dirs", DirectoryCreateRequest(entries: [.init(name: "a/b", cid: logo)]))

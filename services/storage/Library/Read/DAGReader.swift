@@ -7,6 +7,8 @@ struct DAGReader: Sendable {
     let blockStore: BlockStore
 
     func block(_ cid: CID) throws(StorageError) -> [UInt8] {
+        // Identity CIDs carry their block inline (multihash code 0x00): nothing to look up.
+        if cid.multihash.code == 0x00 { return cid.multihash.digest }
         do {
             guard let bytes = try blockStore.read(cid) else { throw StorageError.notFound("block \(cid) is not stored on this node") }
             return bytes
@@ -28,8 +30,16 @@ struct DAGReader: Sendable {
 
     /// Follows `path` (already split, percent-decoded) from `root` through directories.
     func resolve(_ root: CID, path: [String]) throws(StorageError) -> CID {
+        try resolveCollecting(root, path: path).target
+    }
+
+    /// Like `resolve`, also returning the directories walked through (root first), which a
+    /// verifying client needs to check the path.
+    func resolveCollecting(_ root: CID, path: [String]) throws(StorageError) -> (target: CID, walked: [CID]) {
         var current = root
+        var walked: [CID] = []
         for component in path where !component.isEmpty {
+            walked.append(current)
             guard case .directory(let entries) = try node(current) else {
                 throw .notFound("'\(component)' not found: \(current) is not a directory")
             }
@@ -38,7 +48,7 @@ struct DAGReader: Sendable {
             }
             current = entry.hash
         }
-        return current
+        return (current, walked)
     }
 
     /// The bytes a file DAG represents.

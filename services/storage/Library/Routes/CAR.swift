@@ -81,12 +81,18 @@ extension StorageNode {
 
     /// Streams the DAG under `root` as a CARv1, depth-first, each block once. The root block is
     /// read before answering so a missing root is a 404, not a broken stream.
-    func exportCAR(_ root: CID) throws -> Response {
-        _ = try reader.block(root)
+    /// `pathBlocks` (directories walked from `root` to a path's target `dag`) come first, so
+    /// a trustless client can verify the path as well as the content.
+    func exportCAR(_ root: CID, dag: CID? = nil, pathBlocks: [CID] = []) throws -> Response {
+        let dag = dag ?? root
+        _ = try reader.block(dag)
         let reader = self.reader
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(bytes: CARWriter.header(roots: [root])))
-            try await reader.traverse(root) { cid, bytes in
+            for cid in pathBlocks {
+                try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: try reader.block(cid))))
+            }
+            try await reader.traverse(dag) { cid, bytes in
                 try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: bytes)))
             }
             try await writer.finish(nil)

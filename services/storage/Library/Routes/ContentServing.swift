@@ -50,7 +50,8 @@ extension StorageNode {
             .acceptRanges: "bytes",
             .contentType: MediaType.guess(request.queryDictionary["filename"] ?? servedName),
         ]
-        headers[.xIpfsPath] = "/ipfs/\(root.string)" + (path.isEmpty ? "" : "/" + path.joined(separator: "/"))
+        let encodedPath = path.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? $0 }
+        headers[.xIpfsPath] = "/ipfs/\(root.string)" + (path.isEmpty ? "" : "/" + encodedPath.joined(separator: "/"))
         headers[.xIpfsRoots] = root.string
         if let filename = request.queryDictionary["filename"] {
             let disposition = request.queryDictionary["download"] == "true" ? "attachment" : "inline"

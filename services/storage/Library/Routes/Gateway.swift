@@ -47,8 +47,8 @@ extension StorageNode {
                 throw StorageError.invalidParameter("dag-scope=\(scope) is not supported; only 'all'")
             }
             if query["entity-bytes"] != nil { throw StorageError.invalidParameter("entity-bytes is not supported") }
-            let target = try reader.resolve(root, path: path)
-            var response = try exportCAR(target)
+            let (target, walked) = try reader.resolveCollecting(root, path: path)
+            var response = try exportCAR(root, dag: target, pathBlocks: walked)
             if head { response.body = .init() }
             return response
         default:
