@@ -5,6 +5,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import PakitContracts
+import PakitCore
 import PakitRuntime
 
 /// `pakit pin add|rm|ls`.
@@ -149,5 +150,62 @@ struct Share: AsyncParsableCommand {
             try await $0.json(ShareResponse.self, .POST, "/v1/share", json: ShareRequest(cid: cid, path: path, expiresInSeconds: expires))
         }
         print(result.url)
+    }
+}
+
+/// `pakit block get CID`, `pakit block put FILE [--codec raw|dag-pb]`.
+struct BlockCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "block", abstract: "Read or write single blocks.",
+                                                    subcommands: [BlockGet.self, BlockPut.self])
+
+    struct BlockGet: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "get", abstract: "Write a block's raw bytes to standard output.")
+        @OptionGroup var node: NodeOptions
+        @Argument var cid: String
+        func run() async throws {
+            try await NodeClient.with(node) { client in
+                let response = try await client.execute(client.request(.GET, "/v1/blocks/\(cid)"))
+                let body = try await response.body.collect(upTo: 4 << 20)
+                try NodeClient.check(response.status, body)
+                try Output.write(body, to: .standardOutput)
+            }
+        }
+    }
+
+    struct BlockPut: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "put", abstract: "Store a file's bytes as one block; prints its CID.")
+        @OptionGroup var node: NodeOptions
+        @Option(help: "Codec of the block: raw or dag-pb.") var codec: String = "raw"
+        @Argument var file: String
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)") }
+            let bytes = [UInt8](data)
+            let cid: CID
+            switch codec {
+            case "raw": cid = CID.raw(sha256Of: bytes)
+            case "dag-pb": cid = CID.dagPB(sha256Of: bytes, version: 1)
+            default: throw CLIError("codec must be raw or dag-pb")
+            }
+            let stat = try await NodeClient.with(node) { client in
+                try await client.json(BlockStat.self, .PUT, "/v1/blocks/\(cid.string)", body: .bytes(ByteBuffer(bytes: bytes)),
+                                      contentType: "application/octet-stream")
+            }
+            print(stat.cid)
+        }
+    }
+}
+
+/// `pakit stats`.
+struct Stats: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show stored vs logical bytes, dedup and compression savings.")
+    @OptionGroup var node: NodeOptions
+    func run() async throws {
+        let s = try await NodeClient.with(node) { try await $0.json(StatsResponse.self, .GET, "/v1/stats") }
+        print("""
+        files: \(s.files)   pins: \(s.pins)   blocks: \(s.blocks) (\(s.compressedBlocks) compressed)
+        logical bytes: \(s.logicalBytes)
+        unique bytes:  \(s.uniqueBytes)   (dedup saved \(s.dedupSavedBytes))
+        stored bytes:  \(s.storedBytes)   (compression saved \(s.compressionSavedBytes))
+        """)
     }
 }

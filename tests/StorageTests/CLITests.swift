@@ -40,6 +40,11 @@ struct CLITests {
         let link = try Self.pakit(["share", cid, "--expires", "600"], data: data)
         #expect(link.contains("/v1/files/\(cid)?expires=") && link.contains("&sig="))
         #expect(try Self.pakit(["verify"], data: data).contains("0 missing, 0 corrupt"))
+        try Data("one block".utf8).write(to: URL(fileURLWithPath: "\(data)/block.bin"))
+        let blockCID = try Self.pakit(["block", "put", "\(data)/block.bin"], data: data).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(blockCID.hasPrefix("bafkrei"))
+        #expect(try Self.pakitBytes(["block", "get", blockCID], data: data) == Array("one block".utf8))
+        #expect(try Self.pakit(["stats"], data: data).contains("logical bytes: \(bytes.count)"))
 
         // Bad input: one clear line and a non-zero exit.
         let failure = try Self.run(["cat", "notacid", "--data", data])

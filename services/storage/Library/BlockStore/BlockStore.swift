@@ -121,12 +121,32 @@ final class BlockStore: Sendable {
 
     /// Reads a block, verifying it hashes to its CID so a damaged file is never served.
     func read(_ cid: CID) throws(BlockStoreError) -> [UInt8]? {
-        guard let raw = FileManager.default.contents(atPath: path(for: cid)) else { return nil }
-        let bytes = [UInt8](raw)
-        guard let first = bytes.first, let encoding = StoredEncoding(rawValue: first) else {
-            throw .corrupt("\(cid): unknown encoding")
+        let fd = open(path(for: cid), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw .io("open \(cid): \(String(cString: strerror(errno)))")
         }
-        let block = encoding == .plain ? Array(bytes.dropFirst()) : try BlockCompression.decompress(bytes.dropFirst())
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io("stat \(cid)") }
+        let size = Int(info.st_size)
+        guard size >= 1 else { throw .corrupt("\(cid): empty file") }
+        var encodingByte: UInt8 = 0
+        var payload = [UInt8](repeating: 0, count: size - 1)
+        let complete = Glibc.read(fd, &encodingByte, 1) == 1 && payload.withUnsafeMutableBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                guard let base = buffer.baseAddress else { return false }
+                let n = Glibc.read(fd, base + offset, buffer.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        guard complete else { throw .corrupt("\(cid): short read") }
+        guard let encoding = StoredEncoding(rawValue: encodingByte) else { throw .corrupt("\(cid): unknown encoding") }
+        let block = encoding == .plain ? payload : try BlockCompression.decompress(payload[...])
         guard cid.verifies(block) else { throw .corrupt("\(cid): bytes do not hash to the CID") }
         return block
     }
