@@ -76,6 +76,8 @@ public struct LocalCertificateAuthority: Sendable {
            FileManager.default.fileExists(atPath: keyPath),
            existing.notValidAfter > Date().addingTimeInterval(30 * 86_400),
            existing.issuer == certificate.subject,
+           // Every local CA has the same name: the key identifier tells a replaced CA apart.
+           (try? existing.extensions.authorityKeyIdentifier?.keyIdentifier) == (try? certificate.extensions.subjectKeyIdentifier?.keyIdentifier),
            let existingNames = try? existing.extensions.subjectAlternativeNames,
            Set(existingNames.map { "\($0)" }) == Set(names.map { "\($0)" }) {
             return TLSPaths(caCertificate: certificatePath, certificate: certPath, privateKey: keyPath)

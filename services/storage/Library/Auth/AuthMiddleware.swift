@@ -13,7 +13,14 @@ struct BearerTokenMiddleware: RouterMiddleware {
         guard header.hasPrefix("Bearer ") else {
             throw ServiceError(.unauthorized, "invalid_token", "Authorization must be 'Bearer <token>'")
         }
-        guard let principal = try await tokens.authenticate(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+        let found: Principal?
+        do {
+            found = try await tokens.authenticate(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        } catch {
+            context.logger.error("database error", metadata: ["error": "\(error)"])
+            throw ServiceError(.serviceUnavailable, "database_unavailable", "the metadata database failed; try again later")
+        }
+        guard let principal = found else {
             throw ServiceError(.unauthorized, "invalid_token", "unknown or revoked token")
         }
         var context = context

@@ -14,7 +14,7 @@ struct FileIngest {
     let metadata: MetadataStore
     let guardian: BlockGuard
     /// Staged bytes after which a group is made durable.
-    var groupBytes = 32 << 20
+    var groupBytes = 64 << 20
 
     func ingest<Body: AsyncSequence & Sendable>(
         body: Body, profile: ChunkingProfile, name: String?, pin: Bool, maxBytes: Int64
@@ -73,6 +73,10 @@ struct BlockWriteSession {
     private(set) var records: [BlockRecord] = []
     private(set) var links: [(parent: CID, child: CID)] = []
     private var seen: Set<CID> = []
+    /// Blocks being compressed and written while the caller hashes the next chunk: both cores
+    /// work on an upload. A small window keeps memory bounded (a few chunks).
+    private var staging: [Task<StagedBlock, any Error>] = []
+    static let stagingWindow = 4
 
     init(blockStore: BlockStore, guardian: BlockGuard, groupBytes: Int = 32 << 20) {
         self.blockStore = blockStore
@@ -99,11 +103,22 @@ struct BlockWriteSession {
             StorageMetrics.blocksDeduplicated.increment()
             return
         }
-        let stagedBlock = try blockStore.stage(block)
-        staged.append(stagedBlock)
-        StorageMetrics.blocksWritten.increment()
-        stagedBytes += stagedBlock.storedSize
-        records.append(BlockRecord(cid: block.cid, size: stagedBlock.size, storedSize: stagedBlock.storedSize, encoding: stagedBlock.encoding))
+        let blockStore = self.blockStore
+        staging.append(Task.detached { try blockStore.stage(block) })
+        try await collectStaged(keeping: Self.stagingWindow - 1)
+    }
+
+    /// Takes finished writes off the window (oldest first) until at most `keeping` remain,
+    /// and starts a group flush once enough bytes are staged.
+    private mutating func collectStaged(keeping: Int) async throws {
+        while staging.count > keeping {
+            let stagedBlock = try await staging.removeFirst().value
+            staged.append(stagedBlock)
+            StorageMetrics.blocksWritten.increment()
+            stagedBytes += stagedBlock.storedSize
+            records.append(BlockRecord(cid: stagedBlock.cid, size: stagedBlock.size, storedSize: stagedBlock.storedSize,
+                                       encoding: stagedBlock.encoding))
+        }
         if stagedBytes >= groupBytes { try await flush() }
     }
 
@@ -134,6 +149,7 @@ struct BlockWriteSession {
 
     /// Makes remaining blocks durable, then commits block rows, links and `extra` in one transaction.
     mutating func commit(metadata: MetadataStore, extra: @escaping @Sendable (any SQLExecutor) async throws -> Void) async throws {
+        try await collectStaged(keeping: 0)
         try await flush()
         try await waitForPendingFlush()
         let records = self.records
@@ -148,6 +164,10 @@ struct BlockWriteSession {
     /// Drops what is not yet durable. A group still flushing finishes first (its renamed
     /// files then have no rows: GC collects them).
     mutating func abort() async {
+        for task in staging {
+            if let stagedBlock = try? await task.value { staged.append(stagedBlock) }
+        }
+        staging = []
         if let pending = pendingFlush { _ = try? await pending.value }
         pendingFlush = nil
         blockStore.discard(staged + flushingGroup)
