@@ -119,4 +119,20 @@ struct BlocksCARPinsTests {
             for pin in pins.pins { #expect(try await node.send(.GET, "/v1/files/\(pin.cid)", token: nil).status == .ok) }
         }
     }
+
+    @Test("start-up reconciliation removes block files no metadata refers to and keeps the rest", arguments: [Backend.sqlite])
+    func reconcileRemovesOrphans(backend: Backend) async throws {
+        try await TestNode.with(backend) { node in
+            let kept = try await node.add(Array("kept".utf8)).cid
+            // A block file that reached its name but whose metadata never committed (a crash).
+            let orphanBytes = Array("orphan after a crash".utf8)
+            let orphan = CID.raw(sha256Of: orphanBytes).string
+            let directory = "\(node.dataDirectory)/storage/blocks/\(orphan.suffix(3).prefix(2))"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try Data([0] + orphanBytes).write(to: URL(fileURLWithPath: "\(directory)/\(orphan)"))
+            await node.node.reconcile()
+            #expect(!FileManager.default.fileExists(atPath: "\(directory)/\(orphan)"))
+            #expect(try await node.send(.GET, "/v1/files/\(kept)", token: nil).body == Array("kept".utf8))
+        }
+    }
 }

@@ -30,6 +30,7 @@ struct PakitStorageMain {
                 try? FileSecrets.write(Array((url + "\n").utf8), to: "\(configuration.dataDirectory)/storage.url", mode: 0o644)
                 logger.notice("listening", metadata: ["url": "\(url)"])
                 FileHandle.standardOutput.write(Data("pakit-storage listening on \(url)\n".utf8))
+                Task { await node.reconcile() }
             }
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: server)],

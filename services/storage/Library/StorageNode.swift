@@ -114,6 +114,26 @@ public final class StorageNode: Sendable {
         }
     }
 
+    /// Start-up reconciliation of metadata and block store, run after the server is up so a
+    /// restart does not wait for a scan of every block file.
+    public func reconcile() async {
+        let reconciler = Reconciler(metadata: metadata, blockStore: blockStore, guardian: guardian)
+        do {
+            let orphans = try await reconciler.removeOrphanFiles()
+            if orphans.files > 0 {
+                logger.notice("reconcile removed block files no metadata refers to",
+                              metadata: ["files": "\(orphans.files)", "bytes": "\(orphans.freedBytes)"])
+            }
+            let missing = try await reconciler.missingFiles()
+            if let first = missing.first {
+                logger.error("metadata names block files that are missing from disk",
+                             metadata: ["count": "\(missing.count)", "example": "\(first)"])
+            }
+        } catch {
+            logger.error("reconcile failed", metadata: ["error": "\(error)"])
+        }
+    }
+
     public func close() async {
         await database.close()
     }

@@ -41,9 +41,25 @@ struct GarbageCollector {
             StorageMetrics.gcRemovedBlocks.increment()
             freed += UInt64(try row.int("stored_size"))
         }
-        // Files with no row: leftovers of writes that crashed or were rejected after their
-        // blocks became durable. Nothing refers to them.
+        freed += try await Reconciler(metadata: metadata, blockStore: blockStore, guardian: guardian).removeOrphanFiles().freedBytes
+        return GCResponse(removedBlocks: removed.count, freedBytes: freed, removedCIDs: removed)
+    }
+}
+
+/// Reconciles the block store with the metadata. Block files with no row are leftovers of
+/// writes that crashed or were rejected after their blocks became durable: nothing refers to
+/// them, so they go (unless a write in progress protects them). Rows whose file is missing
+/// cannot arise from our write protocol (rows are committed after the files); if the disk lost
+/// files anyway they are reported, not silently dropped, since pins may still name them.
+struct Reconciler {
+    let metadata: MetadataStore
+    let blockStore: BlockStore
+    let guardian: BlockGuard
+
+    func removeOrphanFiles() async throws -> (files: Int, freedBytes: UInt64) {
         let known = Set(try await metadata.database.read("SELECT cid FROM blocks").map { try CID(bytes: try $0.blob("cid")).v1.string })
+        var removed = 0
+        var freed: UInt64 = 0
         for name in blockStore.allFileNames() where !known.contains(name) {
             guard let cid = try? CID(name) else { continue }
             await guardian.deletionLock.lock()
@@ -51,8 +67,17 @@ struct GarbageCollector {
             guard guardian.mayDelete(cid), !(try await metadata.hasBlock(cid)) else { continue }
             if let info = blockStore.storedInfo(cid) { freed += UInt64(info.storedSize) }
             blockStore.remove(cid)
+            removed += 1
         }
-        return GCResponse(removedBlocks: removed.count, freedBytes: freed, removedCIDs: removed)
+        return (removed, freed)
+    }
+
+    /// Rows whose block file is absent (no hashing: that is `RepositoryVerifier`'s job).
+    func missingFiles() async throws -> [CID] {
+        try await metadata.database.read("SELECT cid FROM blocks").compactMap { row in
+            let cid = try CID(bytes: try row.blob("cid"))
+            return blockStore.contains(cid) ? nil : cid
+        }
     }
 }
 
