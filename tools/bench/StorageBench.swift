@@ -122,7 +122,7 @@ struct StorageBench: AsyncParsableCommand {
 
     func sha256Speed() throws -> Double {
         var buffer = [UInt8](repeating: 0, count: 256 << 20)
-        var random = BenchRandom(state: 9)
+        var random = SplitMix64(seed: 9)
         random.fill(&buffer)
         let clock = ContinuousClock()
         var best = Duration.seconds(1000)
@@ -141,7 +141,7 @@ struct StorageBench: AsyncParsableCommand {
         guard fd >= 0 else { throw BenchError("cannot create \(path)") }
         defer { close(fd); unlink(path) }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var random = BenchRandom(state: 3)
+        var random = SplitMix64(seed: 3)
         let clock = ContinuousClock()
         let start = clock.now
         var written = 0
@@ -218,7 +218,7 @@ struct StorageBench: AsyncParsableCommand {
         _ = try await server.waitUntilListening(since: .now)
         let client = try server.client(http1Only: false)
         var cids: [String] = []
-        var random = BenchRandom(state: 77)
+        var random = SplitMix64(seed: 77)
         for _ in 0..<1000 {
             var block = [UInt8](repeating: 0, count: 4096)
             random.fill(&block)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOSSL
+import PakitCore
 import PakitRuntime
 
 /// One line of the report: the figure, what bounds it, the target, and whether it was met.
@@ -33,28 +34,11 @@ extension Duration {
     var milliseconds: Double { seconds * 1000 }
 }
 
-/// Fast deterministic bytes for benchmark inputs (SplitMix64).
-struct BenchRandom {
-    var state: UInt64
-    mutating func fill(_ buffer: inout [UInt8]) {
-        buffer.withUnsafeMutableBytes { raw in
-            let words = raw.bindMemory(to: UInt64.self)
-            for i in 0..<words.count {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                words[i] = z ^ (z >> 31)
-            }
-        }
-    }
-}
-
 /// Writes `size` pseudo-random bytes to `path`.
 func writeRandomFile(_ path: String, size: Int, seed: UInt64) throws {
     FileManager.default.createFile(atPath: path, contents: nil)
     guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchError("cannot create \(path)") }
-    var random = BenchRandom(state: seed)
+    var random = SplitMix64(seed: seed)
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     var written = 0
     while written < size {

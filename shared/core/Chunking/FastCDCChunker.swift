@@ -212,7 +212,7 @@ extension FastCDCChunker {
 
     /// The 256 random 64-bit Gear values: consecutive SplitMix64 outputs from ``gearSeed``.
     private static let gearTable: [UInt64] = {
-        var generator = GearTableGenerator(state: gearSeed)
+        var generator = SplitMix64(seed: gearSeed)
         return (0..<256).map { _ in generator.next() }
     }()
 
@@ -228,19 +228,5 @@ extension FastCDCChunker {
         let lower = 1 << floorLog
         // From 1.5 · 2^k on, 2^(k+1) is the nearer power (written to avoid overflow).
         return value - lower >= (lower + 1) / 2 ? floorLog + 1 : floorLog
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny generator with a fixed, well-known output
-/// sequence, which keeps the Gear table, and so every boundary, reproducible forever.
-private struct GearTableGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z &>> 31)
     }
 }

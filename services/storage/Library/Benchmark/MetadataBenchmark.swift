@@ -43,7 +43,7 @@ public enum MetadataBenchmark {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<concurrency {
                 group.addTask {
-                    var generator = SplitMix(seed: UInt64(worker + 1))
+                    var generator = SplitMix64(seed: UInt64(worker + 1))
                     for _ in 0..<(count / concurrency) {
                         let cid = syntheticCID(Int(generator.next() % UInt64(existing)))
                         guard try await store.block(cid) != nil else { throw StorageError.notFound("\(cid)") }
@@ -53,18 +53,5 @@ public enum MetadataBenchmark {
             try await group.waitForAll()
         }
         return clock.now - start
-    }
-}
-
-/// A small deterministic generator for benchmark inputs.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
