@@ -6,7 +6,7 @@ public enum SQLDialect: String, Sendable {
 
 /// Something that runs parameterised statements: a database or an open transaction.
 ///
-/// Statements use PostgreSQL's `$1, $2, …` placeholders on both engines; the SQLite side
+/// Statements use PostgreSQL's `$1, $2, …` parameter markers on both engines; the SQLite side
 /// rewrites them to its own numbered `?1, ?2, …` form.
 public protocol SQLExecutor: Sendable {
     var dialect: SQLDialect { get }

@@ -60,36 +60,44 @@ public struct PrimeField<P: PrimeFieldParameters>: Hashable, Sendable {
 // MARK: - Arithmetic
 
 extension PrimeField {
+    /// Field addition.
     @inlinable @inline(__always)
     public static func + (lhs: Self, rhs: Self) -> Self {
         // Both operands are < m < 2²⁵⁵, so the 256-bit sum cannot overflow.
-        let sum = lhs.montgomery.addingReportingOverflow(rhs.montgomery).partialValue
+        let sum = lhs.montgomery.addingWithCarryWord(rhs.montgomery).0
         return Self(montgomery: reduceOnce(sum))
     }
 
+    /// Field subtraction.
     @inlinable @inline(__always)
     public static func - (lhs: Self, rhs: Self) -> Self {
-        let (difference, borrowed) = lhs.montgomery.subtractingReportingOverflow(rhs.montgomery)
-        guard borrowed else { return Self(montgomery: difference) }
-        return Self(montgomery: difference.addingReportingOverflow(P.modulus).partialValue)
+        let (difference, borrow) = lhs.montgomery.subtractingWithBorrowWord(rhs.montgomery)
+        // On borrow add m back; the correction is selected, not branched on.
+        let corrected = difference.addingWithCarryWord(P.modulus).0
+        return Self(montgomery: difference.selecting(corrected, when: borrow))
     }
 
+    /// Additive inverse (negation).
     @inlinable @inline(__always)
     public static prefix func - (value: Self) -> Self {
         value.isZero ? value : Self(montgomery: P.modulus.subtractingReportingOverflow(value.montgomery).partialValue)
     }
 
+    /// Field multiplication (one Montgomery product).
     @inlinable @inline(__always)
     public static func * (lhs: Self, rhs: Self) -> Self {
         Self(montgomery: montgomeryProduct(lhs.montgomery, rhs.montgomery))
     }
 
+    /// Adds in place.
     @inlinable @inline(__always)
     public static func += (lhs: inout Self, rhs: Self) { lhs = lhs + rhs }
 
+    /// Subtracts in place.
     @inlinable @inline(__always)
     public static func -= (lhs: inout Self, rhs: Self) { lhs = lhs - rhs }
 
+    /// Multiplies in place.
     @inlinable @inline(__always)
     public static func *= (lhs: inout Self, rhs: Self) { lhs = lhs * rhs }
 
@@ -104,7 +112,7 @@ extension PrimeField {
     /// Subtracts m once if `value ≥ m`; valid for `value < 2m`.
     @inlinable @inline(__always)
     static func reduceOnce(_ value: UInt256) -> UInt256 {
-        let (reduced, borrowed) = value.subtractingReportingOverflow(P.modulus)
-        return borrowed ? value : reduced
+        let (reduced, borrow) = value.subtractingWithBorrowWord(P.modulus)
+        return reduced.selecting(value, when: borrow)
     }
 }

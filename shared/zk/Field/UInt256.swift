@@ -29,7 +29,7 @@ public struct UInt256: Hashable, Sendable {
     }
 
     /// Zero.
-    public static let zero = UInt256(0, 0, 0, 0)
+    @inlinable public static var zero: UInt256 { UInt256(0, 0, 0, 0) }
 
     /// The limbs, least significant first.
     @inlinable
@@ -65,21 +65,46 @@ public struct UInt256: Hashable, Sendable {
     /// `self + other` and whether the sum overflowed 2²⁵⁶.
     @inlinable @inline(__always)
     public func addingReportingOverflow(_ other: UInt256) -> (partialValue: UInt256, overflow: Bool) {
-        let (s0, c0) = l0.addingReportingOverflow(other.l0)
+        let (sum, carry) = addingWithCarryWord(other)
+        return (sum, carry != 0)
+    }
+
+    /// `self − other` and whether it borrowed (i.e. `other > self`).
+    @inlinable @inline(__always)
+    public func subtractingReportingOverflow(_ other: UInt256) -> (partialValue: UInt256, overflow: Bool) {
+        let (difference, borrow) = subtractingWithBorrowWord(other)
+        return (difference, borrow != 0)
+    }
+
+    /// `self + other` with the outgoing carry as a 0/1 word (compiles to an `adc` chain).
+    @inlinable @inline(__always)
+    func addingWithCarryWord(_ other: UInt256) -> (UInt256, UInt64) {
+        let (s0, c0) = addWithCarry(l0, other.l0, 0)
         let (s1, c1) = addWithCarry(l1, other.l1, c0)
         let (s2, c2) = addWithCarry(l2, other.l2, c1)
         let (s3, c3) = addWithCarry(l3, other.l3, c2)
         return (UInt256(s0, s1, s2, s3), c3)
     }
 
-    /// `self − other` and whether it borrowed (i.e. `other > self`).
+    /// `self − other` with the outgoing borrow as a 0/1 word (compiles to an `sbb` chain).
     @inlinable @inline(__always)
-    public func subtractingReportingOverflow(_ other: UInt256) -> (partialValue: UInt256, overflow: Bool) {
-        let (d0, b0) = l0.subtractingReportingOverflow(other.l0)
+    func subtractingWithBorrowWord(_ other: UInt256) -> (UInt256, UInt64) {
+        let (d0, b0) = subWithBorrow(l0, other.l0, 0)
         let (d1, b1) = subWithBorrow(l1, other.l1, b0)
         let (d2, b2) = subWithBorrow(l2, other.l2, b1)
         let (d3, b3) = subWithBorrow(l3, other.l3, b2)
         return (UInt256(d0, d1, d2, d3), b3)
+    }
+
+    /// `borrow == 0 ? self : other` without branching (`borrow` is 0 or 1), so unpredictable
+    /// reductions cost no branch mispredictions.
+    @inlinable @inline(__always)
+    func selecting(_ other: UInt256, when flag: UInt64) -> UInt256 {
+        let mask = 0 &- flag
+        return UInt256(
+            l0 ^ ((l0 ^ other.l0) & mask), l1 ^ ((l1 ^ other.l1) & mask),
+            l2 ^ ((l2 ^ other.l2) & mask), l3 ^ ((l3 ^ other.l3) & mask)
+        )
     }
 
     /// Whether `self < other`.
@@ -89,7 +114,6 @@ public struct UInt256: Hashable, Sendable {
     }
 
     /// `self · factor + addend`, or nil if the result does not fit in 256 bits.
-    @inlinable
     func multipliedAdding(_ factor: UInt64, _ addend: UInt64) -> UInt256? {
         var carry = addend
         var out = [l0, l1, l2, l3]
@@ -103,7 +127,6 @@ public struct UInt256: Hashable, Sendable {
     }
 
     /// Quotient and remainder of division by a non-zero 64-bit divisor.
-    @inlinable
     func quotientAndRemainder(dividingBy divisor: UInt64) -> (quotient: UInt256, remainder: UInt64) {
         precondition(divisor != 0, "division by zero")
         var remainder: UInt64 = 0
@@ -119,22 +142,21 @@ public struct UInt256: Hashable, Sendable {
 }
 
 extension UInt256: Comparable {
+    /// Numeric order.
     @inlinable
     public static func < (lhs: UInt256, rhs: UInt256) -> Bool { lhs.isLess(than: rhs) }
 }
 
-/// `a + b + carry` with the outgoing carry.
+/// `a + b + carry` (carry 0 or 1) with the outgoing carry word.
 @inlinable @inline(__always)
-func addWithCarry(_ a: UInt64, _ b: UInt64, _ carry: Bool) -> (UInt64, Bool) {
-    let (s, c1) = a.addingReportingOverflow(b)
-    let (t, c2) = s.addingReportingOverflow(carry ? 1 : 0)
-    return (t, c1 || c2)
+func addWithCarry(_ a: UInt64, _ b: UInt64, _ carry: UInt64) -> (UInt64, UInt64) {
+    let wide = UInt128(a) &+ UInt128(b) &+ UInt128(carry)
+    return (UInt64(truncatingIfNeeded: wide), UInt64(truncatingIfNeeded: wide &>> 64))
 }
 
-/// `a − b − borrow` with the outgoing borrow.
+/// `a − b − borrow` (borrow 0 or 1) with the outgoing borrow word.
 @inlinable @inline(__always)
-func subWithBorrow(_ a: UInt64, _ b: UInt64, _ borrow: Bool) -> (UInt64, Bool) {
-    let (d, b1) = a.subtractingReportingOverflow(b)
-    let (e, b2) = d.subtractingReportingOverflow(borrow ? 1 : 0)
-    return (e, b1 || b2)
+func subWithBorrow(_ a: UInt64, _ b: UInt64, _ borrow: UInt64) -> (UInt64, UInt64) {
+    let wide = UInt128(a) &- UInt128(b) &- UInt128(borrow)
+    return (UInt64(truncatingIfNeeded: wide), UInt64(truncatingIfNeeded: wide &>> 127))
 }

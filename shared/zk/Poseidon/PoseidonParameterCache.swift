@@ -1,18 +1,27 @@
 import Synchronization
 
-/// Process-wide cache of generated Poseidon parameters: each width is generated once, on
-/// first use, under a lock (generation takes milliseconds; lookups afterwards are cheap).
+/// Everything the permutation needs for one width.
+struct PoseidonInstance: Sendable {
+    /// The plain constants and MDS matrix, as generated.
+    let parameters: PoseidonParameters
+    /// The equivalent fast schedule; nil only if its derivation failed (then the plain rounds are used).
+    let schedule: PoseidonSchedule?
+}
+
+/// Process-wide cache of Poseidon instances: each width is generated once, on first use,
+/// under a lock (generation takes milliseconds; lookups afterwards are cheap).
 enum PoseidonParameterCache {
-    private static let table = Mutex<[PoseidonParameters?]>(
+    private static let table = Mutex<[PoseidonInstance?]>(
         Array(repeating: nil, count: PoseidonParameters.supportedWidths.upperBound + 1)
     )
 
-    /// The parameters for `width`, or nil if the width is unsupported.
-    static func parameters(width: Int) -> PoseidonParameters? {
+    /// The instance for `width`, or nil if the width is unsupported.
+    static func instance(width: Int) -> PoseidonInstance? {
         guard PoseidonParameters.supportedWidths.contains(width) else { return nil }
         return table.withLock { table in
             if let cached = table[width] { return cached }
-            let generated = PoseidonParameters(generatingFor: width)
+            guard let parameters = PoseidonParameters(generatingFor: width) else { return nil }
+            let generated = PoseidonInstance(parameters: parameters, schedule: PoseidonSchedule(parameters))
             table[width] = generated
             return generated
         }

@@ -11,8 +11,6 @@ public struct PoseidonParameters: Sendable {
     public let roundConstants: [Fr]
     /// The MDS matrix M (rows); the linear layer is stateᵢ ← Σⱼ M[i][j]·stateⱼ.
     public let mds: [[Fr]]
-    /// `mds` flattened row-major, for the permutation's inner loop.
-    let mdsFlat: [Fr]
 
     /// Supported widths: 1 … 16 inputs.
     public static let supportedWidths = 2...17
@@ -53,15 +51,17 @@ public struct PoseidonParameters: Sendable {
                 values = (0..<2 * width).map { _ in Self.reducedDraw(&grain, bits: fieldBits) }
             } while Set(values).count != values.count
             let xs = values[..<width], ys = values[width...]
-            matrix = xs.map { x in ys.compactMap { y in (x + y).inverse() } }
-        } while matrix.contains { $0.count != width }  // some xᵢ + yⱼ = 0: redraw
+            let sums = xs.flatMap { x in ys.map { y in x + y } }
+            // A zero xᵢ + yⱼ has no inverse: the script redraws in that case.
+            guard let inverses = Fr.batchInverse(sums) else { matrix = []; continue }
+            matrix = (0..<width).map { row in Array(inverses[(row * width)..<((row + 1) * width)]) }
+        } while matrix.isEmpty
 
         self.width = width
         self.fullRounds = fullRounds
         self.partialRounds = partialRounds
         self.roundConstants = constants
         self.mds = matrix
-        self.mdsFlat = matrix.flatMap { $0 }
     }
 
     /// A `bits`-bit draw reduced mod r (2²⁵⁴ < 2r, so one subtraction suffices).
