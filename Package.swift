@@ -44,6 +44,11 @@ let package = Package(
             path: "shared/core",
             swiftSettings: strict
         ),
+        .target(
+            name: "PakitZK",
+            path: "shared/zk",
+            swiftSettings: strict
+        ),
         .systemLibrary(
             name: "CZstd",
             path: "shared/system/CZstd",
@@ -132,6 +137,12 @@ let package = Package(
             name: "CoreTests",
             dependencies: ["PakitCore"],
             path: "tests/CoreTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ZKTests",
+            dependencies: ["PakitZK"],
+            path: "tests/ZKTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -15,7 +15,7 @@ import StorageService
 struct StorageBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "storage", abstract: "Storage service benchmark.")
 
-    @Option(help: "Size of the ingest test file in MiB.") var sizeMiB = 1024
+    @Option(name: .customLong("size-mib"), help: "Size of the ingest test file in MiB.") var sizeMiB = 1024
     @Option(help: "Metadata rows for the insert/lookup/restart figures.") var rows = 1_000_000
     @Option(help: "Work directory (needs ~4 GiB free); default: system temp.") var workDir: String?
     @Flag(help: "Skip the Kubo side-by-side run.") var skipKubo = false
