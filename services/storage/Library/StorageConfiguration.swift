@@ -43,7 +43,7 @@ public struct StorageConfiguration: Sendable {
         port = try settings.int("port", in: 0...65535)
         databaseURL = settings.optionalString("database-url") ?? "sqlite:\(dataDirectory)/storage/metadata.sqlite"
         guard databaseURL.hasPrefix("sqlite:") || databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") else {
-            throw ConfigurationError("invalid value for database-url (PAKIT_DATABASE_URL): must start with postgres:// or sqlite:")
+            throw settings.invalid("database-url", "must start with postgres:// or sqlite:")
         }
         blockDirectory = settings.optionalString("block-dir") ?? "\(dataDirectory)/storage/blocks"
         let explicit = [settings.optionalString("tls-ca"), settings.optionalString("tls-cert"), settings.optionalString("tls-key")]
@@ -62,8 +62,8 @@ public struct StorageConfiguration: Sendable {
             throw ConfigurationError("invalid default-profile")
         }
         defaultProfile = profile
-        guard let level = Logger.Level(rawValue: try settings.string("log-level")) else {
-            throw ConfigurationError("invalid value for log-level (PAKIT_LOG_LEVEL): expected trace, debug, info, notice, warning, error or critical")
+        guard let level = Logger.Level(rawValue: try settings.oneOf("log-level", Logger.Level.allCases.map(\.rawValue))) else {
+            throw settings.invalid("log-level", "unknown level")
         }
         logLevel = level
     }

@@ -96,6 +96,11 @@ public struct Settings: Sendable {
         return "\(key) (\(origins[key] ?? env))"
     }
 
+    /// An error for a value that parsed but is not acceptable, naming where it came from.
+    public func invalid(_ key: String, _ reason: String) -> ConfigurationError {
+        ConfigurationError("invalid value for \(origin(key)): \(reason)")
+    }
+
     public func string(_ key: String) throws(ConfigurationError) -> String {
         guard let value = values[key], !value.isEmpty else { throw ConfigurationError("setting \(origin(key)) is required") }
         return value
