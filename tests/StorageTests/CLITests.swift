@@ -87,25 +87,8 @@ struct CLITests {
         }
     }
 
-    struct Result {
-        let status: Int32
-        let stdout: Data
-        let stderr: String
-    }
-
-    static func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try StorageProcess.sibling("pakit"))
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    static func run(_ arguments: [String]) throws -> ProcessResult {
+        try runProcess(try StorageProcess.sibling("pakit"), arguments)
     }
 
     static func pakitBytes(_ arguments: [String], data: String) throws -> [UInt8] {

@@ -71,20 +71,11 @@ struct KuboCompatibilityTests {
 
     /// Runs a tool that prints one JSON object of strings.
     static func runJSON(_ command: [String]) throws -> [String: String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure("\(command[0]) failed (is it installed? tests/compat/install.sh): \(errorText)")
+        let result = try runProcess("/usr/bin/env", command)
+        guard result.status == 0 else {
+            throw TestFailure("\(command[0]) failed (is it installed? tests/compat/install.sh): \(result.stderr)")
         }
+        let data = result.stdout
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: String] else {
             throw TestFailure("\(command[0]) printed no JSON object")
         }
