@@ -114,6 +114,20 @@ struct MSMTests {
         #expect(try MSM.multiScalarMultiply([gen, gen], [rMinusOne, Fr(2)]) == G2Jacobian.generator)
     }
 
+    @Test("Batch-affine buckets: repeated points (doublings), P + (−P) and one hot bucket")
+    func batchAffineSpecialCases() throws {
+        var rng = SeededGenerator(state: 4242)
+        let (points, _) = randomPoints(g1Pool, count: 300, using: &rng)
+        let scalars = (0..<300).map { _ in Fr.random(using: &rng) }
+        // The same point with the same scalar lands in the same buckets (doubling); its negation
+        // with the same scalar cancels it (the bucket empties); 400 equal scalars keep hitting
+        // one bucket per window, which exercises the deferral and overflow paths.
+        let hot = Fr(12345)
+        let allPoints = points + points.prefix(40) + points.prefix(40).map { -$0 } + Array(repeating: points[0], count: 400)
+        let allScalars = scalars + scalars.prefix(40) + scalars.prefix(40) + Array(repeating: hot, count: 400)
+        #expect(try MSM.multiScalarMultiply(allPoints, allScalars) == MSM.naive(allPoints, allScalars))
+    }
+
     @Test("Length mismatch throws")
     func lengthMismatch() {
         let g = G1Affine.generator

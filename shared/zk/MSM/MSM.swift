@@ -7,9 +7,10 @@ public enum MSMError: Error, Equatable, Sendable {
 /// Multi-scalar multiplication Σ sᵢ·Pᵢ over any BN254 short-Weierstrass group (G1 or G2).
 ///
 /// The fast path is Pippenger's bucket method with signed window digits: each scalar is
-/// split into c-bit digits in (−2ᶜ⁻¹, 2ᶜ⁻¹], every point is mixed-added into the bucket of
-/// its digit's magnitude (negated for negative digits, which costs one field negation),
-/// buckets are reduced with a running sum, and windows are combined by c doublings each.
+/// split into c-bit digits in (−2ᶜ⁻¹, 2ᶜ⁻¹], every point is added into the bucket of its
+/// digit's magnitude (negated for negative digits, which costs one field negation) — in
+/// affine coordinates with batched inversions (`Pippenger+BatchAffine.swift`) — buckets are
+/// reduced with a running sum, and windows are combined by c doublings each.
 ///
 /// Not constant time: running time depends on the scalars, which is acceptable for a prover
 /// working on its own machine (the same stance as `multiplied(by:)`).
@@ -30,9 +31,9 @@ public enum MSM {
         guard plan.count > 0 else { return .identity }
         var windowSums = [JacobianPoint<C>]()
         windowSums.reserveCapacity(plan.windowCount)
-        var buckets = [JacobianPoint<C>](repeating: .identity, count: plan.bucketCount)
+        var scratch = Pippenger.AffineScratch<C>()
         for window in 0..<plan.windowCount {
-            windowSums.append(plan.windowSum(window, buckets: &buckets))
+            windowSums.append(plan.windowSum(window, scratch: &scratch))
         }
         return plan.combine(windowSums)
     }
@@ -61,8 +62,8 @@ public enum MSM {
         guard plan.count > 0 else { return .identity }
         let taskCount = max(1, min(tasks, plan.windowCount))
         guard taskCount > 1, plan.count >= threshold else {
-            var buckets = [JacobianPoint<C>](repeating: .identity, count: plan.bucketCount)
-            return plan.combine((0..<plan.windowCount).map { plan.windowSum($0, buckets: &buckets) })
+            var scratch = Pippenger.AffineScratch<C>()
+            return plan.combine((0..<plan.windowCount).map { plan.windowSum($0, scratch: &scratch) })
         }
         let windowSums = await withTaskGroup(
             of: (Int, [JacobianPoint<C>]).self, returning: [JacobianPoint<C>].self
@@ -71,8 +72,8 @@ public enum MSM {
                 // Interleave windows so each task gets an even share of the work.
                 let windows = Array(stride(from: task, to: plan.windowCount, by: taskCount))
                 group.addTask {
-                    var buckets = [JacobianPoint<C>](repeating: .identity, count: plan.bucketCount)
-                    return (task, windows.map { plan.windowSum($0, buckets: &buckets) })
+                    var scratch = Pippenger.AffineScratch<C>()
+                    return (task, windows.map { plan.windowSum($0, scratch: &scratch) })
                 }
             }
             var sums = [JacobianPoint<C>](repeating: .identity, count: plan.windowCount)

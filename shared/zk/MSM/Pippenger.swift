@@ -108,39 +108,6 @@ enum Pippenger {
             return digits
         }
 
-        /// Σ over terms of digitᵢ · Pᵢ for one window, via buckets and a running sum.
-        ///
-        /// `buckets` is caller-owned scratch (reused across windows to avoid reallocating);
-        /// it is reset here.
-        @inlinable func windowSum(_ window: Int, buckets: inout [JacobianPoint<C>]) -> JacobianPoint<C> {
-            let count = self.count
-            let bucketCount = self.bucketCount
-            return points.withUnsafeBufferPointer { points in
-                digits.withUnsafeBufferPointer { digits in
-                    buckets.withUnsafeMutableBufferPointer { buckets in
-                        for index in 0..<bucketCount { buckets[index] = .identity }
-                        let base = window * count
-                        for term in 0..<count {
-                            let digit = Int(digits[base + term])
-                            if digit > 0 {
-                                buckets[digit - 1] += points[term]
-                            } else if digit < 0 {
-                                buckets[-digit - 1] += -points[term]
-                            }
-                        }
-                        // Σ k·B_k = Σ_k (B_k + B_{k+1} + …): accumulate from the top bucket down.
-                        var running = JacobianPoint<C>.identity
-                        var sum = JacobianPoint<C>.identity
-                        for index in stride(from: bucketCount - 1, through: 0, by: -1) {
-                            running += buckets[index]
-                            sum += running
-                        }
-                        return sum
-                    }
-                }
-            }
-        }
-
         /// Σ_w 2^(c·w) · windowSums[w], by Horner's rule from the top window.
         @inlinable func combine(_ windowSums: [JacobianPoint<C>]) -> JacobianPoint<C> {
             var result = JacobianPoint<C>.identity
