@@ -108,15 +108,16 @@ public enum MSM {
 
     /// The window width c (1…16) Pippenger uses for `count` terms.
     ///
-    /// Minimises the estimated group operations ⌈255/c⌉ · (n + 3 · 2ᶜ⁻¹): one mixed addition
-    /// per term and window, plus two full additions (≈ 1.5 mixed ones each) per bucket in the
-    /// running-sum reduction. The optimum grows like ln n, as the classic heuristic says.
+    /// Minimises the estimated cost ⌈255/c⌉ · (n + 5 · 2ᶜ⁻¹) in units of one batch-affine
+    /// bucket addition (≈ 6 multiplications): one per term and window, plus a mixed and a full
+    /// Jacobian addition (≈ 27 multiplications, ~5 units) per bucket in the running-sum
+    /// reduction. The optimum grows like ln n, as the classic heuristic says.
     public static func windowWidth(forCount count: Int) -> Int {
         var best = 1
         var bestCost = Double.infinity
         for width in 1...Pippenger.maxWidth {
             let windows = Double(Pippenger.windowCount(width: width))
-            let cost = windows * (Double(count) + 3 * Double(1 << (width - 1)))
+            let cost = windows * (Double(count) + 5 * Double(1 << (width - 1)))
             if cost < bestCost {
                 best = width
                 bestCost = cost
