@@ -10,8 +10,10 @@ COPY cli ./cli
 COPY tools ./tools
 COPY tests ./tests
 RUN swift build -c release --static-swift-stdlib --product pakit-storage \
+ && swift build -c release --static-swift-stdlib --product pakit-prover \
  && swift build -c release --static-swift-stdlib --product pakit \
  && install -D "$(swift build -c release --show-bin-path)/pakit-storage" /out/pakit-storage \
+ && install -D "$(swift build -c release --show-bin-path)/pakit-prover" /out/pakit-prover \
  && install -D "$(swift build -c release --show-bin-path)/pakit" /out/pakit
 
 FROM debian:bookworm-slim AS runtime
@@ -21,5 +23,5 @@ COPY --from=build /out/ /usr/local/bin/
 USER pakit
 VOLUME /data
 ENV PAKIT_DATA_DIR=/data
-EXPOSE 7070
+EXPOSE 7070 7072
 ENTRYPOINT ["/usr/local/bin/pakit-storage"]

@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "pakit", targets: ["PakitCLI"]),
         .executable(name: "pakit-storage", targets: ["PakitStorage"]),
+        .executable(name: "pakit-prover", targets: ["PakitProver"]),
         .executable(name: "pakit-bench", targets: ["PakitBench"]),
     ],
     dependencies: [
@@ -48,7 +49,10 @@ let package = Package(
             name: "PakitZK",
             dependencies: ["PakitContracts", .product(name: "Crypto", package: "swift-crypto")],
             path: "shared/zk",
-            swiftSettings: strict
+            // Always optimised, even in debug builds: field and curve arithmetic at -Onone made a
+            // storage proof take tens of seconds in `swift build`/`swift test` builds (≈ 1 s with
+            // -O), too slow for the prover service, `pakit up` and their tests.
+            swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .systemLibrary(
             name: "CZstd",
@@ -89,7 +93,7 @@ let package = Package(
         .target(
             name: "StorageService",
             dependencies: [
-                "PakitContracts", "PakitCore", "PakitRuntime", "CZstd", "CLinux",
+                "PakitContracts", "PakitCore", "PakitRuntime", "PakitZK", "CZstd", "CLinux",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -100,6 +104,29 @@ let package = Package(
             name: "PakitStorage",
             dependencies: ["StorageService", "PakitRuntime"],
             path: "services/storage/Executable",
+            swiftSettings: strict
+        ),
+
+        // MARK: prover service
+        .target(
+            name: "ProverService",
+            dependencies: [
+                "PakitContracts", "PakitRuntime", "PakitZK",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "services/prover/Library",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "PakitProver",
+            dependencies: ["ProverService", "PakitRuntime"],
+            path: "services/prover/Executable",
             swiftSettings: strict
         ),
 
@@ -121,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "PakitBench",
             dependencies: [
-                "PakitContracts", "PakitCore", "PakitRuntime", "StorageService",
+                "PakitContracts", "PakitCore", "PakitRuntime", "PakitZK", "StorageService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -170,6 +197,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "tests/StorageTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ProverTests",
+            dependencies: [
+                "ProverService", "PakitRuntime", "PakitContracts", "PakitZK",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "tests/ProverTests",
             swiftSettings: strict
         ),
     ]

@@ -7,5 +7,5 @@ struct Pakit: AsyncParsableCommand {
         commandName: "pakit",
         abstract: "Sovereign, content-addressed storage for BelizeChain.",
         subcommands: [Up.self, Add.self, Cat.self, Get.self, PinCommand.self, Stat.self, BlockCommand.self, CARCommand.self,
-                      GC.self, Stats.self, TokenCommand.self, Share.self, Verify.self])
+                      GC.self, Stats.self, TokenCommand.self, Share.self, Seal.self, Prove.self, Verify.self])
 }

@@ -108,14 +108,65 @@ struct GC: AsyncParsableCommand {
     }
 }
 
-/// `pakit verify`: check every stored block against its CID.
+/// `pakit verify`: check every stored block against its CID; `pakit verify PROOF-ID` or
+/// `pakit verify --proof proof.json --public public.json --circuit NAME`: check a storage proof.
 struct Verify: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Verify every stored block against its CID (admin).")
+    static let configuration = CommandConfiguration(
+        abstract: "Verify every stored block against its CID (admin), or a storage proof (exit 0 valid, 1 invalid).",
+        discussion: "Without arguments: re-hash every stored block against its CID (admin). With a PROOF-ID: verify a proof the node made. With --proof, --public and --circuit: verify snarkjs files against the circuit's published key (or against --key verification_key.json).")
     @OptionGroup var node: NodeOptions
+    @Argument(help: "A proof id from 'pakit prove'.") var proofID: String?
+    @Option(help: "snarkjs proof.json.") var proof: String?
+    @Option(name: .customLong("public"), help: "snarkjs public.json (the public signals).") var publicSignals: String?
+    @Option(help: "Circuit whose published key is used: storage-single or storage-batch-<n>.") var circuit: String?
+    @Option(help: "snarkjs verification_key.json to verify against instead of the published key.") var key: String?
+
+    func validate() throws {
+        let files = proof != nil || publicSignals != nil || circuit != nil || key != nil
+        if proofID != nil && files { throw ValidationError("give a proof id or proof files, not both") }
+        if files && (proof == nil || publicSignals == nil || (circuit == nil && key == nil)) {
+            throw ValidationError("verifying files needs --proof, --public and --circuit (or --key)")
+        }
+    }
+
     func run() async throws {
-        let result = try await NodeClient.with(node) { try await $0.json(RepoVerifyResponse.self, .POST, "/v1/repo/verify") }
-        print("checked \(result.checked) blocks: \(result.missing.count) missing, \(result.corrupt.count) corrupt")
-        if !result.missing.isEmpty || !result.corrupt.isEmpty { throw ExitCode(1) }
+        if proofID == nil && proof == nil {
+            let result = try await NodeClient.with(node) { try await $0.json(RepoVerifyResponse.self, .POST, "/v1/repo/verify") }
+            print("checked \(result.checked) blocks: \(result.missing.count) missing, \(result.corrupt.count) corrupt")
+            if !result.missing.isEmpty || !result.corrupt.isEmpty { throw ExitCode(1) }
+            return
+        }
+        let (answer, name) = try await NodeClient.with(node) { client -> (VerifyResponse, String) in
+            let request: VerifyRequest
+            if let proofID {
+                let record = try await client.json(ProofRecord.self, .GET, "/v1/proofs/\(proofID)")
+                guard record.status == .done, let bundle = record.bundle else {
+                    throw CLIError("proof \(proofID) is \(record.status.rawValue)\(record.error.map { ": \($0)" } ?? ""); nothing to verify yet")
+                }
+                request = VerifyRequest(circuit: bundle.circuit, proof: bundle.proof, publicSignals: bundle.publicSignals)
+            } else {
+                request = VerifyRequest(circuit: circuit, verifyingKey: try key.map { try Self.read(SnarkjsVerifyingKey.self, $0) },
+                                        proof: try Self.read(SnarkjsProof.self, proof ?? ""),
+                                        publicSignals: try Self.read([String].self, publicSignals ?? ""))
+            }
+            return (try await client.json(VerifyResponse.self, .POST, "/v1/proofs/verify", json: request), request.circuit ?? "given key")
+        }
+        let label = answer.development == true ? ", development key (INSECURE)" : ""
+        if answer.valid {
+            print("valid (\(name)\(label))")
+        } else {
+            print("invalid (\(name)\(label)): \(answer.reason ?? "the proof does not verify")")
+            throw ExitCode(1)
+        }
+    }
+
+    static func read<T: Decodable>(_ type: T.Type, _ path: String) throws -> T {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(path)") }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw CLIError("\(path) is not a snarkjs \(T.self == [String].self ? "public.json" : "\(T.self)") file: \(error)")
+        }
     }
 }
 

@@ -4,8 +4,9 @@ import PakitContracts
 import PakitRuntime
 
 /// `pakit up`: a whole node on embedded defaults (SQLite, local CA, data in ./.pakit). It runs
-/// the node's service executables as child processes, restarts one that dies (with back-off),
-/// and on Ctrl-C or SIGTERM stops them all gracefully.
+/// the node's service executables as child processes (storage, then one prover whose URL
+/// storage gets as `PAKIT_STORAGE_PROVERS`), restarts one that dies (with back-off), and on
+/// Ctrl-C or SIGTERM stops them all gracefully.
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a node on this machine (embedded defaults).")
 
@@ -17,6 +18,12 @@ struct Up: AsyncParsableCommand {
 
     @Option(name: .long, help: "Address to listen on (default: $PAKIT_STORAGE_HOST or 127.0.0.1).")
     var host: String?
+
+    @Option(name: .long, help: "Prover HTTPS port on 127.0.0.1 (default: $PAKIT_PROVER_PORT, else 7072, or a free port when --port is 0).")
+    var proverPort: Int?
+
+    @Flag(name: .long, help: "Start no prover (also the case when PAKIT_STORAGE_PROVERS names provers elsewhere).")
+    var noProver = false
 
     func run() async throws {
         let dataDirectory = URL(fileURLWithPath: data ?? ProcessInfo.processInfo.environment["PAKIT_DATA_DIR"] ?? "./.pakit").standardizedFileURL.path
@@ -31,16 +38,43 @@ struct Up: AsyncParsableCommand {
             name: ServiceName.storage.rawValue, executable: "\(executables)/pakit-storage",
             // Unset options are left to the service, so its PAKIT_* environment applies.
             arguments: ["--data-dir", dataDirectory] + (host.map { ["--host", $0] } ?? []) + (port.map { ["--port", "\($0)"] } ?? []))
-        guard FileManager.default.isExecutableFile(atPath: storage.executable) else {
-            throw CLIError("cannot find \(storage.executable); build it with 'swift build' (it sits next to pakit)")
+        var children = [storage]
+        // The prover listens on a port fixed before anything starts, so storage is given its
+        // URL once and a restarted prover comes back at the same address.
+        var proverURL: String?
+        let environment = ProcessInfo.processInfo.environment
+        if !noProver && (environment["PAKIT_STORAGE_PROVERS"] ?? "").isEmpty {
+            var chosen = try proverPort ?? environment["PAKIT_PROVER_PORT"].map { text -> Int in
+                guard let value = Int(text), (0...65535).contains(value) else { throw CLIError("PAKIT_PROVER_PORT must be a port number") }
+                return value
+            } ?? (port == 0 ? 0 : ServiceName.prover.defaultPort)
+            if chosen == 0 { chosen = try Self.freeLoopbackPort() }
+            let url = "https://127.0.0.1:\(chosen)"
+            children.append(ChildService(
+                name: ServiceName.prover.rawValue, executable: "\(executables)/pakit-prover",
+                arguments: ["--data-dir", dataDirectory, "--host", "127.0.0.1", "--port", "\(chosen)"]))
+            storage.environment = ["PAKIT_STORAGE_PROVERS": url]
+            proverURL = url
         }
-        let supervisor = Supervisor(children: [storage])
+        for child in children where !FileManager.default.isExecutableFile(atPath: child.executable) {
+            throw CLIError("cannot find \(child.executable); build it with 'swift build' (it sits next to pakit)")
+        }
+        let supervisor = Supervisor(children: children)
         let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
         try supervisor.startAll()
-        let url = try await waitForURL(at: "\(dataDirectory)/storage.url", supervisor: supervisor)
+        let url: String
+        do {
+            url = try await waitForURL(at: "\(dataDirectory)/storage.url", supervisor: supervisor)
+        } catch {
+            supervisor.stopAll()
+            throw error
+        }
+        let prover = proverURL.map { "\($0) (first start: development keys are derived in the background, minutes for storage-batch-100)" }
+            ?? (environment["PAKIT_STORAGE_PROVERS"].flatMap { $0.isEmpty ? nil : $0 } ?? "none")
         say("""
         Pakit node is up.
           storage     \(url)
+          prover      \(prover)
           data        \(dataDirectory)
           CA          \(dataDirectory)/tls/ca.pem
           admin token \(dataDirectory)/admin.token
@@ -55,6 +89,25 @@ struct Up: AsyncParsableCommand {
     /// Unbuffered, so the banner shows at once even when standard output is a file or pipe.
     func say(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// A port the kernel reports free on 127.0.0.1 right now (bound, read, released).
+    static func freeLoopbackPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CLIError("cannot create a socket to find a free port") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        guard bound else { throw CLIError("cannot find a free port for the prover") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     func waitForURL(at path: String, supervisor: Supervisor) async throws -> String {
@@ -75,6 +128,8 @@ final class ChildService: @unchecked Sendable {
     let name: String
     let executable: String
     let arguments: [String]
+    /// Variables set for this child on top of pakit's own environment.
+    var environment: [String: String] = [:]
     var process: Process?
     var restarts = 0
     var lastStart = Date.distantPast
@@ -89,6 +144,9 @@ final class ChildService: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         try process.run()
         self.process = process
         lastStart = Date()

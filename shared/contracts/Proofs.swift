@@ -300,12 +300,14 @@ public struct ProofRecord: Codable, Sendable, Equatable {
     /// Present once done; verified by storage against the published key before it is stored.
     public var bundle: ProofBundle?
     public var attempts: Int
+    /// The prover instance (base URL) of the latest attempt, for operators.
+    public var lastProver: String?
     public var error: String?
     /// Seconds since the Unix epoch.
     public var createdAt: Double
     public var completedAt: Double?
 
-    public init(id: String, cid: String, status: JobStatus, circuit: String, root: String, beacon: String, blocks: [UInt64], chunkIndices: [UInt64], bundle: ProofBundle? = nil, attempts: Int, error: String? = nil, createdAt: Double, completedAt: Double? = nil) {
+    public init(id: String, cid: String, status: JobStatus, circuit: String, root: String, beacon: String, blocks: [UInt64], chunkIndices: [UInt64], bundle: ProofBundle? = nil, attempts: Int, lastProver: String? = nil, error: String? = nil, createdAt: Double, completedAt: Double? = nil) {
         self.id = id
         self.cid = cid
         self.status = status
@@ -316,6 +318,7 @@ public struct ProofRecord: Codable, Sendable, Equatable {
         self.chunkIndices = chunkIndices
         self.bundle = bundle
         self.attempts = attempts
+        self.lastProver = lastProver
         self.error = error
         self.createdAt = createdAt
         self.completedAt = completedAt

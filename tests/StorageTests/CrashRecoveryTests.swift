@@ -174,11 +174,11 @@ final class StorageProcess: Sendable {
         self.dataDirectory = dataDirectory
     }
 
-    static func start(dataDirectory: String, databaseURL: String) throws -> StorageProcess {
+    static func start(dataDirectory: String, databaseURL: String, extraArguments: [String] = []) throws -> StorageProcess {
         try? FileManager.default.removeItem(atPath: "\(dataDirectory)/storage.url")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable)
-        process.arguments = ["--data-dir", dataDirectory, "--port", "0", "--database-url", databaseURL, "--log-level", "warning"]
+        process.arguments = ["--data-dir", dataDirectory, "--port", "0", "--database-url", databaseURL, "--log-level", "warning"] + extraArguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()

@@ -22,6 +22,7 @@ struct OpenAPIDocumentTests {
             let cid = try await node.add(Array("openapi".utf8)).cid
             for (template, operations) in paths.sorted(by: { $0.key < $1.key }) {
                 let path = template.replacingOccurrences(of: "{cid}", with: cid).replacingOccurrences(of: "{path}", with: "x")
+                    .replacingOccurrences(of: "{id}", with: String(repeating: "0", count: 32))
                 for method in operations.keys {
                     guard let httpMethod = ["get": HTTPMethod.GET, "head": .HEAD, "put": .PUT, "post": .POST, "delete": .DELETE][method] else { continue }
                     let reply = try await node.send(httpMethod, path, body: httpMethod == .POST ? Array("{}".utf8) : nil,
@@ -32,6 +33,11 @@ struct OpenAPIDocumentTests {
             }
         }
     }
+
+    static let bundle = ProofBundle(circuit: "", proof: SnarkjsProof(piA: [], piB: [], piC: []), publicSignals: [], proofHex: "",
+                                    compressedHex: "", verifyingKeySha256: "")
+    static let key = SnarkjsVerifyingKey(nPublic: 0, vkAlpha1: [], vkBeta2: [], vkGamma2: [], vkDelta2: [], vkAlphabeta12: [], ic: [],
+                                         pakitSetup: "")
 
     @Test("documented schemas match the contract types field for field")
     func schemasMatchContracts() throws {
@@ -56,6 +62,19 @@ struct OpenAPIDocumentTests {
             "TokenCreateRequest": TokenCreateRequest(name: "", scopes: []),
             "ShareRequest": ShareRequest(cid: "", path: "", expiresInSeconds: 1),
             "DirectoryCreateRequest": DirectoryCreateRequest(entries: [], cidVersion: 1, pin: true),
+            "CommitmentRequest": CommitmentRequest(cid: ""),
+            "CommitmentResponse": CommitmentResponse(cid: "", status: .done, root: "", chunkCount: 0, byteCount: 0, blockCount: 0, error: ""),
+            "ProofRequest": ProofRequest(cid: "", beacon: "", blocks: [], count: 1),
+            "ProofRecord": ProofRecord(id: "", cid: "", status: .done, circuit: "", root: "", beacon: "", blocks: [], chunkIndices: [],
+                                       bundle: Self.bundle, attempts: 1, lastProver: "", error: "", createdAt: 0, completedAt: 0),
+            "ProofBundle": Self.bundle,
+            "SnarkjsProof": Self.bundle.proof,
+            "SnarkjsVerifyingKey": Self.key,
+            "CircuitInfo": CircuitInfo(circuit: "", constraints: 0, publicInputs: 0, openings: 0, development: true),
+            "VerifyingKeyResponse": VerifyingKeyResponse(circuit: CircuitInfo(circuit: "", constraints: 0, publicInputs: 0, openings: 0, development: true),
+                                                         verifyingKey: Self.key, sha256: ""),
+            "VerifyRequest": VerifyRequest(circuit: "", verifyingKey: Self.key, proof: Self.bundle.proof, proofHex: "", publicSignals: []),
+            "VerifyResponse": VerifyResponse(valid: true, reason: "", development: true),
         ]
         for (name, sample) in samples {
             let schema = try #require(schemas[name], "schema \(name) is not documented")

@@ -33,7 +33,7 @@ struct PakitStorageMain {
                 Task { await node.reconcile() }
             }
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: server)],
+                services: [.init(service: server), .init(service: node.makeJobRunner())],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             try await group.run()

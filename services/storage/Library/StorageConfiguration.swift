@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PakitContracts
 import PakitRuntime
+import PakitZK
 
 /// Every setting of the storage service (`pakit-storage --help` prints this table).
 public struct StorageConfiguration: Sendable {
@@ -20,6 +21,10 @@ public struct StorageConfiguration: Sendable {
         Setting("public-url", env: "PAKIT_PUBLIC_URL", default: nil, help: "base URL used in share links; default https://<host>:<port>"),
         Setting("default-profile", env: "PAKIT_DEFAULT_PROFILE", default: ChunkingProfile.unixfsV1.rawValue, help: "chunking profile when an upload names none: \(ChunkingProfile.allCases.map(\.rawValue).joined(separator: ", "))"),
         Setting("log-level", env: "PAKIT_LOG_LEVEL", default: "info", help: "trace, debug, info, notice, warning, error, critical"),
+        Setting("provers", env: "PAKIT_STORAGE_PROVERS", default: "", help: "prover base URLs (https://host:port), comma-separated; empty = proof endpoints answer 503"),
+        Setting("proof-batch-size", env: "PAKIT_PROOF_BATCH_SIZE", default: "\(StorageProofParameters.defaultBatchSize)", help: "challenges in a batch proof; the provers must serve circuit storage-batch-<n>"),
+        Setting("proof-attempts", env: "PAKIT_PROOF_ATTEMPTS", default: "5", help: "prover requests a seal or proof job may make before it is marked failed"),
+        Setting("prover-timeout", env: "PAKIT_PROVER_TIMEOUT", default: "900", help: "seconds one prover request may take before it is retried on another prover"),
     ]
 
     public var dataDirectory: String
@@ -34,6 +39,11 @@ public struct StorageConfiguration: Sendable {
     public var publicURL: String?
     var defaultProfile: ChunkingProfile
     public var logLevel: Logger.Level
+    /// Prover base URLs, without a trailing slash.
+    public var provers: [String]
+    public var proofBatchSize: Int
+    public var proofAttempts: Int
+    public var proverTimeoutSeconds: Int
 
     public init(arguments: [String], environment: [String: String]) throws(ConfigurationError) {
         let settings = try Settings(Self.settings, arguments: arguments, environment: environment)
@@ -66,6 +76,20 @@ public struct StorageConfiguration: Sendable {
             throw settings.invalid("log-level", "unknown level")
         }
         logLevel = level
+        var provers: [String] = []
+        for entry in (settings.optionalString("provers") ?? "").split(separator: ",") {
+            var url = entry.trimmingCharacters(in: .whitespaces)
+            while url.hasSuffix("/") { url.removeLast() }
+            guard !url.isEmpty else { continue }
+            guard url.hasPrefix("https://"), URL(string: url)?.host != nil else {
+                throw settings.invalid("provers", "'\(url)' is not an https:// URL")
+            }
+            if !provers.contains(url) { provers.append(url) }
+        }
+        self.provers = provers
+        proofBatchSize = try settings.int("proof-batch-size", in: 1...BatchChunkCircuit.maximumCount)
+        proofAttempts = try settings.int("proof-attempts", in: 1...100)
+        proverTimeoutSeconds = try settings.int("prover-timeout", in: 1...86_400)
     }
 
     /// How clients on this machine reach the server: a wildcard listen address is not

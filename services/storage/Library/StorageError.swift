@@ -15,6 +15,12 @@ enum StorageError: Error, Sendable {
     case forbidden(String)
     case unavailable(String)
     case internalFailure(String)
+    /// Proving needs a finished commitment (409 `not_sealed`).
+    case notSealed(String)
+    /// No prover is configured, or none answered (503 `no_prover`).
+    case noProver(String)
+    /// The provers do not serve this circuit (404 `unknown_circuit`).
+    case unknownCircuit(String)
 
     var serviceError: ServiceError {
         switch self {
@@ -30,6 +36,9 @@ enum StorageError: Error, Sendable {
         case .forbidden(let m): ServiceError(.forbidden, "forbidden", m)
         case .unavailable(let m): ServiceError(.serviceUnavailable, "unavailable", m)
         case .internalFailure(let m): ServiceError(.internalServerError, "internal", m)
+        case .notSealed(let m): ServiceError(.conflict, "not_sealed", m)
+        case .noProver(let m): ServiceError(.serviceUnavailable, "no_prover", m)
+        case .unknownCircuit(let m): ServiceError(.notFound, "unknown_circuit", m)
         }
     }
 

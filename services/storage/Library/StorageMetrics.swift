@@ -7,4 +7,9 @@ enum StorageMetrics {
     static let blocksDeduplicated = Counter(label: "pakit_storage_blocks_deduplicated_total")
     static let groupSyncs = Counter(label: "pakit_storage_group_syncs_total")
     static let gcRemovedBlocks = Counter(label: "pakit_storage_gc_removed_blocks_total")
+    static let sealsDone = Counter(label: "pakit_storage_proof_jobs_total", dimensions: [("kind", "seal"), ("outcome", "done")])
+    static let sealsFailed = Counter(label: "pakit_storage_proof_jobs_total", dimensions: [("kind", "seal"), ("outcome", "failed")])
+    static let proofsDone = Counter(label: "pakit_storage_proof_jobs_total", dimensions: [("kind", "prove"), ("outcome", "done")])
+    static let proofsFailed = Counter(label: "pakit_storage_proof_jobs_total", dimensions: [("kind", "prove"), ("outcome", "failed")])
+    static let proverAttemptsFailed = Counter(label: "pakit_storage_prover_attempts_failed_total")
 }

@@ -21,6 +21,11 @@ public final class StorageNode: Sendable {
     let tokens: TokenStore
     let shareLinks: ShareLinks
     let logger: Logger
+    let proofJobs: ProofJobStore
+    let proverPool: ProverPool
+    let proverClient: any ProverAPI
+    let verifyingKeys: VerifyingKeyCache
+    let jobRunner: ProofJobRunner
     private let listeningPort = Atomic<Int>(0)
 
     /// The port the server is bound to (the configured one until it runs).
@@ -45,9 +50,15 @@ public final class StorageNode: Sendable {
             let blockStore = try BlockStore(root: configuration.blockDirectory)
             let removed = try blockStore.removeTemporaryFiles()
             if removed > 0 { logger.notice("recovery removed unfinished block writes", metadata: ["files": "\(removed)"]) }
-            let node = StorageNode(configuration: configuration, tls: tls, database: database, blockStore: blockStore,
-                                   identity: identity, logger: logger)
-            try await node.ensureAdminToken()
+            let commitmentFiles = try CommitmentFiles(dataDirectory: configuration.dataDirectory)
+            let node = try StorageNode(configuration: configuration, tls: tls, database: database, blockStore: blockStore,
+                                       identity: identity, commitmentFiles: commitmentFiles, logger: logger)
+            do {
+                try await node.ensureAdminToken()
+            } catch {
+                await (node.proverClient as? HTTPProverClient)?.shutdown()
+                throw error
+            }
             return node
         } catch {
             await database.close()
@@ -56,7 +67,7 @@ public final class StorageNode: Sendable {
     }
 
     private init(configuration: StorageConfiguration, tls: TLSPaths, database: any SQLDatabase, blockStore: BlockStore,
-                 identity: NodeIdentity, logger: Logger) {
+                 identity: NodeIdentity, commitmentFiles: CommitmentFiles, logger: Logger) throws {
         self.configuration = configuration
         self.tls = tls
         self.database = database
@@ -66,6 +77,17 @@ public final class StorageNode: Sendable {
         self.tokens = TokenStore(database: database)
         self.shareLinks = ShareLinks(identity: identity)
         self.logger = logger
+        self.proofJobs = ProofJobStore(database: database)
+        self.proverPool = ProverPool(urls: configuration.provers)
+        self.proverClient = configuration.provers.isEmpty
+            ? NoProverClient() : try HTTPProverClient(tls: tls, timeoutSeconds: configuration.proverTimeoutSeconds)
+        self.verifyingKeys = VerifyingKeyCache(client: proverClient)
+        // Claims name the node by its identity key, so a restart recognises its own.
+        let nodeID = identity.publicKey.rawRepresentation.prefix(8).map { String(format: "%02x", $0) }.joined()
+        self.jobRunner = ProofJobRunner(
+            store: proofJobs, pool: proverPool, proverCount: configuration.provers.count, client: proverClient,
+            keys: verifyingKeys, reader: reader, files: commitmentFiles, maxAttempts: configuration.proofAttempts,
+            nodeID: nodeID, logger: logger)
     }
 
     /// Where the admin token of this node is kept (0600), created on first start.
@@ -101,6 +123,7 @@ public final class StorageNode: Sendable {
         addGatewayRoutes(to: router)
         addPinRoutes(to: router)
         addAdminRoutes(to: router)
+        addProofRoutes(to: router)
         addInternalRoutes(to: router)
         return router
     }
@@ -113,6 +136,10 @@ public final class StorageNode: Sendable {
             await onRunning(port)
         }
     }
+
+    /// The durable seal and proof job runner as a lifecycle service: run it beside the server
+    /// (it resumes unfinished jobs at start and hands interrupted ones back at shutdown).
+    public func makeJobRunner() -> some Service { jobRunner }
 
     /// Start-up reconciliation of metadata and block store, run after the server is up so a
     /// restart does not wait for a scan of every block file.
@@ -135,6 +162,7 @@ public final class StorageNode: Sendable {
     }
 
     public func close() async {
+        await (proverClient as? HTTPProverClient)?.shutdown()
         await database.close()
     }
 }

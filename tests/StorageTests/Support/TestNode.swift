@@ -57,9 +57,11 @@ final class TestNode: @unchecked Sendable {
     private let group: ServiceGroup
     private let runTask: Task<Void, any Error>
 
-    static func start(_ backend: Backend, extraArguments: [String] = []) async throws -> TestNode {
+    /// `dataDirectory`: an existing directory to use (e.g. one whose CA already issued prover
+    /// certificates); by default a fresh one. Either way `stop()` removes it.
+    static func start(_ backend: Backend, extraArguments: [String] = [], dataDirectory: String? = nil) async throws -> TestNode {
         ServiceBootstrap.bootstrap(logLevel: .warning)
-        let dataDirectory = NSTemporaryDirectory() + "pakit-test-\(UUID().uuidString)"
+        let dataDirectory = dataDirectory ?? NSTemporaryDirectory() + "pakit-test-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dataDirectory + "/storage", withIntermediateDirectories: true)
         let databaseURL = try await backend.makeDatabaseURL(dataDirectory: dataDirectory)
         let configuration = try StorageConfiguration(
@@ -70,7 +72,7 @@ final class TestNode: @unchecked Sendable {
         let node = try await StorageNode.open(configuration, logger: logger)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let server = try node.makeServer { port in portContinuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: [.init(service: server), .init(service: node.makeJobRunner())], logger: logger))
         let runTask = Task { try await group.run() }
         var port = 0
         for await bound in portStream { port = bound; break }
@@ -106,8 +108,9 @@ final class TestNode: @unchecked Sendable {
     }
 
     /// Runs `body` with a fresh node and always stops it.
-    static func with(_ backend: Backend, extraArguments: [String] = [], _ body: (TestNode) async throws -> Void) async throws {
-        let node = try await start(backend, extraArguments: extraArguments)
+    static func with(_ backend: Backend, extraArguments: [String] = [], dataDirectory: String? = nil,
+                     _ body: (TestNode) async throws -> Void) async throws {
+        let node = try await start(backend, extraArguments: extraArguments, dataDirectory: dataDirectory)
         do {
             try await body(node)
             await node.stop()

@@ -1,6 +1,7 @@
 import PakitRuntime
 
-/// The storage service's tables. Block keys are binary CIDv1 (`BYTEA`/`BLOB`); times are Unix seconds.
+/// The storage service's tables. Block keys are binary CIDv1 (`BYTEA`/`BLOB`); times are Unix
+/// seconds, except in `commitments` and `proof_jobs` (v2), whose times are Unix milliseconds.
 enum StorageSchema {
     static let name = "storage"
 
@@ -22,6 +23,20 @@ enum StorageSchema {
                 "CREATE TABLE pins (cid BLOB PRIMARY KEY, cid_text TEXT NOT NULL, name TEXT, created_at INTEGER NOT NULL)",
                 "CREATE TABLE tokens (id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hash BLOB NOT NULL UNIQUE, scopes TEXT NOT NULL, created_at INTEGER NOT NULL)",
                 "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+            ]),
+        Migration(
+            version: 2, name: "commitments and proof jobs",
+            postgres: [
+                "CREATE TABLE commitments (cid BYTEA PRIMARY KEY, cid_text TEXT NOT NULL, status TEXT NOT NULL, root TEXT, chunk_count BIGINT, byte_count BIGINT, tree_file TEXT, tree_sha256 TEXT, error TEXT, created_at BIGINT NOT NULL, completed_at BIGINT)",
+                "CREATE TABLE proof_jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, cid BYTEA NOT NULL, cid_text TEXT NOT NULL, circuit TEXT, root TEXT, beacon TEXT, blocks TEXT, chunk_indices TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL, lease_owner TEXT, lease_until BIGINT, last_prover TEXT, result TEXT, error TEXT, created_at BIGINT NOT NULL, completed_at BIGINT)",
+                "CREATE INDEX proof_jobs_pending ON proof_jobs (status, created_at)",
+                "CREATE INDEX proof_jobs_cid ON proof_jobs (cid)",
+            ],
+            sqlite: [
+                "CREATE TABLE commitments (cid BLOB PRIMARY KEY, cid_text TEXT NOT NULL, status TEXT NOT NULL, root TEXT, chunk_count INTEGER, byte_count INTEGER, tree_file TEXT, tree_sha256 TEXT, error TEXT, created_at INTEGER NOT NULL, completed_at INTEGER) WITHOUT ROWID",
+                "CREATE TABLE proof_jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, cid BLOB NOT NULL, cid_text TEXT NOT NULL, circuit TEXT, root TEXT, beacon TEXT, blocks TEXT, chunk_indices TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL, lease_owner TEXT, lease_until INTEGER, last_prover TEXT, result TEXT, error TEXT, created_at INTEGER NOT NULL, completed_at INTEGER) WITHOUT ROWID",
+                "CREATE INDEX proof_jobs_pending ON proof_jobs (status, created_at)",
+                "CREATE INDEX proof_jobs_cid ON proof_jobs (cid)",
             ]),
     ]
 }

@@ -1,0 +1,162 @@
+import PakitContracts
+import PakitZK
+
+/// A storage-proof circuit by its API name: `storage-single` or `storage-batch-<n>`.
+enum ProofCircuit: Hashable, Sendable {
+    case single
+    case batch(Int)
+
+    init?(name: String) {
+        if name == "storage-single" {
+            self = .single
+            return
+        }
+        let prefix = "storage-batch-"
+        guard name.hasPrefix(prefix) else { return nil }
+        let digits = name.dropFirst(prefix.count)
+        guard !digits.isEmpty, digits.count <= 5, digits.first != "0",
+              digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let count = Int(digits), (1...BatchChunkCircuit.maximumCount).contains(count)
+        else { return nil }
+        self = .batch(count)
+    }
+
+    /// The circuit that proves `count` challenges: single for one, else the batch circuit.
+    init(challenges count: Int) {
+        self = count == 1 ? .single : .batch(count)
+    }
+
+    var name: String {
+        switch self {
+        case .single: "storage-single"
+        case .batch(let n): "storage-batch-\(n)"
+        }
+    }
+
+    var openings: Int {
+        switch self {
+        case .single: 1
+        case .batch(let n): n
+        }
+    }
+
+    var publicInputCount: Int {
+        switch self {
+        case .single: SingleChunkCircuit.publicInputCount
+        case .batch(let n): (try? BatchChunkCircuit(count: n))?.publicInputCount ?? 0
+        }
+    }
+
+    /// The public inputs a verifier rebuilds from the root and the challenged indices, as
+    /// snarkjs `public.json` strings.
+    func publicSignals(root: Fr, chunkIndices: [UInt64]) throws(StorageProofError) -> [String] {
+        switch self {
+        case .single:
+            guard chunkIndices.count == 1 else { throw .wrongChallengeCount(expected: 1, actual: chunkIndices.count) }
+            return SnarkjsPublicSignals.encode(try SingleChunkCircuit.publicInputs(root: root, chunkIndex: chunkIndices[0]))
+        case .batch(let n):
+            return SnarkjsPublicSignals.encode(try BatchChunkCircuit(count: n).publicInputs(root: root, chunkIndices: chunkIndices))
+        }
+    }
+}
+
+/// A validated `ProofRequest`: which blocks, which chunks, which circuit. The chunk indices
+/// come from the shared derivation (`StorageChallenge`), so anyone can recompute them.
+struct ProofChallenge: Sendable {
+    let beacon: [UInt8]
+    let blocks: [UInt64]
+    let chunkIndices: [UInt64]
+    let circuit: ProofCircuit
+
+    /// Validates `request` against a sealed commitment (`root`, `chunkCount`) and the node's
+    /// batch size; every refusal is a 400 naming the field.
+    init(_ request: ProofRequest, root: Fr, chunkCount: Int, batchSize: Int) throws(StorageError) {
+        guard let beacon = HexCoding.decode(request.beacon) else {
+            throw .invalidParameter("beacon must be hex (an even number of 0-9a-f digits, optionally 0x-prefixed)")
+        }
+        guard StorageChallenge.beaconLengths.contains(beacon.count) else {
+            throw .invalidParameter("beacon must be \(StorageChallenge.beaconLengths.lowerBound)…\(StorageChallenge.beaconLengths.upperBound) bytes, got \(beacon.count)")
+        }
+        let allowed = Set([1, batchSize])
+        let allowedText = batchSize == 1 ? "1" : "1 or \(batchSize)"
+        let blockCount = StorageChallenge.blockCount(chunkCount: chunkCount)
+        let blocks: [UInt64]
+        let indices: [UInt64]
+        do {
+            switch (request.blocks, request.count) {
+            case (nil, nil), (.some, .some):
+                throw StorageError.invalidParameter("give either blocks or count")
+            case (nil, .some(let count)):
+                guard allowed.contains(count) else {
+                    throw StorageError.invalidParameter("count must be \(allowedText) (this node's batch size is \(batchSize)), got \(count)")
+                }
+                blocks = try StorageChallenge.blocks(beacon: beacon, root: root, chunkCount: chunkCount, count: count)
+                indices = try StorageChallenge.chunkIndices(beacon: beacon, root: root, chunkCount: chunkCount, count: count)
+            case (.some(let requested), nil):
+                guard allowed.contains(requested.count) else {
+                    throw StorageError.invalidParameter("blocks must name \(allowedText) blocks (this node's batch size is \(batchSize)), got \(requested.count)")
+                }
+                if let outside = requested.first(where: { $0 >= UInt64(blockCount) }) {
+                    throw StorageError.invalidParameter("block \(outside) is out of range: the content has \(blockCount) block\(blockCount == 1 ? "" : "s") (0…\(blockCount - 1))")
+                }
+                // The n-th occurrence of a block uses counter n, as in StorageChallenge.chunkIndices.
+                var occurrences: [UInt64: UInt32] = [:]
+                var derived: [UInt64] = []
+                for block in requested {
+                    let counter = occurrences[block, default: 0]
+                    occurrences[block] = counter + 1
+                    derived.append(try StorageChallenge.chunkIndex(beacon: beacon, root: root, chunkCount: chunkCount, block: block, counter: counter))
+                }
+                blocks = requested
+                indices = derived
+            }
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw .invalidParameter("challenge: \(error)")
+        }
+        self.beacon = beacon
+        self.blocks = blocks
+        self.chunkIndices = indices
+        self.circuit = ProofCircuit(challenges: indices.count)
+    }
+}
+
+/// Lowercase hex, and its parser (either case, optional `0x`).
+enum HexCoding {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var characters: [UInt8] = []
+        for byte in bytes {
+            characters.append(digits[Int(byte >> 4)])
+            characters.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: characters, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        var utf8 = Substring(text).utf8[...]
+        if utf8.starts(with: "0x".utf8) || utf8.starts(with: "0X".utf8) { utf8 = utf8.dropFirst(2) }
+        guard utf8.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count / 2)
+        var high: UInt8?
+        for character in utf8 {
+            let nibble: UInt8
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            if let upper = high {
+                bytes.append(upper << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,71 @@
+import PakitContracts
+import PakitCore
+import PakitZK
+
+/// Proving: the witness comes from storage's own tree and bytes, the proof from a prover, and
+/// only a proof that verifies for exactly the challenged statement is stored.
+extension ProofJobRunner {
+    /// Runs a proving job to its end (done, or a `JobEnd`/error for `work` to record).
+    func prove(_ job: ProofJobRow, claim: String) async throws {
+        guard let circuit = job.circuit.flatMap(ProofCircuit.init(name:)), circuit.openings == job.chunkIndices.count else {
+            throw JobEnd.failed("the job names no valid circuit for its \(job.chunkIndices.count) challenges")
+        }
+        guard let commitment = try await store.commitment(job.cid), commitment.status == .done,
+              let treeFile = commitment.treeFile, let treeSHA256 = commitment.treeSHA256
+        else { throw JobEnd.failed("\(job.cid) has no finished commitment") }
+        let tree = try files.read(name: treeFile, sha256: treeSHA256)
+        guard tree.root.decimalString == job.root else {
+            throw JobEnd.failed("the stored commitment of \(job.cid) no longer has the root this job was challenged under")
+        }
+        let node = try reader.node(job.cid)
+        let size = UInt64(tree.byteCount)
+        let width = UInt64(StorageProofParameters.chunkByteCount)
+        var openings: [ChunkOpeningBody] = []
+        for index in job.chunkIndices {
+            let bytes = try await reader.bytes(of: node, range: index * width..<min((index + 1) * width, size))
+            let opening: ChunkOpening
+            do {
+                opening = try tree.opening(ofChunk: index, bytes: bytes)
+            } catch {
+                throw JobEnd.failed("chunk \(index) of \(job.cid) no longer matches its commitment: \(error)")
+            }
+            openings.append(ChunkOpeningBody(index: index, chunk: HexCoding.encode(bytes),
+                                             siblings: opening.siblings.map { $0.map(\.decimalString) }))
+        }
+        let expected = try circuit.publicSignals(root: tree.root, chunkIndices: job.chunkIndices)
+        let expectedInputs = try SnarkjsPublicSignals.decode(expected)
+        let request = ProveRequest(circuit: circuit.name, root: tree.root.decimalString, openings: openings)
+        let client = self.client
+        let keys = self.keys
+        let bundle = try await withAttempts(job, claim: claim) { prover in
+            let response = try await client.prove(prover, request)
+            let bundle = response.bundle
+            guard bundle.circuit == circuit.name else {
+                throw ProverCallError(kind: .badAnswer, message: "\(prover) proved \(bundle.circuit) instead of \(circuit.name)")
+            }
+            guard bundle.publicSignals == expected else {
+                throw ProverCallError(kind: .badAnswer, message: "\(prover)'s public signals differ from the root and challenged indices")
+            }
+            let key = try await keys.key(circuit: circuit.name, sha256: bundle.verifyingKeySha256, from: prover)
+            let valid: Bool
+            do {
+                let proof = try Groth16Proof(snarkjs: bundle.proof)
+                guard try Groth16Proof(hex: bundle.proofHex) == proof, try Groth16Proof(hex: bundle.compressedHex) == proof else {
+                    throw ProverCallError(kind: .badAnswer, message: "\(prover)'s bundle encodes different proofs in its forms")
+                }
+                valid = try Groth16.verify(proof, publicInputs: expectedInputs, key: key.prepared)
+            } catch let error as ProverCallError {
+                throw error
+            } catch {
+                throw ProverCallError(kind: .badAnswer, message: "\(prover) returned an unreadable proof: \(error)")
+            }
+            guard valid else {
+                throw ProverCallError(kind: .badAnswer, message: "\(prover) returned a proof that does not verify against its published key")
+            }
+            return bundle
+        }
+        guard try await store.finishProof(id: job.id, claim: claim, bundle: bundle) else { throw JobEnd.claimLost }
+        StorageMetrics.proofsDone.increment()
+        logger.info("proved", metadata: ["job": "\(job.id)", "cid": "\(job.cid)", "circuit": "\(circuit.name)"])
+    }
+}

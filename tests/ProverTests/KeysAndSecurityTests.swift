@@ -1,0 +1,179 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import Logging
+import NIOHTTP1
+import PakitContracts
+import PakitRuntime
+import PakitZK
+@testable import ProverService
+import Testing
+
+extension ProverServiceTests {
+    @Suite("keys and access")
+    struct KeysAndSecurity {
+        @Test("every route but /health needs a client certificate from the node CA (401 client_certificate_required)")
+        func internalRoutesNeedClientCertificate() async throws {
+            try await ProverTestNode.with { node in
+                let health = try await node.send(.GET, "/health", mutualTLS: false)
+                #expect(health.status == .ok)
+                for (method, path) in [(HTTPMethod.GET, "/ready"), (.GET, "/metrics"), (.GET, "/v1/circuits"), (.GET, "/v1/keys/storage-single"),
+                                       (.GET, "/v1/keys/storage-single/r1cs"), (.POST, "/v1/seal"), (.POST, "/v1/prove"), (.POST, "/v1/verify"),
+                                       (.GET, "/no/such/route")] {
+                    let reply = try await node.send(method, path, body: method == .POST ? Array("{}".utf8) : nil, mutualTLS: false)
+                    #expect(reply.status == .unauthorized, "\(method) \(path): \(reply.status)")
+                    #expect(reply.errorCode == "client_certificate_required", "\(method) \(path)")
+                }
+                let ready = try await node.send(.GET, "/ready")
+                #expect(ready.status == .ok)
+                #expect(try ready.decode(ReadyResponse.self).status == "ready")
+            }
+        }
+
+        @Test("the keys endpoint's sha256 is the hash of the key it returns and of the key file; /v1/circuits lists both circuits")
+        func keysEndpoint() async throws {
+            try await ProverTestNode.with { node in
+                let reply = try await node.send(.GET, "/v1/keys/storage-batch-3")
+                #expect(reply.status == .ok)
+                let response = try reply.decode(VerifyingKeyResponse.self)
+                let parsed = try Groth16VerifyingKey(snarkjs: response.verifyingKey)
+                #expect(parsed.sha256Hex == response.sha256)
+                #expect(parsed.isDevelopment)
+                #expect(response.verifyingKey.pakitSetup?.hasPrefix("INSECURE") == true)
+                #expect(response.verifyingKey.nPublic == 2)
+                let file = try Groth16ProvingKey(contentsOf: node.node.configuration.keyPath(for: .batch(3)))
+                #expect(file.verifyingKey.sha256Hex == response.sha256)
+                #expect(response.circuit == CircuitInfo(circuit: "storage-batch-3", constraints: 10_951, publicInputs: 2, openings: 3, development: true))
+                let mode = try FileManager.default.attributesOfItem(atPath: node.node.configuration.keyPath(for: .batch(3)))[.posixPermissions] as? Int
+                #expect(mode == 0o600)
+
+                let circuits = try await node.send(.GET, "/v1/circuits").decode(CircuitList.self)
+                #expect(circuits.circuits.map(\.circuit) == ["storage-single", "storage-batch-3"])
+                #expect(circuits.circuits[0] == CircuitInfo(circuit: "storage-single", constraints: 3651, publicInputs: 2, openings: 1, development: true))
+            }
+        }
+
+        @Test("two instances with the same seed derive identical keys, and a proof from one verifies on the other")
+        func instancesAreInterchangeable() async throws {
+            let first = NSTemporaryDirectory() + "pakit-prover-keys-a-\(UUID().uuidString)"
+            let second = NSTemporaryDirectory() + "pakit-prover-keys-b-\(UUID().uuidString)"
+            defer {
+                try? FileManager.default.removeItem(atPath: first)
+                try? FileManager.default.removeItem(atPath: second)
+            }
+            let content = Fixture.content
+            let tree = try CommitmentTree(content: content)
+            let a = try await ProverTestNode.start(circuits: "storage-single", keysDirectory: first, extraArguments: ["--key-seed", "shared-seed"])
+            let b = try await ProverTestNode.start(circuits: "storage-single", keysDirectory: second, extraArguments: ["--key-seed", "shared-seed"])
+            do {
+                let keyA = try await a.send(.GET, "/v1/keys/storage-single").decode(VerifyingKeyResponse.self)
+                let keyB = try await b.send(.GET, "/v1/keys/storage-single").decode(VerifyingKeyResponse.self)
+                #expect(keyA == keyB)
+                #expect(keyA.verifyingKey.pakitSetup == "INSECURE – development only (seed: shared-seed/storage-single)")
+                let proof = try await a.prove(Fixture.request("storage-single", tree, content, [11]))
+                let answer = try await b.verify(VerifyRequest(circuit: "storage-single", proofHex: proof.bundle.proofHex,
+                                                              publicSignals: proof.bundle.publicSignals))
+                #expect(answer.valid)
+                // The default seed (the shared test cache's) gives a different key.
+                let shared = try Groth16ProvingKey(contentsOf: try await SharedKeys.directory + "/storage-single.pk")
+                #expect(shared.verifyingKey.sha256Hex != keyA.sha256)
+            } catch {
+                await a.stop()
+                await b.stop()
+                throw error
+            }
+            await a.stop()
+            await b.stop()
+        }
+
+        @Test("a restart loads the cached key (same key, no new setup); a cached key with another seed is derived again")
+        func keyCache() async throws {
+            let directory = NSTemporaryDirectory() + "pakit-prover-keys-cache-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let shared = try await SharedKeys.directory
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for name in ["storage-single.pk", "storage-single.fingerprint"] {
+                try FileManager.default.copyItem(atPath: "\(shared)/\(name)", toPath: "\(directory)/\(name)")
+            }
+            let cached = try Groth16ProvingKey(contentsOf: "\(directory)/storage-single.pk").verifyingKey.sha256Hex
+            let configuration = try ProverConfiguration(arguments: ["--data-dir", directory + "/data", "--circuits", "storage-single", "--keys-dir", directory], environment: [:])
+            let store = try KeyStore.open(configuration, logger: Logger(label: "test"))
+            guard case .ready(let keys) = store.entry(.single) else { throw TestFailure("the cached key was not loaded at open") }
+            #expect(keys.sha256 == cached)
+
+            let reseeded = try ProverConfiguration(arguments: ["--data-dir", directory + "/data", "--circuits", "storage-single", "--keys-dir", directory,
+                                                               "--key-seed", "another"], environment: [:])
+            let other = try KeyStore.open(reseeded, logger: Logger(label: "test"))
+            guard case .pending = other.entry(.single) else { throw TestFailure("a key with another seed was used") }
+
+            // A damaged file is not used either.
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(directory)/storage-single.pk")))
+            bytes[bytes.count / 2] ^= 1
+            try Data(bytes).write(to: URL(fileURLWithPath: "\(directory)/storage-single.pk"))
+            guard case .pending = try KeyStore.open(configuration, logger: Logger(label: "test")).entry(.single) else {
+                throw TestFailure("a corrupt key file was used")
+            }
+        }
+
+        @Test("production mode refuses development keys at start-up, needs a key file, and refuses development keys in /v1/verify")
+        func productionRefusesDevelopmentKeys() async throws {
+            let shared = try await SharedKeys.directory
+            let directory = NSTemporaryDirectory() + "pakit-prover-production-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let keysDirectory = directory + "/keys"
+            try FileManager.default.createDirectory(atPath: keysDirectory, withIntermediateDirectories: true)
+
+            func open(_ keys: String) async throws -> ProverNode {
+                let configuration = try ProverConfiguration(arguments: ["--data-dir", directory, "--mode", "production", "--circuits", "storage-single",
+                                                                        "--keys-dir", keys, "--port", "0"], environment: [:])
+                return try await ProverNode.open(configuration, logger: Logger(label: "test"))
+            }
+            // The development keys of the shared cache.
+            let refused = await #expect(throws: ConfigurationError.self) { _ = try await open(shared) }
+            #expect(refused?.message.contains("production mode refuses development keys") == true, "\(refused?.message ?? "")")
+            // No key at all.
+            let missing = await #expect(throws: ConfigurationError.self) { _ = try await open(keysDirectory) }
+            #expect(missing?.message.contains("no proving key for storage-single") == true, "\(missing?.message ?? "")")
+
+            // A key from a (here simulated, single-party) ceremony: imported, so accepted.
+            var generator = SystemRandomNumberGenerator()
+            let system = try SingleChunkCircuit.synthesize(SingleChunkCircuit.placeholderWitness)
+            let ceremony = try await Groth16.setup(for: system, origin: .imported, using: &generator)
+            try ceremony.write(to: "\(keysDirectory)/storage-single.pk")
+            let node = try await ProverTestNode.start(
+                circuits: "storage-single", keysDirectory: keysDirectory, extraArguments: ["--mode", "production"])
+            do {
+                let circuits = try await node.send(.GET, "/v1/circuits").decode(CircuitList.self)
+                #expect(circuits.circuits.first?.development == false)
+                let published = try await node.send(.GET, "/v1/keys/storage-single").decode(VerifyingKeyResponse.self)
+                #expect(published.sha256 == ceremony.verifyingKey.sha256Hex)
+                #expect(published.verifyingKey.pakitSetup == nil)
+
+                // A development key supplied to /v1/verify is refused, whatever the proof.
+                let development = try Groth16ProvingKey(contentsOf: shared + "/storage-single.pk").verifyingKey.snarkjs
+                let answer = try await node.verify(VerifyRequest(verifyingKey: development, proofHex: String(repeating: "00", count: 256),
+                                                                 publicSignals: ["1", "2"]))
+                #expect(!answer.valid)
+                #expect(answer.development == true)
+                #expect(answer.reason?.contains("refused in production mode") == true, "\(answer.reason ?? "")")
+            } catch {
+                await node.stop()
+                throw error
+            }
+            await node.stop()
+        }
+
+        @Test("pakit-prover exits 1 with a clear message when production mode finds no key")
+        func executableRefusesToStart() throws {
+            let directory = NSTemporaryDirectory() + "pakit-prover-exec-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let result = try runProcess(try sibling("pakit-prover"), ["--data-dir", directory, "--mode", "production", "--port", "0",
+                                                                      "--circuits", "storage-single"])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("production mode: no proving key for storage-single"), "\(result.stderr)")
+            let usage = try runProcess(try sibling("pakit-prover"), ["--mode", "staging"])
+            #expect(usage.status == 2)
+            #expect(usage.stderr.contains("mode"))
+        }
+    }
+}

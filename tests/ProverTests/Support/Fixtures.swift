@@ -1,0 +1,51 @@
+import Foundation
+import PakitContracts
+import PakitZK
+
+/// Content, openings and requests built in-process with PakitZK, to compare with the service.
+enum Fixture {
+    /// Deterministic pseudo-random bytes (SplitMix64), so failures reproduce.
+    static func bytes(_ count: Int, seed: UInt64) -> [UInt8] {
+        var state = seed
+        var output: [UInt8] = []
+        output.reserveCapacity(count + 8)
+        while output.count < count {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            z ^= z >> 31
+            withUnsafeBytes(of: z.littleEndian) { output.append(contentsOf: $0) }
+        }
+        return Array(output.prefix(count))
+    }
+
+    /// Three full 64-chunk blocks and a short fourth one ending in a partial chunk.
+    static let content = bytes(3 * StorageProofParameters.blockByteCount + 5 * 496 + 123, seed: 42)
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The bytes of chunk `index` as stored (the last one may be short).
+    static func chunk(_ content: [UInt8], _ index: UInt64) -> ArraySlice<UInt8> {
+        let start = Int(index) * StorageProofParameters.chunkByteCount
+        return content[start..<min(start + StorageProofParameters.chunkByteCount, content.count)]
+    }
+
+    /// The API form of chunk `index`'s opening: its bytes and its siblings from `tree`.
+    static func opening(_ tree: CommitmentTree, _ content: [UInt8], _ index: UInt64) throws -> ChunkOpeningBody {
+        ChunkOpeningBody(index: index, chunk: hex(chunk(content, index)),
+                         siblings: try tree.siblings(ofChunk: index).map { $0.map(\.decimalString) })
+    }
+
+    /// A request proving the chunks `indices` of `content` with `circuit`.
+    static func request(_ circuit: String, _ tree: CommitmentTree, _ content: [UInt8], _ indices: [UInt64]) throws -> ProveRequest {
+        ProveRequest(circuit: circuit, root: tree.root.decimalString, openings: try indices.map { try opening(tree, content, $0) })
+    }
+
+    /// Beacon-derived challenge indices, as storage derives them.
+    static func challenge(_ tree: CommitmentTree, count: Int, beacon: String = "beacon-1") throws -> [UInt64] {
+        try StorageChallenge.chunkIndices(beacon: Array(beacon.utf8), root: tree.root, chunkCount: tree.chunkCount, count: count)
+    }
+}
