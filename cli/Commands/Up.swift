@@ -29,7 +29,7 @@ struct Up: AsyncParsableCommand {
         let dataDirectory = URL(fileURLWithPath: data ?? ProcessInfo.processInfo.environment["PAKIT_DATA_DIR"] ?? "./.pakit").standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // Keys and certificates first, so the children (and the CLI) find them.
-        let ca = try LocalCertificateAuthority.loadOrCreate(in: "\(dataDirectory)/tls")
+        _ = try LocalCertificateAuthority.loadOrCreate(in: "\(dataDirectory)/tls")
         _ = try NodeIdentity.loadOrCreate(in: "\(dataDirectory)/keys")
         try? FileManager.default.removeItem(atPath: "\(dataDirectory)/storage.url")
 

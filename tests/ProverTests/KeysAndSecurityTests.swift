@@ -97,22 +97,37 @@ extension ProverServiceTests {
             }
             let cached = try Groth16ProvingKey(contentsOf: "\(directory)/storage-single.pk").verifyingKey.sha256Hex
             let configuration = try ProverConfiguration(arguments: ["--data-dir", directory + "/data", "--circuits", "storage-single", "--keys-dir", directory], environment: [:])
-            let store = try KeyStore.open(configuration, logger: Logger(label: "test"))
+            var quiet = Logger(label: "test")
+            quiet.logLevel = .critical
+            let store = try KeyStore.open(configuration, logger: quiet)
             guard case .ready(let keys) = store.entry(.single) else { throw TestFailure("the cached key was not loaded at open") }
             #expect(keys.sha256 == cached)
 
             let reseeded = try ProverConfiguration(arguments: ["--data-dir", directory + "/data", "--circuits", "storage-single", "--keys-dir", directory,
                                                                "--key-seed", "another"], environment: [:])
-            let other = try KeyStore.open(reseeded, logger: Logger(label: "test"))
+            let other = try KeyStore.open(reseeded, logger: quiet)
             guard case .pending = other.entry(.single) else { throw TestFailure("a key with another seed was used") }
 
             // A damaged file is not used either.
             var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(directory)/storage-single.pk")))
             bytes[bytes.count / 2] ^= 1
             try Data(bytes).write(to: URL(fileURLWithPath: "\(directory)/storage-single.pk"))
-            guard case .pending = try KeyStore.open(configuration, logger: Logger(label: "test")).entry(.single) else {
+            guard case .pending = try KeyStore.open(configuration, logger: quiet).entry(.single) else {
                 throw TestFailure("a corrupt key file was used")
             }
+
+            // An imported key (here from a simulated ceremony, without fingerprint) is used in
+            // development mode too, and is the operator's: never replaced by a derived one.
+            var generator = SystemRandomNumberGenerator()
+            let ceremony = try await Groth16.setup(for: try SingleChunkCircuit.synthesize(SingleChunkCircuit.placeholderWitness),
+                                                   origin: .imported, using: &generator)
+            try FileManager.default.removeItem(atPath: "\(directory)/storage-single.fingerprint")
+            try ceremony.write(to: "\(directory)/storage-single.pk")
+            guard case .ready(let imported) = try KeyStore.open(configuration, logger: quiet).entry(.single) else {
+                throw TestFailure("the imported key was not used")
+            }
+            #expect(!imported.isDevelopment)
+            #expect(imported.sha256 == ceremony.verifyingKey.sha256Hex)
         }
 
         @Test("production mode refuses development keys at start-up, needs a key file, and refuses development keys in /v1/verify")

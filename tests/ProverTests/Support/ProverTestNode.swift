@@ -165,9 +165,23 @@ enum SharedKeys {
 
     private static let preparation = Task<String, any Error> {
         atexit { try? FileManager.default.removeItem(atPath: SharedKeys.path) }
+        removeLeftovers()
         let node = try await ProverTestNode.start(keysDirectory: path)
         await node.stop()
         return path
+    }
+
+    /// Removes the key directories of earlier test processes that are gone (the test runner
+    /// does not always run exit handlers).
+    private static func removeLeftovers() {
+        let prefix = "pakit-prover-test-keys-"
+        let temporary = NSTemporaryDirectory()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: temporary)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: (temporary as NSString).appendingPathComponent(name))
+            }
+        }
     }
 
     static var directory: String {

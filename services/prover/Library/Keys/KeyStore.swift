@@ -61,16 +61,29 @@ final class KeyStore: Sendable {
                     continue
                 }
                 let started = ContinuousClock.now
+                // An imported (ceremony) key is the operator's: use it, and never overwrite it.
+                let file = Result { () throws(ProofEncodingError) -> Groth16ProvingKey in try Groth16ProvingKey(contentsOf: path) }
+                if case .success(let key) = file, !key.verifyingKey.isDevelopment {
+                    do {
+                        let keys = try check(key, for: circuit, fingerprintPath: configuration.fingerprintPath(for: circuit), required: false)
+                        log(keys, source: "loaded imported key", path: path, since: started, logger: logger)
+                        entries[circuit] = .ready(keys)
+                    } catch {
+                        logger.error("imported key unusable; remove it to use a development key",
+                                     metadata: ["circuit": "\(circuit)", "path": "\(path)", "error": "\(error.message)"])
+                        entries[circuit] = .failed("the imported key \(path) is unusable: \(error.message)")
+                    }
+                    continue
+                }
                 do {
-                    let keys = try load(circuit, from: path, fingerprintPath: configuration.fingerprintPath(for: circuit), required: true)
+                    let keys = try check(try file.get(), for: circuit, fingerprintPath: configuration.fingerprintPath(for: circuit), required: true)
                     if case .development(let seed) = keys.provingKey.verifyingKey.origin, seed != configuration.seed(for: circuit) {
                         logger.notice("cached development key has another seed; deriving a new one",
                                       metadata: ["circuit": "\(circuit)", "path": "\(path)"])
                         entries[circuit] = .pending
                         continue
                     }
-                    log(keys, source: keys.isDevelopment ? "loaded cached development key" : "loaded imported key", path: path,
-                        since: started, logger: logger)
+                    log(keys, source: "loaded cached development key", path: path, since: started, logger: logger)
                     entries[circuit] = .ready(keys)
                 } catch {
                     logger.warning("cached key unusable; deriving a new one",
@@ -88,7 +101,10 @@ final class KeyStore: Sendable {
     /// that the fingerprint file beside it names this circuit's constraints (when `required`,
     /// or when it exists) and that its verifying key is sound (γ ≠ δ).
     static func load(_ circuit: ProverCircuit, from path: String, fingerprintPath: String, required: Bool) throws -> CircuitKeys {
-        let key = try Groth16ProvingKey(contentsOf: path)
+        try check(try Groth16ProvingKey(contentsOf: path), for: circuit, fingerprintPath: fingerprintPath, required: required)
+    }
+
+    static func check(_ key: Groth16ProvingKey, for circuit: ProverCircuit, fingerprintPath: String, required: Bool) throws -> CircuitKeys {
         let system = try circuit.placeholderSystem()
         let expected = R1CSShape(system)
         guard key.shape == expected else {

@@ -1,0 +1,94 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import PakitContracts
+import PakitRuntime
+import Testing
+
+extension ProverServiceTests {
+    @Suite("pakit up")
+    struct PakitUp {
+        @Test("pakit up starts storage and one prover, gives storage the prover's URL, and stops both on SIGTERM")
+        func upStartsProver() async throws {
+            let data = NSTemporaryDirectory() + "pakit-up-prover-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: data) }
+            let up = Process()
+            up.executableURL = URL(fileURLWithPath: try sibling("pakit"))
+            up.arguments = ["up", "--data", data, "--port", "0"]
+            // One small circuit whose keys the test run already has: no setup in this test.
+            var environment = ProcessInfo.processInfo.environment
+            environment["PAKIT_PROVER_CIRCUITS"] = "storage-single"
+            environment["PAKIT_PROVER_KEYS_DIR"] = try await SharedKeys.directory
+            environment["PAKIT_STORAGE_PROVERS"] = nil
+            environment["PAKIT_PROVER_PORT"] = nil
+            up.environment = environment
+            up.standardOutput = FileHandle.nullDevice
+            up.standardError = FileHandle.nullDevice
+            try up.run()
+            defer { if up.isRunning { kill(up.processIdentifier, SIGKILL) } }
+
+            let storageURL = try await Self.waitForFile("\(data)/storage.url", while: up)
+            let proverURL = try await Self.waitForFile("\(data)/prover.url", while: up)
+            #expect(proverURL.hasPrefix("https://127.0.0.1:"))
+            #expect(storageURL != proverURL)
+
+            let children = Self.children(of: up.processIdentifier)
+            let storage = try #require(children.first { Self.commandLine(of: $0).contains("pakit-storage") })
+            let prover = try #require(children.first { Self.commandLine(of: $0).contains("pakit-prover") })
+            #expect(Self.environment(of: storage)["PAKIT_STORAGE_PROVERS"] == proverURL)
+            #expect(Self.commandLine(of: prover).contains(String(proverURL.split(separator: ":").last ?? "")))
+
+            let client = ServiceClient.make(tls: try LocalCertificateAuthority.loadOrCreate(in: "\(data)/tls")
+                .certificate(for: "cli").clientConfiguration())
+            do {
+                let response = try await client.execute(HTTPClientRequest(url: proverURL + "/health"), timeout: .seconds(30))
+                let body = try await response.body.collect(upTo: 1 << 16)
+                #expect(response.status == .ok)
+                #expect(try JSONDecoder().decode(HealthResponse.self, from: Data(buffer: body)).service == "prover")
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+
+            up.terminate()
+            up.waitUntilExit()
+            #expect(up.terminationStatus == 0)
+            for pid in [storage, prover] { #expect(kill(pid, 0) != 0, "child \(pid) outlived pakit up") }
+        }
+
+        static func waitForFile(_ path: String, while process: Process) async throws -> String {
+            while process.isRunning {
+                if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
+                    return text.trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw TestFailure("pakit up exited with status \(process.terminationStatus) before writing \(path)")
+        }
+
+        static func children(of pid: Int32) -> [Int32] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            return tasks.flatMap { task -> [Int32] in
+                let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
+                return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            }
+        }
+
+        static func commandLine(of pid: Int32) -> String {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            return String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        }
+
+        static func environment(of pid: Int32) -> [String: String] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data()
+            var result: [String: String] = [:]
+            for entry in bytes.split(separator: 0) {
+                let text = String(decoding: entry, as: UTF8.self)
+                guard let equals = text.firstIndex(of: "=") else { continue }
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            return result
+        }
+    }
+}
