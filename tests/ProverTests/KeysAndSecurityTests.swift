@@ -119,7 +119,7 @@ extension ProverServiceTests {
             // An imported key (here from a simulated ceremony, without fingerprint) is used in
             // development mode too, and is the operator's: never replaced by a derived one.
             var generator = SystemRandomNumberGenerator()
-            let ceremony = try await Groth16.setup(for: try SingleChunkCircuit.synthesize(SingleChunkCircuit.placeholderWitness),
+            let ceremony = try await Groth16.setup(for: try SingleChunkCircuit.synthesize(SingleChunkCircuit.setupWitness),
                                                    origin: .imported, using: &generator)
             try FileManager.default.removeItem(atPath: "\(directory)/storage-single.fingerprint")
             try ceremony.write(to: "\(directory)/storage-single.pk")
@@ -152,7 +152,7 @@ extension ProverServiceTests {
 
             // A key from a (here simulated, single-party) ceremony: imported, so accepted.
             var generator = SystemRandomNumberGenerator()
-            let system = try SingleChunkCircuit.synthesize(SingleChunkCircuit.placeholderWitness)
+            let system = try SingleChunkCircuit.synthesize(SingleChunkCircuit.setupWitness)
             let ceremony = try await Groth16.setup(for: system, origin: .imported, using: &generator)
             try ceremony.write(to: "\(keysDirectory)/storage-single.pk")
             let node = try await ProverTestNode.start(

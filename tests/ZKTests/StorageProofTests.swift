@@ -416,10 +416,10 @@ struct StorageCircuitTests {
         #expect(SingleChunkCircuit().domainSize == 4_096)
         #expect(cs.publicValues == (try SingleChunkCircuit.publicInputs(root: tree.root, chunkIndex: 67)))
         #expect(cs.publicValues == [tree.root, Fr(67)])
-        // Data-independent structure: the placeholder yields the very same constraints.
-        let placeholder = try SingleChunkCircuit().synthesizePlaceholder()
-        #expect(placeholder.constraints == cs.constraints)
-        #expect(placeholder.witnessCount == cs.witnessCount)
+        // Data-independent structure: the setup yields the very same constraints.
+        let setup = try SingleChunkCircuit().synthesizeForSetup()
+        #expect(setup.constraints == cs.constraints)
+        #expect(setup.witnessCount == cs.witnessCount)
         #expect(throws: StorageProofError.chunkIndexTooLarge(1 << 20)) {
             try SingleChunkCircuit.publicInputs(root: .one, chunkIndex: 1 << 20)
         }

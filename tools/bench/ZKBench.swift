@@ -107,7 +107,7 @@ struct ZKBench: AsyncParsableCommand {
         let witness = SingleChunkWitness(root: tree.root, opening: try tree.opening(ofChunk: index, bytes: chunk))
         let system = try circuit.synthesize(witness)
         Report.line("constraints", "\(system.constraintCount) (domain \(R1CSShape(system).domainSize))", target: "≤ 4,093", met: system.constraintCount <= 4093)
-        try await prove(circuit: "storage-single", system: system, placeholder: circuit.synthesizePlaceholder(), work: work,
+        try await prove(circuit: "storage-single", system: system, setup: circuit.synthesizeForSetup(), work: work,
                         target: 200, runPeer: !skipPeers)
     }
 
@@ -127,17 +127,17 @@ struct ZKBench: AsyncParsableCommand {
         let synthesis = try Measure.time { _ = try circuit.synthesize(BatchChunkWitness(root: tree.root, openings: openings)) }
         let system = try circuit.synthesize(BatchChunkWitness(root: tree.root, openings: openings))
         Report.line("constraints", "\(system.constraintCount) (domain \(R1CSShape(system).domainSize)); witness synthesis \(synthesis.text)")
-        try await prove(circuit: "storage-batch-\(batchSize)", system: system, placeholder: circuit.synthesizePlaceholder(),
+        try await prove(circuit: "storage-batch-\(batchSize)", system: system, setup: circuit.synthesizeForSetup(),
                         work: work, target: nil, runPeer: !skipPeers && batchPeer, repetitions: 1)
     }
 
     /// Setup, proving-key size, prove (median), verify (median), proof sizes, arkworks ratio.
     func prove(
-        circuit: String, system: ConstraintSystem, placeholder: ConstraintSystem, work: String,
+        circuit: String, system: ConstraintSystem, setup: ConstraintSystem, work: String,
         target: Double?, runPeer: Bool, repetitions: Int? = nil
     ) async throws {
         let setupStart = Measure.now()
-        let key = try await Groth16.developmentSetup(for: placeholder, seed: "bench/\(circuit)")
+        let key = try await Groth16.developmentSetup(for: setup, seed: "bench/\(circuit)")
         Report.line("development setup", (Measure.now() - setupStart).text)
         let keyBytes = key.serialized()
         Report.line("proving key", String(format: "%.1f MB", Double(keyBytes.count) / 1e6))

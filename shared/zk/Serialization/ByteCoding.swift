@@ -170,11 +170,13 @@ func sha256(_ raw: UnsafeRawBufferPointer) -> SHA256.Digest {
 
 // MARK: - Hex
 
-enum Hex {
+/// Hexadecimal for byte strings at the API boundary (beacons, chunks, proofs): the one codec
+/// the prover and storage share.
+public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
     /// Lowercase hexadecimal without prefix.
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var characters: [UInt8] = []
         characters.reserveCapacity(bytes.underestimatedCount * 2)
         for byte in bytes {
@@ -185,7 +187,7 @@ enum Hex {
     }
 
     /// Decodes hexadecimal (either case, optional `0x`); nil on an odd length or a non-hex character.
-    static func decode(_ text: String) -> [UInt8]? {
+    public static func decode(_ text: String) -> [UInt8]? {
         var utf8 = Substring(text).utf8[...]
         if utf8.starts(with: "0x".utf8) || utf8.starts(with: "0X".utf8) { utf8 = utf8.dropFirst(2) }
         guard utf8.count % 2 == 0 else { return nil }

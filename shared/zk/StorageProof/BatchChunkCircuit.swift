@@ -107,7 +107,7 @@ public struct BatchChunkCircuit: StorageProofCircuit {
     }
 
     /// Zero root and `count` all-zero openings of chunk 0.
-    public var placeholderWitness: BatchChunkWitness {
-        BatchChunkWitness(root: .zero, openings: Array(repeating: .placeholder, count: count))
+    public var setupWitness: BatchChunkWitness {
+        BatchChunkWitness(root: .zero, openings: Array(repeating: .setupOpening, count: count))
     }
 }

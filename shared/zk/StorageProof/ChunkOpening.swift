@@ -25,7 +25,7 @@ public struct ChunkOpening: Sendable, Equatable {
 
     /// An all-zero opening of chunk 0: the same shape as any real opening, for synthesising
     /// the circuit at key-generation time (the constraints do not depend on the values).
-    public static let placeholder: ChunkOpening = ChunkOpening(
+    public static let setupOpening: ChunkOpening = ChunkOpening(
         unchecked: 0,
         elements: [Fr](repeating: .zero, count: StorageProofParameters.elementsPerChunk),
         siblings: [[Fr]](

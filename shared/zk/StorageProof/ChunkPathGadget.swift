@@ -12,7 +12,7 @@ extension ConstraintSystem {
     /// bits 2k and 2k + 1 form the base-4 digit that places the path node at level k.
     ///
     /// The chunk elements and siblings become private witnesses. Nothing here depends on their
-    /// values, so a placeholder opening yields the same constraints as a real one.
+    /// values, so an all-zero opening yields the same constraints as a real one.
     mutating func enforceChunkOpening(
         _ opening: ChunkOpening, indexBits: ArraySlice<Variable>, root: LinearCombination
     ) throws(StorageProofError) {

@@ -50,8 +50,8 @@ public struct SingleChunkCircuit: StorageProofCircuit {
     }
 
     /// Zero root and the all-zero opening of chunk 0.
-    public static var placeholderWitness: SingleChunkWitness {
-        SingleChunkWitness(root: .zero, opening: .placeholder)
+    public static var setupWitness: SingleChunkWitness {
+        SingleChunkWitness(root: .zero, opening: .setupOpening)
     }
 
     // MARK: StorageProofCircuit
@@ -60,8 +60,8 @@ public struct SingleChunkCircuit: StorageProofCircuit {
     public var publicInputCount: Int { Self.publicInputCount }
     /// `SingleChunkCircuit.constraintCount`.
     public var constraintCount: Int { Self.constraintCount }
-    /// `SingleChunkCircuit.placeholderWitness`.
-    public var placeholderWitness: SingleChunkWitness { Self.placeholderWitness }
+    /// `SingleChunkCircuit.setupWitness`.
+    public var setupWitness: SingleChunkWitness { Self.setupWitness }
     /// `SingleChunkCircuit.synthesize(_:)`.
     public func synthesize(_ witness: SingleChunkWitness) throws(StorageProofError) -> ConstraintSystem {
         try Self.synthesize(witness)

@@ -2,7 +2,7 @@
 /// Groth16 code can treat the single and batch circuits alike.
 ///
 /// Circuits are data-independent: `synthesize` records the same constraints for every witness
-/// of the right shape, so the keys come from synthesising `placeholderWitness`, and a proof
+/// of the right shape, so the keys come from synthesising `setupWitness`, and a proof
 /// comes from synthesising the real witness and taking `ConstraintSystem.assignment`
 /// (`[1, public inputs…, witnesses…]`, public inputs in the documented order).
 public protocol StorageProofCircuit: Sendable {
@@ -14,7 +14,7 @@ public protocol StorageProofCircuit: Sendable {
     /// Exact number of constraints `synthesize` records.
     var constraintCount: Int { get }
     /// A witness of the right shape with arbitrary (zero) values, for key generation.
-    var placeholderWitness: Witness { get }
+    var setupWitness: Witness { get }
     /// Builds the constraint system and fills its assignment from `witness`. Throws only for a
     /// witness of the wrong shape; a dishonest witness yields an unsatisfied system
     /// (`ConstraintSystem.isSatisfied()`), which the prover should check before proving.
@@ -23,8 +23,8 @@ public protocol StorageProofCircuit: Sendable {
 
 extension StorageProofCircuit {
     /// The system for key generation (same constraints as any real witness's).
-    public func synthesizePlaceholder() throws(StorageProofError) -> ConstraintSystem {
-        try synthesize(placeholderWitness)
+    public func synthesizeForSetup() throws(StorageProofError) -> ConstraintSystem {
+        try synthesize(setupWitness)
     }
 
     /// The Groth16 evaluation-domain size: the next power of two ≥ constraints + public inputs + 1

@@ -105,7 +105,7 @@ final class KeyStore: Sendable {
     }
 
     static func check(_ key: Groth16ProvingKey, for circuit: ProverCircuit, fingerprintPath: String, required: Bool) throws -> CircuitKeys {
-        let system = try circuit.placeholderSystem()
+        let system = try circuit.setupSystem()
         let expected = R1CSShape(system)
         guard key.shape == expected else {
             throw KeyFileError("the key was made for another circuit shape (\(key.shape); \(circuit) has \(expected))")
@@ -131,7 +131,7 @@ final class KeyStore: Sendable {
             do {
                 let seed = configuration.seed(for: circuit)
                 let (key, fingerprint) = try await onComputeThreads {
-                    let system = try circuit.placeholderSystem()
+                    let system = try circuit.setupSystem()
                     return (try await Groth16.developmentSetup(for: system, seed: seed), CircuitFingerprint.of(system))
                 }
                 let keys = try CircuitKeys(circuit: circuit, provingKey: key)

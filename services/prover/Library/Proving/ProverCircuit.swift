@@ -60,12 +60,12 @@ public enum ProverCircuit: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The circuit with all-zero placeholder values: the same constraints as any real witness
+    /// The circuit with all-zero values (key setup only needs the constraints): the same constraints as any real witness
     /// (the circuits are data-independent), for key generation and `.r1cs` export.
-    func placeholderSystem() throws(StorageProofError) -> ConstraintSystem {
+    func setupSystem() throws(StorageProofError) -> ConstraintSystem {
         switch self {
-        case .single: try SingleChunkCircuit.synthesize(SingleChunkCircuit.placeholderWitness)
-        case .batch(let count): try BatchChunkCircuit(count: count).synthesizePlaceholder()
+        case .single: try SingleChunkCircuit.synthesize(SingleChunkCircuit.setupWitness)
+        case .batch(let count): try BatchChunkCircuit(count: count).synthesizeForSetup()
         }
     }
 

@@ -22,7 +22,7 @@ extension ProverNode {
                 let circuit = keys.circuit
                 let bytes = try await onComputeThreads {
                     do {
-                        return R1CSFile(try circuit.placeholderSystem()).serialized()
+                        return R1CSFile(try circuit.setupSystem()).serialized()
                     } catch {
                         throw ProverError.internalFailure("cannot build \(circuit): \(error)")
                     }

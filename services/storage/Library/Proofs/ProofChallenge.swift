@@ -71,7 +71,7 @@ struct ProofChallenge: Sendable {
     /// Validates `request` against a sealed commitment (`root`, `chunkCount`) and the node's
     /// batch size; every refusal is a 400 naming the field.
     init(_ request: ProofRequest, root: Fr, chunkCount: Int, batchSize: Int) throws(StorageError) {
-        guard let beacon = HexCoding.decode(request.beacon) else {
+        guard let beacon = Hex.decode(request.beacon) else {
             throw .invalidParameter("beacon must be hex (an even number of 0-9a-f digits, optionally 0x-prefixed)")
         }
         guard StorageChallenge.beaconLengths.contains(beacon.count) else {
@@ -122,41 +122,3 @@ struct ProofChallenge: Sendable {
     }
 }
 
-/// Lowercase hex, and its parser (either case, optional `0x`).
-enum HexCoding {
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var characters: [UInt8] = []
-        for byte in bytes {
-            characters.append(digits[Int(byte >> 4)])
-            characters.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: characters, as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> [UInt8]? {
-        var utf8 = Substring(text).utf8[...]
-        if utf8.starts(with: "0x".utf8) || utf8.starts(with: "0X".utf8) { utf8 = utf8.dropFirst(2) }
-        guard utf8.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(utf8.count / 2)
-        var high: UInt8?
-        for character in utf8 {
-            let nibble: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = character - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            if let upper = high {
-                bytes.append(upper << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
-        return bytes
-    }
-}

@@ -29,7 +29,7 @@ extension ProofJobRunner {
             } catch {
                 throw JobEnd.failed("chunk \(index) of \(job.cid) no longer matches its commitment: \(error)")
             }
-            openings.append(ChunkOpeningBody(index: index, chunk: HexCoding.encode(bytes),
+            openings.append(ChunkOpeningBody(index: index, chunk: Hex.encode(bytes),
                                              siblings: opening.siblings.map { $0.map(\.decimalString) }))
         }
         let expected = try circuit.publicSignals(root: tree.root, chunkIndices: job.chunkIndices)

@@ -52,7 +52,7 @@ extension StorageNode {
                 let challenge = try ProofChallenge(body, root: root, chunkCount: chunkCount, batchSize: self.configuration.proofBatchSize)
                 let row = try await self.proofJobs.createProofJob(
                     id: ProofJobStore.newJobID(), cid: cid, circuit: challenge.circuit.name, root: rootText,
-                    beacon: HexCoding.encode(challenge.beacon), blocks: challenge.blocks, chunkIndices: challenge.chunkIndices)
+                    beacon: Hex.encode(challenge.beacon), blocks: challenge.blocks, chunkIndices: challenge.chunkIndices)
                 self.jobRunner.wake()
                 return try jsonResponse(row.record, status: .accepted)
             }
