@@ -64,28 +64,93 @@ let package = Package(
             name: "CLinux",
             path: "shared/system/CLinux"
         ),
+        // MARK: runtime: what every service needs, one module per concern (docs/runtime.md)
         .target(
-            name: "PakitRuntime",
+            name: "PakitConfiguration",
+            path: "shared/runtime/Configuration",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitFiles",
+            path: "shared/runtime/Files",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitConcurrency",
+            path: "shared/runtime/Concurrency",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitObservability",
             dependencies: [
-                "PakitContracts",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "SQLiteNIO", package: "sqlite-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            path: "shared/runtime",
+            path: "shared/runtime/Observability",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitIdentity",
+            dependencies: [
+                "PakitConfiguration", "PakitFiles",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "shared/runtime/Identity",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitTLS",
+            dependencies: [
+                "PakitFiles",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            path: "shared/runtime/TLS",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitSQL",
+            dependencies: [
+                "PakitConcurrency",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            path: "shared/runtime/SQL",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitHTTPServer",
+            dependencies: [
+                "PakitContracts", "PakitTLS",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            path: "shared/runtime/HTTPServer",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitHTTPClient",
+            dependencies: [
+                "PakitContracts", "PakitTLS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "shared/runtime/HTTPClient",
             swiftSettings: strict
         ),
 
@@ -93,7 +158,16 @@ let package = Package(
         .target(
             name: "StorageService",
             dependencies: [
-                "PakitContracts", "PakitCore", "PakitRuntime", "PakitZK", "CZstd", "CLinux",
+                "PakitContracts", "PakitCore", "PakitZK", "CZstd", "CLinux",
+                "PakitConcurrency", "PakitConfiguration", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer",
+                "PakitIdentity", "PakitObservability", "PakitSQL", "PakitTLS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -102,7 +176,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "PakitStorage",
-            dependencies: ["StorageService", "PakitRuntime"],
+            dependencies: [
+                "StorageService", "PakitConfiguration", "PakitFiles", "PakitObservability",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "services/storage/Executable",
             swiftSettings: strict
         ),
@@ -111,7 +189,8 @@ let package = Package(
         .target(
             name: "ProverService",
             dependencies: [
-                "PakitContracts", "PakitRuntime", "PakitZK",
+                "PakitContracts", "PakitZK",
+                "PakitConcurrency", "PakitConfiguration", "PakitFiles", "PakitHTTPServer", "PakitObservability", "PakitTLS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -125,7 +204,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "PakitProver",
-            dependencies: ["ProverService", "PakitRuntime"],
+            dependencies: [
+                "ProverService", "PakitConfiguration", "PakitFiles", "PakitObservability",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "services/prover/Executable",
             swiftSettings: strict
         ),
@@ -134,7 +217,7 @@ let package = Package(
         .executableTarget(
             name: "PakitCLI",
             dependencies: [
-                "PakitContracts", "PakitCore", "PakitRuntime",
+                "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitIdentity", "PakitTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -148,7 +231,7 @@ let package = Package(
         .executableTarget(
             name: "PakitBench",
             dependencies: [
-                "PakitContracts", "PakitCore", "PakitRuntime", "PakitZK", "StorageService",
+                "PakitContracts", "PakitCore", "PakitZK", "StorageService", "PakitFiles", "PakitHTTPClient", "PakitSQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -176,7 +259,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PakitRuntime", "PakitContracts",
+                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -188,7 +271,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "StorageService", "PakitRuntime", "PakitContracts", "PakitCore",
+                "StorageService", "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitObservability", "PakitSQL", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -202,7 +285,7 @@ let package = Package(
         .testTarget(
             name: "ProverTests",
             dependencies: [
-                "ProverService", "PakitRuntime", "PakitContracts", "PakitZK",
+                "ProverService", "PakitContracts", "PakitZK", "PakitConfiguration", "PakitHTTPClient", "PakitObservability", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -2,11 +2,11 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOFoundationCompat
+import NIOHTTP1
 import NIOSSL
 import PakitContracts
-import PakitRuntime
+import PakitHTTPClient
 
 /// Options every client command shares: where the node is and how to authenticate.
 struct NodeOptions: ParsableArguments {

@@ -2,11 +2,11 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOFoundationCompat
+import NIOHTTP1
 import NIOPosix
 import PakitContracts
-import PakitRuntime
+import PakitHTTPClient
 
 /// `pakit add FILE` / `pakit add -r DIR`.
 struct Add: AsyncParsableCommand {

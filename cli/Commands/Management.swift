@@ -6,7 +6,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPClient
 
 /// `pakit pin add|rm|ls`.
 struct PinCommand: AsyncParsableCommand {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import PakitContracts
-import PakitRuntime
+import PakitIdentity
+import PakitTLS
 
 /// `pakit up`: a whole node on embedded defaults (SQLite, local CA, data in ./.pakit). It runs
 /// the node's service executables as child processes (storage, then one prover whose URL

@@ -3,11 +3,12 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import PakitRuntime
 import PakitContracts
+import PakitHTTPClient
+import PakitTLS
 import PakitZK
-@testable import ProverService
 import Testing
+@testable import ProverService
 
 extension ProverServiceTests {
     @Suite("limits and shutdown")

@@ -78,7 +78,7 @@ extension ProverServiceTests {
                 let index = try Fixture.challenge(tree, count: 1, beacon: "interop")[0]
                 let opening = try tree.opening(ofChunk: index, bytes: Fixture.chunk(content, index))
                 let system = try SingleChunkCircuit.synthesize(SingleChunkWitness(root: tree.root, opening: opening))
-                try WitnessFile(system).write(to: "\(directory)/witness.wtns")
+                try Data(WitnessFile(system).serialized()).write(to: URL(fileURLWithPath: "\(directory)/witness.wtns"))
 
                 let python = try Self.python()
                 let foreign = try runProcess(python, ["\(Self.scripts)/groth16py_run.py", "--r1cs", "\(directory)/circuit.r1cs",

@@ -3,11 +3,11 @@ import Crypto
 import Foundation
 import Logging
 import NIOHTTP1
+import PakitConfiguration
 import PakitContracts
-import PakitRuntime
 import PakitZK
-@testable import ProverService
 import Testing
+@testable import ProverService
 
 extension ProverServiceTests {
     @Suite("keys and access")
@@ -122,7 +122,7 @@ extension ProverServiceTests {
             let ceremony = try await Groth16.setup(for: try SingleChunkCircuit.synthesize(SingleChunkCircuit.setupWitness),
                                                    origin: .imported, using: &generator)
             try FileManager.default.removeItem(atPath: "\(directory)/storage-single.fingerprint")
-            try ceremony.write(to: "\(directory)/storage-single.pk")
+            try Data(ceremony.serialized()).write(to: URL(fileURLWithPath: "\(directory)/storage-single.pk"))
             guard case .ready(let imported) = try KeyStore.open(configuration, logger: quiet).entry(.single) else {
                 throw TestFailure("the imported key was not used")
             }
@@ -154,7 +154,7 @@ extension ProverServiceTests {
             var generator = SystemRandomNumberGenerator()
             let system = try SingleChunkCircuit.synthesize(SingleChunkCircuit.setupWitness)
             let ceremony = try await Groth16.setup(for: system, origin: .imported, using: &generator)
-            try ceremony.write(to: "\(keysDirectory)/storage-single.pk")
+            try Data(ceremony.serialized()).write(to: URL(fileURLWithPath: "\(keysDirectory)/storage-single.pk"))
             let node = try await ProverTestNode.start(
                 circuits: "storage-single", keysDirectory: keysDirectory, extraArguments: ["--mode", "production"])
             do {

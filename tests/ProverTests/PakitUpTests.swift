@@ -2,7 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import PakitContracts
-import PakitRuntime
+import PakitHTTPClient
+import PakitTLS
 import Testing
 
 extension ProverServiceTests {

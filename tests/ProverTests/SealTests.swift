@@ -2,10 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import PakitContracts
-import PakitRuntime
 import PakitZK
-@testable import ProverService
 import Testing
+@testable import ProverService
 
 /// Every prover test, one at a time: each proof already uses both cores, and the nodes share
 /// one cache of development keys.

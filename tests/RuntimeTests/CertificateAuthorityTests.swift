@@ -1,5 +1,6 @@
 import Foundation
-import PakitRuntime
+import PakitIdentity
+import PakitTLS
 import Testing
 import X509
 

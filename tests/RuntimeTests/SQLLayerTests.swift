@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PakitRuntime
+import PakitSQL
 import Testing
 
 /// The one query layer behaves the same on PostgreSQL and SQLite.

@@ -1,5 +1,5 @@
 import Foundation
-import PakitRuntime
+import PakitConfiguration
 import Testing
 
 @Suite("Configuration")

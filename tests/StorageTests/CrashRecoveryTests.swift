@@ -5,7 +5,8 @@ import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
 import PakitContracts
-import PakitRuntime
+import PakitHTTPClient
+import PakitTLS
 import Synchronization
 import Testing
 

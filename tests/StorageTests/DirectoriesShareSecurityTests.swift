@@ -4,6 +4,8 @@ import NIOHTTP1
 import NIOSSL
 import PakitContracts
 import PakitCore
+import PakitHTTPClient
+import PakitTLS
 import Testing
 
 @Suite("Directories, share links and mutual TLS")
@@ -103,10 +105,10 @@ struct DirectoriesShareSecurityTests {
         try await TestNode.with(.sqlite) { node in
             let otherDirectory = NSTemporaryDirectory() + "pakit-other-ca-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: otherDirectory) }
-            let foreign = try PakitRuntime.LocalCertificateAuthority.loadOrCreate(in: otherDirectory).certificate(for: "intruder")
+            let foreign = try PakitTLS.LocalCertificateAuthority.loadOrCreate(in: otherDirectory).certificate(for: "intruder")
             var tls = try foreign.clientConfiguration()
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile("\(node.dataDirectory)/tls/ca.pem"))
-            let client = PakitRuntime.ServiceClient.make(tls: tls)
+            let client = PakitHTTPClient.ServiceClient.make(tls: tls)
             var request = HTTPClientRequest(url: node.baseURL + "/health")
             request.method = .GET
             await #expect(throws: (any Error).self) {
@@ -117,4 +119,3 @@ struct DirectoriesShareSecurityTests {
     }
 }
 
-import PakitRuntime

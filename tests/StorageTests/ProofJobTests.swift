@@ -6,10 +6,12 @@ import NIOFoundationCompat
 import NIOHTTP1
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPClient
+import PakitSQL
+import PakitTLS
 import PakitZK
-@testable import StorageService
 import Testing
+@testable import StorageService
 
 /// Sealing and proving through storage with real `pakit-prover` processes: commitments equal
 /// PakitZK's tree over the same bytes, proofs verify and tampered statements do not, bad input

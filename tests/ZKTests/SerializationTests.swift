@@ -400,7 +400,7 @@ struct SerializationTests {
         let key = F.provingKey(origin: .development(seed: "file"))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pakit-pk-\(UUID().uuidString).bin").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try key.write(to: path)
+        try Data(key.serialized()).write(to: URL(fileURLWithPath: path))
         F.expectEqual(try Groth16ProvingKey(contentsOf: path), key)
         #expect(throws: ProofEncodingError.self) { try Groth16ProvingKey(contentsOf: path + ".missing") }
     }
@@ -471,7 +471,7 @@ struct SerializationTests {
 
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pakit-\(UUID().uuidString).r1cs").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try file.write(to: path)
+        try Data(file.serialized()).write(to: URL(fileURLWithPath: path))
         #expect(try R1CSFile(contentsOf: path) == file)
     }
 

@@ -7,7 +7,7 @@ import NIOCore
 import NIOFoundationCompat
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPClient
 import StorageService
 
 /// `pakit-bench storage`: ingest, reads, metadata, restart and dedup figures of the storage

@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOSSL
 import PakitCore
-import PakitRuntime
+import PakitHTTPClient
 
 /// One line of the report: the figure, what bounds it, the target, and whether it was met.
 struct Report {

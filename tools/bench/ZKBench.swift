@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PakitCore
+import PakitFiles
 import PakitZK
 
 /// `pakit-bench zk`: the zero-knowledge figures of issue 3, each beside a peer measured in the
@@ -142,7 +143,7 @@ struct ZKBench: AsyncParsableCommand {
         let keyBytes = key.serialized()
         Report.line("proving key", String(format: "%.1f MB", Double(keyBytes.count) / 1e6))
         let loadPath = "\(work)/\(circuit).pk"
-        try key.write(to: loadPath)
+        try AtomicFile.write(key.serialized(), to: loadPath)
         let load = try Measure.time { _ = try Groth16ProvingKey(contentsOf: loadPath) }
         Report.line("proving key load", load.text)
 
@@ -163,8 +164,8 @@ struct ZKBench: AsyncParsableCommand {
         var peer: [String: Any]?
         if runPeer {
             let r1cs = "\(work)/\(circuit).r1cs", wtns = "\(work)/\(circuit).wtns"
-            try R1CSFile(system).write(to: r1cs)
-            try WitnessFile(system).write(to: wtns)
+            try AtomicFile.write(R1CSFile(system).serialized(), to: r1cs)
+            try AtomicFile.write(WitnessFile(system).serialized(), to: wtns)
             peer = Peer.run(["tests/compat/groth16py_run.py", "--r1cs", r1cs, "--wtns", wtns, "--repeat", "\(repetitions ?? self.repetitions)"])
         }
         var reference = "arkworks (groth16py) not run"

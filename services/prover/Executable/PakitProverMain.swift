@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import PakitRuntime
+import PakitFiles
+import PakitObservability
 import ProverService
 import ServiceLifecycle
 import Synchronization
@@ -32,7 +33,7 @@ struct PakitProverMain {
             let node = try await ProverNode.open(configuration, logger: logger)
             let server = try node.makeServer { port in
                 let url = configuration.baseURL(port: port)
-                try? FileSecrets.write(Array((url + "\n").utf8), to: "\(configuration.dataDirectory)/prover.url", mode: 0o644)
+                try? AtomicFile.write(Array((url + "\n").utf8), to: "\(configuration.dataDirectory)/prover.url", mode: 0o644)
                 logger.notice("listening", metadata: ["url": "\(url)", "instance": "\(configuration.instance)"])
                 FileHandle.standardOutput.write(Data("pakit-prover listening on \(url)\n".utf8))
             }

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
+import PakitConfiguration
 import PakitContracts
-import PakitRuntime
+import PakitTLS
 
 /// Every setting of the prover service (`pakit-prover --help` prints this table).
 public struct ProverConfiguration: Sendable {

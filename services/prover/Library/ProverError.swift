@@ -1,5 +1,5 @@
 import HTTPTypes
-import PakitRuntime
+import PakitHTTPServer
 
 /// The prover's typed errors, mapped once to status + envelope code (docs/api.md, prover).
 enum ProverError: Error, Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Metrics
-import PakitRuntime
+import PakitObservability
 import Prometheus
 
 /// The prover's own Prometheus series (`/metrics`, beside Hummingbird's request metrics).

@@ -1,8 +1,11 @@
 import Foundation
 import Hummingbird
 import Logging
+import PakitConfiguration
 import PakitContracts
-import PakitRuntime
+import PakitHTTPServer
+import PakitObservability
+import PakitTLS
 import ServiceLifecycle
 import Synchronization
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import PakitRuntime
+import PakitFiles
+import PakitObservability
 import ServiceLifecycle
 import StorageService
 
@@ -27,7 +28,7 @@ struct PakitStorageMain {
             let node = try await StorageNode.open(configuration, logger: logger)
             let server = try node.makeServer { port in
                 let url = configuration.baseURL(port: port)
-                try? FileSecrets.write(Array((url + "\n").utf8), to: "\(configuration.dataDirectory)/storage.url", mode: 0o644)
+                try? AtomicFile.write(Array((url + "\n").utf8), to: "\(configuration.dataDirectory)/storage.url", mode: 0o644)
                 logger.notice("listening", metadata: ["url": "\(url)"])
                 FileHandle.standardOutput.write(Data("pakit-storage listening on \(url)\n".utf8))
                 Task { await node.reconcile() }

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
+import PakitConfiguration
 import PakitContracts
-import PakitRuntime
+import PakitTLS
 import PakitZK
 
 /// Every setting of the storage service (`pakit-storage --help` prints this table).

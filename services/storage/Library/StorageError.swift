@@ -1,6 +1,6 @@
 import HTTPTypes
 import PakitCore
-import PakitRuntime
+import PakitHTTPServer
 
 /// The storage service's typed errors, mapped once to status + envelope code.
 enum StorageError: Error, Sendable {

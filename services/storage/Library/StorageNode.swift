@@ -3,7 +3,12 @@ import Hummingbird
 import Logging
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitFiles
+import PakitHTTPServer
+import PakitIdentity
+import PakitObservability
+import PakitSQL
+import PakitTLS
 import ServiceLifecycle
 import Synchronization
 
@@ -96,7 +101,7 @@ public final class StorageNode: Sendable {
     private func ensureAdminToken() async throws {
         guard !FileManager.default.fileExists(atPath: adminTokenPath) else { return }
         let (_, token) = try await tokens.create(name: "admin (created on first start)", scopes: [.admin])
-        try FileSecrets.write(token + "\n", to: adminTokenPath)
+        try AtomicFile.write(token + "\n", to: adminTokenPath)
         logger.notice("created admin token", metadata: ["path": "\(adminTokenPath)"])
     }
 

@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import PakitConfiguration
+import PakitFiles
 
 /// The node's long-lived Ed25519 identity, kept as a 0600 file in the data directory. It signs
 /// share links today and will sign gossip; it is never logged.
@@ -13,9 +15,9 @@ public struct NodeIdentity: Sendable {
         let path = "\(directory)/node-ed25519.key"
         if !FileManager.default.fileExists(atPath: path) {
             let key = Curve25519.Signing.PrivateKey()
-            _ = try FileSecrets.createExclusively(key.rawRepresentation.base64EncodedString() + "\n", at: path)
+            _ = try AtomicFile.createExclusively(key.rawRepresentation.base64EncodedString() + "\n", at: path)
         }
-        let text = try FileSecrets.read(path).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = try TextFile.read(path).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let raw = Data(base64Encoded: text), raw.count == 32 else {
             throw ConfigurationError("node key \(path) is not a base64 Ed25519 seed")
         }

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import PakitConcurrency
 import SQLiteNIO
 import Synchronization
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOSSL
+import PakitFiles
 import SwiftASN1
 import X509
 
@@ -40,9 +41,9 @@ public struct LocalCertificateAuthority: Sendable {
                 issuerPrivateKey: key)
             // The key goes first and exclusively: a concurrent starter that loses the race
             // waits for the winner's certificate below.
-            if try FileSecrets.createExclusively(try key.serializeAsPEM().pemString, at: keyPath) {
+            if try AtomicFile.createExclusively(try key.serializeAsPEM().pemString, at: keyPath) {
                 // The CA certificate is public: clients on this machine read it to trust the node.
-                try FileSecrets.write(Array(try certificate.serializeAsPEM().pemString.utf8), to: certPath, mode: 0o644)
+                try AtomicFile.write(Array(try certificate.serializeAsPEM().pemString.utf8), to: certPath, mode: 0o644)
             }
         }
         var attempts = 0
@@ -50,8 +51,8 @@ public struct LocalCertificateAuthority: Sendable {
             usleep(20_000)
             attempts += 1
         }
-        let certificate = try Certificate(pemEncoded: FileSecrets.read(certPath))
-        let key = try Certificate.PrivateKey(pemEncoded: FileSecrets.read(keyPath))
+        let certificate = try Certificate(pemEncoded: TextFile.read(certPath))
+        let key = try Certificate.PrivateKey(pemEncoded: TextFile.read(keyPath))
         return LocalCertificateAuthority(directory: directory, certificate: certificate, privateKey: key)
     }
 
@@ -72,7 +73,7 @@ public struct LocalCertificateAuthority: Sendable {
         }
         // Reuse the certificate unless it expires within 30 days, another CA issued it, or the
         // operator changed the names it must carry.
-        if let existing = try? Certificate(pemEncoded: FileSecrets.read(certPath)),
+        if let existing = try? Certificate(pemEncoded: TextFile.read(certPath)),
            FileManager.default.fileExists(atPath: keyPath),
            existing.notValidAfter > Date().addingTimeInterval(30 * 86_400),
            existing.issuer == certificate.subject,
@@ -100,8 +101,8 @@ public struct LocalCertificateAuthority: Sendable {
                 AuthorityKeyIdentifier(keyIdentifier: try certificate.extensions.subjectKeyIdentifier?.keyIdentifier)
             },
             issuerPrivateKey: privateKey)
-        try FileSecrets.write(try key.serializeAsPEM().pemString, to: keyPath)
-        try FileSecrets.write(Array(try leaf.serializeAsPEM().pemString.utf8), to: certPath, mode: 0o644)
+        try AtomicFile.write(try key.serializeAsPEM().pemString, to: keyPath)
+        try AtomicFile.write(Array(try leaf.serializeAsPEM().pemString.utf8), to: certPath, mode: 0o644)
         return TLSPaths(caCertificate: certificatePath, certificate: certPath, privateKey: keyPath)
     }
 }

@@ -6,11 +6,11 @@ import Musl
 import Darwin
 #endif
 
-/// Whole-file reads and atomic writes with plain POSIX calls.
+/// Whole-file reads with plain POSIX calls.
 ///
 /// PakitZK otherwise does no I/O; these exist so a 140 MB proving key can be loaded with one
-/// `read` loop into a single buffer (no Foundation dependency, no intermediate copies) and
-/// written so that a crash never leaves a half-written key under the final name.
+/// `read` loop into a single buffer (no Foundation dependency, no intermediate copies). Writing
+/// is the caller's: `serialized()` bytes go through the runtime's `AtomicFile`.
 enum FileIO {
     /// The complete contents of the file at `path`.
     static func read(_ path: String) throws(ProofEncodingError) -> [UInt8] {
@@ -41,44 +41,9 @@ enum FileIO {
         guard failure == 0 else { throw .io(path: path, errno: failure) }
         return bytes
     }
-
-    /// Writes `bytes` to `path` through a temporary file in the same directory, fsync and
-    /// rename, so readers see either the old file or the complete new one.
-    static func write(_ bytes: [UInt8], to path: String) throws(ProofEncodingError) {
-        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw .io(path: temporary, errno: errno) }
-        var failure: Int32 = 0
-        bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let count = systemWrite(descriptor, raw.baseAddress.map { $0 + done }, raw.count - done)
-                if count > 0 {
-                    done += count
-                } else if count < 0 && errno == EINTR {
-                    continue
-                } else {
-                    failure = count < 0 ? errno : EIO
-                    break
-                }
-            }
-        }
-        if failure == 0 && fsync(descriptor) != 0 { failure = errno }
-        if close(descriptor) != 0 && failure == 0 { failure = errno }
-        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
-        guard failure == 0 else {
-            unlink(temporary)
-            throw .io(path: path, errno: failure)
-        }
-    }
 }
 
 /// `read(2)` under a name that does not clash with `FileIO.read`.
 private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
     read(descriptor, buffer, count)
-}
-
-/// `write(2)` under a name that does not clash with `FileIO.write`.
-private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
-    write(descriptor, buffer, count)
 }

@@ -119,12 +119,7 @@ extension Groth16ProvingKey {
         )
     }
 
-    /// Writes `serialized()` to `path` atomically (temporary file, fsync, rename).
-    public func write(to path: String) throws(ProofEncodingError) {
-        try FileIO.write(serialized(), to: path)
-    }
-
-    /// Reads and loads a key file written by `write(to:)`.
+    /// Reads and loads a key file holding `serialized()` bytes.
     public init(contentsOf path: String) throws(ProofEncodingError) {
         try self.init(serialized: try FileIO.read(path))
     }

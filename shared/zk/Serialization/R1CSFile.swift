@@ -125,10 +125,6 @@ public struct R1CSFile: Equatable, Sendable {
         ])
     }
 
-    /// Writes `serialized()` to `path` atomically.
-    public func write(to path: String) throws(ProofEncodingError) {
-        try FileIO.write(serialized(), to: path)
-    }
 
     // MARK: Reading
 

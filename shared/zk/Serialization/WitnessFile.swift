@@ -32,10 +32,6 @@ public struct WitnessFile: Equatable, Sendable {
         return Iden3Container.write(magic: "wtns", version: 2, sections: [(1, header.bytes), (2, body.bytes)])
     }
 
-    /// Writes `serialized()` to `path` atomically.
-    public func write(to path: String) throws(ProofEncodingError) {
-        try FileIO.write(serialized(), to: path)
-    }
 
     /// Parses a `.wtns` file over BN254's scalar field; every value must be < r.
     public init(serialized bytes: [UInt8]) throws(ProofEncodingError) {

@@ -5,10 +5,12 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import PakitContracts
-import PakitRuntime
-@testable import ProverService
+import PakitHTTPClient
+import PakitObservability
+import PakitTLS
 import ServiceLifecycle
 import Testing
+@testable import ProverService
 
 struct TestFailure: Error, CustomStringConvertible {
     let description: String

@@ -1,7 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import PakitRuntime
+import PakitHTTPClient
+import PakitTLS
 
 /// A real `pakit-prover` process (built beside the tests by `swift build`) serving
 /// `storage-single` and `storage-batch-3`, with a certificate issued by a node's CA so storage

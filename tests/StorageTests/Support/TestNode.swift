@@ -7,7 +7,10 @@ import NIOHTTP1
 import NIOSSL
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPClient
+import PakitObservability
+import PakitSQL
+import PakitTLS
 import ServiceLifecycle
 import StorageService
 import Testing

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
+import PakitConcurrency
+import PakitConfiguration
 import PakitContracts
-import PakitRuntime
+import PakitFiles
 import PakitZK
 import Synchronization
 

@@ -1,7 +1,8 @@
 import Hummingbird
 import NIOCore
+import PakitConcurrency
 import PakitContracts
-import PakitRuntime
+import PakitHTTPServer
 import PakitZK
 
 /// `GET /v1/circuits`, `GET /v1/keys/{circuit}`, `GET /v1/keys/{circuit}/r1cs`.

@@ -1,6 +1,7 @@
 import Hummingbird
+import PakitConcurrency
 import PakitContracts
-import PakitRuntime
+import PakitHTTPServer
 import PakitZK
 
 /// `POST /v1/prove`: a storage proof for chunk openings under a root.

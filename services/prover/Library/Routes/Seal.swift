@@ -1,8 +1,9 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PakitConcurrency
 import PakitContracts
-import PakitRuntime
+import PakitHTTPServer
 import PakitZK
 
 /// `POST /v1/seal`: content in, Poseidon commitment tree out.

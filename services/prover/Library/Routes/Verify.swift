@@ -1,6 +1,7 @@
 import Hummingbird
+import PakitConcurrency
 import PakitContracts
-import PakitRuntime
+import PakitHTTPServer
 
 /// `POST /v1/verify`: checks a proof against a circuit's key or a supplied one.
 extension ProverNode {

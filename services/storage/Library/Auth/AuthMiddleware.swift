@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import PakitRuntime
+import PakitHTTPServer
 
 /// Resolves `Authorization: Bearer <token>` into the request's principal. A malformed or
 /// unknown token is refused outright (401) rather than treated as anonymous.

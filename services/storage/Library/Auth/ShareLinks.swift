@@ -1,6 +1,6 @@
 import Foundation
 import PakitCore
-import PakitRuntime
+import PakitIdentity
 
 /// Expiring read links signed with the node's Ed25519 key: `?expires=<unix>&sig=<base64url>`
 /// over `pakit-share-v1\n<cid>\n<path>\n<expires>`. Anyone holding the link can read that one

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
-import PakitRuntime
+import PakitHTTPServer
+import PakitSQL
 
 /// Bearer tokens with scopes. A token is `pakit_<id>_<secret>`; only SHA-256 of the whole token
 /// is stored (the secret has 160 random bits, so a slow hash adds nothing), and lookup is by

@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitSQL
 
 /// Streams one upload into blocks: chunk → leaf block → (compress) → staged file, internal
 /// DAG nodes as they complete, the BLAKE2 Merkle leaves as it goes. Staged files become

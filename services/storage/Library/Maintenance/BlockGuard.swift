@@ -1,5 +1,5 @@
+import PakitConcurrency
 import PakitCore
-import PakitRuntime
 import Synchronization
 
 /// Keeps online GC from deleting blocks that a write in progress relies on.

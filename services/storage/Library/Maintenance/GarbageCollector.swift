@@ -1,6 +1,5 @@
 import PakitContracts
 import PakitCore
-import PakitRuntime
 
 /// Online mark-and-sweep: marks every block reachable from a pin (a recursive query over the
 /// links table), then deletes the rest one by one, row before file, skipping anything a write

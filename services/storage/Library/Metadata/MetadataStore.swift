@@ -1,13 +1,25 @@
 import Foundation
 import PakitCore
-import PakitRuntime
+import PakitSQL
 
 /// A block's metadata row.
-struct BlockRecord: Sendable {
-    let cid: CID
-    let size: Int
-    let storedSize: Int
+public struct BlockRecord: Sendable {
+    public let cid: CID
+    public let size: Int
+    public let storedSize: Int
     let encoding: StoredEncoding
+
+    init(cid: CID, size: Int, storedSize: Int, encoding: StoredEncoding) {
+        self.cid = cid
+        self.size = size
+        self.storedSize = storedSize
+        self.encoding = encoding
+    }
+
+    /// An uncompressed block of `size` bytes (the benchmark's synthetic rows).
+    public static func plain(cid: CID, size: Int) -> BlockRecord {
+        BlockRecord(cid: cid, size: size, storedSize: size + 1, encoding: .plain)
+    }
 }
 
 /// What a finished file ingest records.
@@ -22,8 +34,12 @@ struct FileRecord: Sendable {
 }
 
 /// All metadata queries of the storage service, over the shared SQL layer (PostgreSQL or SQLite).
-struct MetadataStore: Sendable {
+public struct MetadataStore: Sendable {
     let database: any SQLDatabase
+
+    public init(database: any SQLDatabase) {
+        self.database = database
+    }
 
     static func key(_ cid: CID) -> SQLValue { .blob(cid.v1.bytes) }
 
@@ -31,7 +47,7 @@ struct MetadataStore: Sendable {
 
     // MARK: blocks
 
-    func block(_ cid: CID) async throws -> BlockRecord? {
+    public func block(_ cid: CID) async throws -> BlockRecord? {
         let rows = try await database.read("SELECT size, stored_size, encoding FROM blocks WHERE cid = $1", [Self.key(cid)])
         guard let row = rows.first else { return nil }
         return BlockRecord(cid: cid, size: Int(try row.int("size")), storedSize: Int(try row.int("stored_size")),
@@ -43,7 +59,7 @@ struct MetadataStore: Sendable {
     }
 
     /// Inserts block rows and their links in batches (one statement per ≤ 200 rows).
-    static func insertBlocks(_ blocks: [BlockRecord], links: [(parent: CID, child: CID)], in tx: any SQLExecutor) async throws {
+    public static func insertBlocks(_ blocks: [BlockRecord], links: [(parent: CID, child: CID)], in tx: any SQLExecutor) async throws {
         let now = now()
         for batch in blocks.chunked(200) {
             var sql = "INSERT INTO blocks (cid, size, stored_size, encoding, created_at) VALUES "

@@ -1,11 +1,11 @@
-import PakitRuntime
+import PakitSQL
 
 /// The storage service's tables. Block keys are binary CIDv1 (`BYTEA`/`BLOB`); times are Unix
 /// seconds, except in `commitments` and `proof_jobs` (v2), whose times are Unix milliseconds.
-enum StorageSchema {
-    static let name = "storage"
+public enum StorageSchema {
+    public static let name = "storage"
 
-    static let migrations: [Migration] = [
+    public static let migrations: [Migration] = [
         Migration(
             version: 1, name: "blocks, links, files, pins, tokens, counters",
             postgres: [

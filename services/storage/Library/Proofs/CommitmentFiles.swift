@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import PakitCore
+import PakitFiles
 import PakitZK
 
 /// Where storage keeps commitment trees: `<data-dir>/commitments/<CIDv1>.tree`, each the
@@ -22,31 +23,10 @@ struct CommitmentFiles: Sendable {
     /// name and the hex SHA-256 of the bytes.
     func write(_ bytes: [UInt8], for cid: CID) throws(StorageError) -> (name: String, sha256: String) {
         let target = "\(directory)/\(name(for: cid))"
-        let temporary = "\(directory)/.tmp-\(UUID().uuidString)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .internalFailure("cannot create \(temporary): \(String(cString: strerror(errno)))") }
-        let written = bytes.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
-        }
-        let synced = written && fsync(fd) == 0
-        close(fd)
-        guard synced, rename(temporary, target) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw .internalFailure("cannot write commitment tree \(target): \(reason)")
-        }
-        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            let ok = fsync(dir) == 0
-            close(dir)
-            guard ok else { throw .internalFailure("cannot sync \(directory)") }
+        do {
+            try AtomicFile.write(bytes, to: target)
+        } catch {
+            throw .internalFailure("cannot write commitment tree: \(error)")
         }
         return (name(for: cid), Self.sha256Hex(bytes))
     }
@@ -73,7 +53,7 @@ struct CommitmentFiles: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var removed = 0
         for name in names {
-            if name.hasPrefix(".tmp-") || (name.hasSuffix(".tree") && !done.contains(name)) {
+            if AtomicFile.isTemporaryName(name) || (name.hasSuffix(".tree") && !done.contains(name)) {
                 if unlink("\(directory)/\(name)") == 0 { removed += 1 }
             }
         }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import PakitConcurrency
 import PakitContracts
 import PakitCore
 import PakitZK

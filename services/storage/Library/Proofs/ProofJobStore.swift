@@ -1,7 +1,7 @@
 import Foundation
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitSQL
 import PakitZK
 
 /// What a durable job does: build a commitment tree, or prove challenged chunks under one.

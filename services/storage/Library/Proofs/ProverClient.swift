@@ -3,7 +3,8 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import PakitContracts
-import PakitRuntime
+import PakitHTTPClient
+import PakitTLS
 
 /// Why a call to a prover did not give a usable answer. `retryable` failures are the
 /// instance's (it is down, overloaded, or answered wrongly) and go to another instance;

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPServer
 
 /// `POST /v1/gc`, `GET /v1/stats`, `POST /v1/tokens`, `POST /v1/share`, `POST /v1/repo/verify`.
 extension StorageNode {

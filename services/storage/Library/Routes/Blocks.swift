@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPServer
 
 /// `GET|HEAD|PUT /v1/blocks/{cid}`, `GET /v1/blocks/{cid}/stat`.
 extension StorageNode {

@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPServer
 
 /// `POST /v1/car` (import, roots pinned as Kubo's `dag import`), `GET /v1/car/{cid}` (export).
 extension StorageNode {

@@ -4,7 +4,7 @@ import Hummingbird
 import NIOCore
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPServer
 
 /// Serving file content the way HTTP caches and IPFS gateways expect: immutable caching,
 /// `ETag` = CID, `If-None-Match`, one `Range`, `HEAD`, directory index or listing.

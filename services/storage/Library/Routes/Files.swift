@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPServer
 
 /// `POST /v1/files`, `POST /v1/dirs`, `GET|HEAD /v1/files/{cid}[/path]`.
 extension StorageNode {

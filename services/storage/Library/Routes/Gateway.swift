@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPServer
 
 /// `GET|HEAD /ipfs/{cid}[/path]`: the path gateway, plus the trustless-gateway responses
 /// (`?format=raw|car` or the matching `Accept`) that clients verify themselves.

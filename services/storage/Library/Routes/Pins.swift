@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPServer
 import Synchronization
 
 /// `POST /v1/pins`, `DELETE /v1/pins/{cid}`, `GET /v1/pins?limit=&after=`. Pins are recursive

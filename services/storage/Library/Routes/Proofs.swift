@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import PakitContracts
 import PakitCore
-import PakitRuntime
+import PakitHTTPServer
 import PakitZK
 
 /// `POST /v1/commitments`, `GET /v1/commitments/{cid}`, `POST /v1/proofs`,

@@ -2,14 +2,16 @@ import Synchronization
 
 /// Wakes one waiting task (the job dispatcher) when something changed: a job was queued, a
 /// job finished, shutdown began. A signal with nobody waiting is kept for the next wait.
-final class WakeSignal: Sendable {
+public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
     }
     private let state = Mutex(State())
 
-    func signal() {
+    public init() {}
+
+    public func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -22,7 +24,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns at the next signal (or a pending one), after `timeout`, or on cancellation.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         if state.withLock({ state in defer { state.pending = false }; return state.pending }) { return }
         let timer = Task { [weak self] in
             try? await Task.sleep(for: timeout)

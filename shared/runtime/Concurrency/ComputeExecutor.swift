@@ -8,13 +8,13 @@ import Foundation
 /// started under `withTaskExecutorPreference(compute)` runs here instead, child tasks
 /// (`async let`, task groups inside PakitZK) included, and the OS shares the cores fairly
 /// between these threads and the request-handling ones.
-final class ComputeExecutor: TaskExecutor, @unchecked Sendable {
+public final class ComputeExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var head = 0
 
     /// Starts `threads` worker threads (they live as long as the process).
-    init(threads: Int, name: String) {
+    public init(threads: Int, name: String) {
         for index in 0..<max(1, threads) {
             let thread = Thread { [self] in self.work() }
             thread.name = "\(name)-\(index)"
@@ -23,7 +23,7 @@ final class ComputeExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
         jobs.append(job)
@@ -50,10 +50,10 @@ final class ComputeExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     /// The process's compute threads: one per core.
-    static let shared = ComputeExecutor(threads: ProcessInfo.processInfo.activeProcessorCount, name: "pakit-prover-compute")
+    public static let shared = ComputeExecutor(threads: ProcessInfo.processInfo.activeProcessorCount, name: "pakit-prover-compute")
 }
 
 /// Runs `body` on the compute threads (see `ComputeExecutor`).
-func onComputeThreads<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+public func onComputeThreads<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
     try await withTaskExecutorPreference(ComputeExecutor.shared) { try await body() }
 }

@@ -3,6 +3,7 @@ import HummingbirdHTTP2
 import Logging
 import NIOCore
 import NIOSSL
+import PakitTLS
 import ServiceLifecycle
 
 /// Builds the HTTPS server every service runs: HTTP/2 and HTTP/1.1 over TLS, chosen by ALPN.
