@@ -259,7 +259,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS",
+                "PakitContracts", "PakitConcurrency", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -271,7 +271,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "StorageService", "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitObservability", "PakitSQL", "PakitTLS",
+                "StorageService", "PakitConcurrency", "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitObservability", "PakitSQL", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

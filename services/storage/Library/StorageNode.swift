@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PakitContracts
+import PakitConcurrency
 import PakitCore
 import PakitFiles
 import PakitHTTPServer
@@ -21,6 +22,8 @@ public final class StorageNode: Sendable {
     let database: any SQLDatabase
     let metadata: MetadataStore
     let blockStore: BlockStore
+    /// Where blocking file I/O and CPU-heavy work run (never the cooperative pool).
+    let executors: ServiceExecutors
     let guardian = BlockGuard()
     let reader: DAGReader
     let tokens: TokenStore
@@ -41,8 +44,10 @@ public final class StorageNode: Sendable {
 
     /// Opens everything the service needs and recovers from any earlier crash:
     /// creates the data directory, CA, node key and admin token on first start, applies
-    /// migrations, removes temporary block files.
-    public static func open(_ configuration: StorageConfiguration, logger: Logger) async throws -> StorageNode {
+    /// migrations, removes temporary block files. `executors`: the process's shared pools
+    /// unless a test gives the node its own.
+    public static func open(_ configuration: StorageConfiguration, logger: Logger,
+                            executors: ServiceExecutors = .shared) async throws -> StorageNode {
         let fm = FileManager.default
         try fm.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try fm.createDirectory(atPath: "\(configuration.dataDirectory)/storage", withIntermediateDirectories: true)
@@ -52,10 +57,12 @@ public final class StorageNode: Sendable {
         let database = try await SQLDatabases.open(url: configuration.databaseURL, logger: logger)
         do {
             try await Migrator.migrate(database, schema: StorageSchema.name, migrations: StorageSchema.migrations, logger: logger)
-            let blockStore = try BlockStore(root: configuration.blockDirectory)
-            let removed = try blockStore.removeTemporaryFiles()
+            let (blockStore, commitmentFiles) = try await executors.blockingIO.run {
+                (try BlockStore(root: configuration.blockDirectory, executors: executors),
+                 try CommitmentFiles(dataDirectory: configuration.dataDirectory, executors: executors))
+            }
+            let removed = await blockStore.removeTemporaryFiles()
             if removed > 0 { logger.notice("recovery removed unfinished block writes", metadata: ["files": "\(removed)"]) }
-            let commitmentFiles = try CommitmentFiles(dataDirectory: configuration.dataDirectory)
             let node = try StorageNode(configuration: configuration, tls: tls, database: database, blockStore: blockStore,
                                        identity: identity, commitmentFiles: commitmentFiles, logger: logger)
             do {
@@ -78,6 +85,7 @@ public final class StorageNode: Sendable {
         self.database = database
         self.metadata = MetadataStore(database: database)
         self.blockStore = blockStore
+        self.executors = blockStore.executors
         self.reader = DAGReader(blockStore: blockStore)
         self.tokens = TokenStore(database: database)
         self.shareLinks = ShareLinks(identity: identity)
@@ -86,12 +94,13 @@ public final class StorageNode: Sendable {
         self.proverPool = ProverPool(urls: configuration.provers)
         self.proverClient = configuration.provers.isEmpty
             ? NoProverClient() : try HTTPProverClient(tls: tls, timeoutSeconds: configuration.proverTimeoutSeconds)
-        self.verifyingKeys = VerifyingKeyCache(client: proverClient)
+        self.verifyingKeys = VerifyingKeyCache(client: proverClient, executors: blockStore.executors)
         // Claims name the node by its identity key, so a restart recognises its own.
         let nodeID = identity.publicKey.rawRepresentation.prefix(8).map { String(format: "%02x", $0) }.joined()
         self.jobRunner = ProofJobRunner(
             store: proofJobs, pool: proverPool, proverCount: configuration.provers.count, client: proverClient,
-            keys: verifyingKeys, reader: reader, files: commitmentFiles, maxAttempts: configuration.proofAttempts,
+            keys: verifyingKeys, reader: reader, files: commitmentFiles, executors: blockStore.executors,
+            maxAttempts: configuration.proofAttempts,
             nodeID: nodeID, logger: logger)
     }
 

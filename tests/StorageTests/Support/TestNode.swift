@@ -5,6 +5,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
+import PakitConcurrency
 import PakitContracts
 import PakitCore
 import PakitHTTPClient
@@ -62,7 +63,9 @@ final class TestNode: @unchecked Sendable {
 
     /// `dataDirectory`: an existing directory to use (e.g. one whose CA already issued prover
     /// certificates); by default a fresh one. Either way `stop()` removes it.
-    static func start(_ backend: Backend, extraArguments: [String] = [], dataDirectory: String? = nil) async throws -> TestNode {
+    /// `executors`: the node's thread pools (the process's shared ones by default).
+    static func start(_ backend: Backend, extraArguments: [String] = [], dataDirectory: String? = nil,
+                      executors: ServiceExecutors = .shared) async throws -> TestNode {
         ServiceBootstrap.bootstrap(logLevel: .warning)
         let dataDirectory = dataDirectory ?? NSTemporaryDirectory() + "pakit-test-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dataDirectory + "/storage", withIntermediateDirectories: true)
@@ -72,7 +75,7 @@ final class TestNode: @unchecked Sendable {
             environment: [:])
         var logger = Logger(label: "test.storage")
         logger.logLevel = .warning
-        let node = try await StorageNode.open(configuration, logger: logger)
+        let node = try await StorageNode.open(configuration, logger: logger, executors: executors)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let server = try node.makeServer { port in portContinuation.yield(port) }
         let group = ServiceGroup(configuration: .init(services: [.init(service: server), .init(service: node.makeJobRunner())], logger: logger))
@@ -112,8 +115,8 @@ final class TestNode: @unchecked Sendable {
 
     /// Runs `body` with a fresh node and always stops it.
     static func with(_ backend: Backend, extraArguments: [String] = [], dataDirectory: String? = nil,
-                     _ body: (TestNode) async throws -> Void) async throws {
-        let node = try await start(backend, extraArguments: extraArguments, dataDirectory: dataDirectory)
+                     executors: ServiceExecutors = .shared, _ body: (TestNode) async throws -> Void) async throws {
+        let node = try await start(backend, extraArguments: extraArguments, dataDirectory: dataDirectory, executors: executors)
         do {
             try await body(node)
             await node.stop()

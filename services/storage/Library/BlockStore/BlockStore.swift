@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PakitConcurrency
 import PakitCore
 
 /// What the block store throws.
@@ -36,23 +37,31 @@ struct StagedBlock: Sendable {
 /// encoding (plain or zstd) and then the bytes. A file appears under its name only after its
 /// contents are on stable storage (write temp → group sync → rename → group sync), so a name
 /// always means a complete block; metadata is committed after that.
+///
+/// Every file system call runs on `executors.blockingIO`, zstd and hashing on
+/// `executors.compute`, never on the cooperative pool (see `ServiceExecutors`).
 final class BlockStore: Sendable {
     let root: String
     private let temporaryDirectory: String
     let groupSync: GroupSync
+    let executors: ServiceExecutors
 
-    init(root: String) throws {
+    /// Opens (creating) the directory. Call once at start-up, from a blocking-I/O thread.
+    init(root: String, executors: ServiceExecutors) throws {
         self.root = root
+        self.executors = executors
         temporaryDirectory = "\(root)/.tmp"
         try FileManager.default.createDirectory(atPath: temporaryDirectory, withIntermediateDirectories: true)
         groupSync = try GroupSync(directory: root)
     }
 
     /// Removes temporary leftovers of writes that never finished (crash recovery).
-    func removeTemporaryFiles() throws -> Int {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory)) ?? []
-        for name in names { unlink("\(temporaryDirectory)/\(name)") }
-        return names.count
+    func removeTemporaryFiles() async -> Int {
+        await executors.blockingIO.run { [temporaryDirectory] in
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: temporaryDirectory)) ?? []
+            for name in names { unlink("\(temporaryDirectory)/\(name)") }
+            return names.count
+        }
     }
 
     /// Storage key: CIDv0 and CIDv1 of the same dag-pb bytes are one block.
@@ -64,33 +73,40 @@ final class BlockStore: Sendable {
         return "\(root)/\(shard)/\(name)"
     }
 
-    func contains(_ cid: CID) -> Bool {
-        access(path(for: cid), F_OK) == 0
+    func contains(_ cid: CID) async -> Bool {
+        let path = path(for: cid)
+        return await executors.blockingIO.run { access(path, F_OK) == 0 }
     }
 
     /// Size on disk and encoding of a stored block, or nil when it is not stored.
-    func storedInfo(_ cid: CID) -> (storedSize: Int, encoding: StoredEncoding)? {
-        let fd = open(path(for: cid), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        var first: UInt8 = 0
-        guard fstat(fd, &info) == 0, Glibc.read(fd, &first, 1) == 1, let encoding = StoredEncoding(rawValue: first) else { return nil }
-        return (Int(info.st_size), encoding)
+    func storedInfo(_ cid: CID) async -> (storedSize: Int, encoding: StoredEncoding)? {
+        let path = path(for: cid)
+        return await executors.blockingIO.run { () -> (storedSize: Int, encoding: StoredEncoding)? in
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return nil }
+            defer { close(fd) }
+            var info = stat()
+            var first: UInt8 = 0
+            guard fstat(fd, &info) == 0, Glibc.read(fd, &first, 1) == 1, let encoding = StoredEncoding(rawValue: first) else { return nil }
+            return (Int(info.st_size), encoding)
+        }
     }
 
     /// Writes the block to a temporary file (compressed when that pays). Not durable yet.
-    func stage(_ block: Block) throws(BlockStoreError) -> StagedBlock {
-        let compressed = BlockCompression.compressIfWorthwhile(block.bytes)
+    func stage(_ block: Block) async throws(BlockStoreError) -> StagedBlock {
+        let compressed = await executors.compute.run { BlockCompression.compressIfWorthwhile(block.bytes) }
         let encoding: StoredEncoding = compressed == nil ? .plain : .zstd
         let payload = compressed ?? block.bytes
         let temporaryPath = "\(temporaryDirectory)/\(UUID().uuidString)"
-        let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io("create \(temporaryPath): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard writeAll(fd, [encoding.rawValue]), writeAll(fd, payload) else {
-            unlink(temporaryPath)
-            throw .io("write \(temporaryPath): \(String(cString: strerror(errno)))")
+        try await executors.blockingIO.run { () throws(BlockStoreError) in
+            let fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw .io("create \(temporaryPath): \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            guard writeAll(fd, [encoding.rawValue]), writeAll(fd, payload) else {
+                let message = "write \(temporaryPath): \(String(cString: strerror(errno)))"
+                unlink(temporaryPath)
+                throw .io(message)
+            }
         }
         return StagedBlock(cid: block.cid, size: block.bytes.count, storedSize: payload.count + 1,
                            encoding: encoding, temporaryPath: temporaryPath)
@@ -101,27 +117,48 @@ final class BlockStore: Sendable {
     func commit(_ staged: [StagedBlock]) async throws {
         guard !staged.isEmpty else { return }
         try await groupSync.sync()
-        for block in staged {
-            let destination = path(for: block.cid)
-            if rename(block.temporaryPath, destination) != 0 {
-                if errno == ENOENT {
-                    mkdir((destination as NSString).deletingLastPathComponent, 0o755)
-                    if rename(block.temporaryPath, destination) == 0 { continue }
+        let renames = staged.map { ($0.temporaryPath, path(for: $0.cid)) }
+        try await executors.blockingIO.run { () throws(BlockStoreError) in
+            for (source, destination) in renames {
+                if rename(source, destination) != 0 {
+                    if errno == ENOENT {
+                        mkdir((destination as NSString).deletingLastPathComponent, 0o755)
+                        if rename(source, destination) == 0 { continue }
+                    }
+                    throw .io("rename to \(destination): \(String(cString: strerror(errno)))")
                 }
-                throw BlockStoreError.io("rename to \(destination): \(String(cString: strerror(errno)))")
             }
         }
         try await groupSync.sync()
     }
 
     /// Drops staged files of an aborted write.
-    func discard(_ staged: [StagedBlock]) {
-        for block in staged { unlink(block.temporaryPath) }
+    func discard(_ staged: [StagedBlock]) async {
+        guard !staged.isEmpty else { return }
+        let paths = staged.map(\.temporaryPath)
+        await executors.blockingIO.run {
+            for path in paths { unlink(path) }
+        }
     }
 
     /// Reads a block, verifying it hashes to its CID so a damaged file is never served.
-    func read(_ cid: CID) throws(BlockStoreError) -> [UInt8]? {
-        let fd = open(path(for: cid), O_RDONLY | O_CLOEXEC)
+    /// The file is read on a blocking-I/O thread, decompressed and hashed on a compute thread.
+    func read(_ cid: CID) async throws(BlockStoreError) -> [UInt8]? {
+        let path = path(for: cid)
+        guard let file = try await executors.blockingIO.run({ () throws(BlockStoreError) in
+            try Self.readFile(path, cid: cid)
+        }) else { return nil }
+        let (encoding, payload) = file
+        return try await executors.compute.run { () throws(BlockStoreError) -> [UInt8] in
+            let block = encoding == .plain ? payload : try BlockCompression.decompress(payload[...])
+            guard cid.verifies(block) else { throw .corrupt("\(cid): bytes do not hash to the CID") }
+            return block
+        }
+    }
+
+    /// The encoding and stored payload of a block file, nil when there is none. Blocks.
+    private static func readFile(_ path: String, cid: CID) throws(BlockStoreError) -> (StoredEncoding, [UInt8])? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
             throw .io("open \(cid): \(String(cString: strerror(errno)))")
@@ -146,24 +183,25 @@ final class BlockStore: Sendable {
         }
         guard complete else { throw .corrupt("\(cid): short read") }
         guard let encoding = StoredEncoding(rawValue: encodingByte) else { throw .corrupt("\(cid): unknown encoding") }
-        let block = encoding == .plain ? payload : try BlockCompression.decompress(payload[...])
-        guard cid.verifies(block) else { throw .corrupt("\(cid): bytes do not hash to the CID") }
-        return block
+        return (encoding, payload)
     }
 
     /// Removes a block file (GC). Missing is fine.
-    func remove(_ cid: CID) {
-        unlink(path(for: cid))
+    func remove(_ cid: CID) async {
+        let path = path(for: cid)
+        await executors.blockingIO.run { _ = unlink(path) }
     }
 
     /// Every block file name (the CIDv1 string), for reconciliation and orphan collection.
-    func allFileNames() -> [String] {
-        var names: [String] = []
-        let shards = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
-        for shard in shards where shard != ".tmp" {
-            names += (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(shard)")) ?? []
+    func allFileNames() async -> [String] {
+        await executors.blockingIO.run { [root] in
+            var names: [String] = []
+            let shards = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+            for shard in shards where shard != ".tmp" {
+                names += (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(shard)")) ?? []
+            }
+            return names
         }
-        return names
     }
 }
 

@@ -19,6 +19,17 @@ struct FileIngest {
     func ingest<Body: AsyncSequence & Sendable>(
         body: Body, profile: ChunkingProfile, name: String?, pin: Bool, maxBytes: Int64
     ) async throws -> FileAddResponse where Body.Element == ByteBuffer {
+        // Chunking, the SHA-256 of every block and the BLAKE2 leaves are CPU work done per
+        // chunk as the body arrives: the whole loop runs on the compute threads (block writes
+        // hop to the blocking-I/O threads inside `BlockWriteSession`).
+        try await blockStore.executors.compute.run {
+            try await ingestHere(body: body, profile: profile, name: name, pin: pin, maxBytes: maxBytes)
+        }
+    }
+
+    private func ingestHere<Body: AsyncSequence & Sendable>(
+        body: Body, profile: ChunkingProfile, name: String?, pin: Bool, maxBytes: Int64
+    ) async throws -> FileAddResponse where Body.Element == ByteBuffer {
         var session = BlockWriteSession(blockStore: blockStore, guardian: guardian, groupBytes: groupBytes)
         do {
             var chunker = try profile.makeChunker()
@@ -98,13 +109,13 @@ struct BlockWriteSession {
             for child in node.links { links.append((block.cid, child)) }
         }
         await lease.protect(block.cid)
-        if let stored = blockStore.storedInfo(block.cid) {
+        if let stored = await blockStore.storedInfo(block.cid) {
             records.append(BlockRecord(cid: block.cid, size: block.bytes.count, storedSize: stored.storedSize, encoding: stored.encoding))
             StorageMetrics.blocksDeduplicated.increment()
             return
         }
         let blockStore = self.blockStore
-        staging.append(Task.detached { try blockStore.stage(block) })
+        staging.append(Task.detached { try await blockStore.stage(block) })
         try await collectStaged(keeping: Self.stagingWindow - 1)
     }
 
@@ -170,7 +181,7 @@ struct BlockWriteSession {
         staging = []
         if let pending = pendingFlush { _ = try? await pending.value }
         pendingFlush = nil
-        blockStore.discard(staged + flushingGroup)
+        await blockStore.discard(staged + flushingGroup)
         flushingGroup = []
         lease.release()
     }

@@ -35,7 +35,7 @@ struct GarbageCollector {
                 try await tx.query("DELETE FROM files WHERE cid = $1", [MetadataStore.key(cid)])
                 try await tx.query("DELETE FROM blocks WHERE cid = $1", [MetadataStore.key(cid)])
             }
-            blockStore.remove(cid)
+            await blockStore.remove(cid)
             removed.append(cid.string)
             StorageMetrics.gcRemovedBlocks.increment()
             freed += UInt64(try row.int("stored_size"))
@@ -59,13 +59,13 @@ struct Reconciler {
         let known = Set(try await metadata.database.read("SELECT cid FROM blocks").map { try CID(bytes: try $0.blob("cid")).v1.string })
         var removed = 0
         var freed: UInt64 = 0
-        for name in blockStore.allFileNames() where !known.contains(name) {
+        for name in await blockStore.allFileNames() where !known.contains(name) {
             guard let cid = try? CID(name) else { continue }
             await guardian.deletionLock.lock()
             defer { guardian.deletionLock.unlock() }
             guard guardian.mayDelete(cid), !(try await metadata.hasBlock(cid)) else { continue }
-            if let info = blockStore.storedInfo(cid) { freed += UInt64(info.storedSize) }
-            blockStore.remove(cid)
+            if let info = await blockStore.storedInfo(cid) { freed += UInt64(info.storedSize) }
+            await blockStore.remove(cid)
             removed += 1
         }
         return (removed, freed)
@@ -73,10 +73,12 @@ struct Reconciler {
 
     /// Rows whose block file is absent (no hashing: that is `RepositoryVerifier`'s job).
     func missingFiles() async throws -> [CID] {
-        try await metadata.database.read("SELECT cid FROM blocks").compactMap { row in
+        var missing: [CID] = []
+        for row in try await metadata.database.read("SELECT cid FROM blocks") {
             let cid = try CID(bytes: try row.blob("cid"))
-            return blockStore.contains(cid) ? nil : cid
+            if !(await blockStore.contains(cid)) { missing.append(cid) }
         }
+        return missing
     }
 }
 
@@ -92,7 +94,7 @@ struct RepositoryVerifier {
         for row in rows {
             let cid = try CID(bytes: try row.blob("cid"))
             do {
-                if try blockStore.read(cid) == nil { missing.append(cid.string) }
+                if try await blockStore.read(cid) == nil { missing.append(cid.string) }
             } catch {
                 corrupt.append(cid.string)
             }

@@ -38,7 +38,7 @@ struct FileContentStream: AsyncSequence, Sendable {
                 case .node(let decoded): node = decoded
                 case .child(let cid):
                     do {
-                        node = try reader.node(cid)
+                        node = try await reader.node(cid)
                     } catch {
                         failure.record(error)
                         throw error

@@ -1,3 +1,4 @@
+import PakitConcurrency
 import PakitContracts
 import PakitCore
 import PakitZK
@@ -13,21 +14,22 @@ extension ProofJobRunner {
         guard let commitment = try await store.commitment(job.cid), commitment.status == .done,
               let treeFile = commitment.treeFile, let treeSHA256 = commitment.treeSHA256
         else { throw JobEnd.failed("\(job.cid) has no finished commitment") }
-        let tree = try files.read(name: treeFile, sha256: treeSHA256)
+        let tree = try await files.read(name: treeFile, sha256: treeSHA256)
         guard tree.root.decimalString == job.root else {
             throw JobEnd.failed("the stored commitment of \(job.cid) no longer has the root this job was challenged under")
         }
-        let node = try reader.node(job.cid)
+        let node = try await reader.node(job.cid)
         let size = UInt64(tree.byteCount)
         let width = UInt64(StorageProofParameters.chunkByteCount)
         var openings: [ChunkOpeningBody] = []
         for index in job.chunkIndices {
             let bytes = try await reader.bytes(of: node, range: index * width..<min((index + 1) * width, size))
-            let opening: ChunkOpening
-            do {
-                opening = try tree.opening(ofChunk: index, bytes: bytes)
-            } catch {
-                throw JobEnd.failed("chunk \(index) of \(job.cid) no longer matches its commitment: \(error)")
+            let opening = try await executors.compute.run { () throws(JobEnd) -> ChunkOpening in
+                do {
+                    return try tree.opening(ofChunk: index, bytes: bytes)
+                } catch {
+                    throw JobEnd.failed("chunk \(index) of \(job.cid) no longer matches its commitment: \(error)")
+                }
             }
             openings.append(ChunkOpeningBody(index: index, chunk: Hex.encode(bytes),
                                              siblings: opening.siblings.map { $0.map(\.decimalString) }))
@@ -37,6 +39,7 @@ extension ProofJobRunner {
         let request = ProveRequest(circuit: circuit.name, root: tree.root.decimalString, openings: openings)
         let client = self.client
         let keys = self.keys
+        let executors = self.executors
         let bundle = try await withAttempts(job, claim: claim) { prover in
             let response = try await client.prove(prover, request)
             let bundle = response.bundle
@@ -47,17 +50,19 @@ extension ProofJobRunner {
                 throw ProverCallError(kind: .badAnswer, message: "\(prover)'s public signals differ from the root and challenged indices")
             }
             let key = try await keys.key(circuit: circuit.name, sha256: bundle.verifyingKeySha256, from: prover)
-            let valid: Bool
-            do {
-                let proof = try Groth16Proof(snarkjs: bundle.proof)
-                guard try Groth16Proof(hex: bundle.proofHex) == proof, try Groth16Proof(hex: bundle.compressedHex) == proof else {
-                    throw ProverCallError(kind: .badAnswer, message: "\(prover)'s bundle encodes different proofs in its forms")
+            // Decoding checks curve points, verifying is a multi-pairing: compute threads.
+            let valid = try await executors.compute.run { () throws(ProverCallError) -> Bool in
+                do {
+                    let proof = try Groth16Proof(snarkjs: bundle.proof)
+                    guard try Groth16Proof(hex: bundle.proofHex) == proof, try Groth16Proof(hex: bundle.compressedHex) == proof else {
+                        throw ProverCallError(kind: .badAnswer, message: "\(prover)'s bundle encodes different proofs in its forms")
+                    }
+                    return try Groth16.verify(proof, publicInputs: expectedInputs, key: key.prepared)
+                } catch let error as ProverCallError {
+                    throw error
+                } catch {
+                    throw ProverCallError(kind: .badAnswer, message: "\(prover) returned an unreadable proof: \(error)")
                 }
-                valid = try Groth16.verify(proof, publicInputs: expectedInputs, key: key.prepared)
-            } catch let error as ProverCallError {
-                throw error
-            } catch {
-                throw ProverCallError(kind: .badAnswer, message: "\(prover) returned an unreadable proof: \(error)")
             }
             guard valid else {
                 throw ProverCallError(kind: .badAnswer, message: "\(prover) returned a proof that does not verify against its published key")

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import PakitConcurrency
 import PakitCore
 import PakitZK
 
@@ -7,7 +8,7 @@ import PakitZK
 extension ProofJobRunner {
     /// Runs a seal job to its end (done, or a `JobEnd`/error for `work` to record).
     func seal(_ job: ProofJobRow, claim: String) async throws {
-        let node = try reader.node(job.cid)
+        let node = try await reader.node(job.cid)
         guard let size = reader.fileSize(job.cid, node: node) else {
             throw JobEnd.failed("\(job.cid) is not a file")
         }
@@ -18,6 +19,7 @@ extension ProofJobRunner {
         let maximumTree = Self.serializedTreeSize(byteCount: byteCount)
         let reader = self.reader
         let client = self.client
+        let executors = self.executors
         let cid = job.cid
         let (tree, bytes) = try await withAttempts(job, claim: claim) { prover in
             let failure = FileContentStream.FailureBox()
@@ -30,11 +32,13 @@ extension ProofJobRunner {
                 if let unreadable = failure.error { throw JobEnd.failed("the content of \(cid) cannot be read: \(unreadable.serviceError.message)") }
                 throw error
             }
-            let tree: CommitmentTree
-            do {
-                tree = try CommitmentTree(serialized: answer.tree)
-            } catch {
-                throw ProverCallError(kind: .badAnswer, message: "\(prover) returned an invalid commitment tree: \(error)")
+            // Parsing recomputes every node (Poseidon): compute threads.
+            let tree = try await executors.compute.run { () throws(ProverCallError) -> CommitmentTree in
+                do {
+                    return try CommitmentTree(serialized: answer.tree)
+                } catch {
+                    throw ProverCallError(kind: .badAnswer, message: "\(prover) returned an invalid commitment tree: \(error)")
+                }
             }
             guard tree.byteCount == byteCount else {
                 throw ProverCallError(kind: .badAnswer, message: "\(prover) sealed \(tree.byteCount) bytes, not \(byteCount)")
@@ -45,10 +49,10 @@ extension ProofJobRunner {
             if let chunks = answer.chunkCount, chunks != tree.chunkCount {
                 throw ProverCallError(kind: .badAnswer, message: "\(prover)'s Pakit-Chunk-Count differs from its tree")
             }
-            try await Self.spotCheck(tree, node: node, size: size, reader: reader, prover: prover)
+            try await Self.spotCheck(tree, node: node, size: size, reader: reader, executors: executors, prover: prover)
             return (tree, answer.tree)
         }
-        let file = try files.write(bytes, for: job.cid)
+        let file = try await files.write(bytes, for: job.cid)
         guard try await store.finishSeal(id: job.id, claim: claim, cid: job.cid, root: tree.root.decimalString,
                                          chunkCount: tree.chunkCount, byteCount: tree.byteCount,
                                          treeFile: file.name, treeSHA256: file.sha256)
@@ -70,7 +74,8 @@ extension ProofJobRunner {
 
     /// Checks a few leaves of a prover's tree against the stored content (first, last and
     /// random chunks): the tree is internally consistent by now, this binds it to our bytes.
-    static func spotCheck(_ tree: CommitmentTree, node: DecodedNode, size: UInt64, reader: DAGReader, prover: String) async throws {
+    static func spotCheck(_ tree: CommitmentTree, node: DecodedNode, size: UInt64, reader: DAGReader, executors: ServiceExecutors,
+                          prover: String) async throws {
         let chunks = UInt64(tree.chunkCount)
         var indices: Set<UInt64> = [0, chunks - 1]
         var generator = SystemRandomNumberGenerator()
@@ -83,10 +88,12 @@ extension ProofJobRunner {
             } catch let error as StorageError {
                 throw JobEnd.failed("the content cannot be read: \(error.serviceError.message)")
             }
-            do {
-                _ = try tree.opening(ofChunk: index, bytes: bytes)
-            } catch {
-                throw ProverCallError(kind: .badAnswer, message: "\(prover)'s tree does not commit to this content (chunk \(index): \(error))")
+            try await executors.compute.run { () throws(ProverCallError) in
+                do {
+                    _ = try tree.opening(ofChunk: index, bytes: bytes)
+                } catch {
+                    throw ProverCallError(kind: .badAnswer, message: "\(prover)'s tree does not commit to this content (chunk \(index): \(error))")
+                }
             }
         }
     }

@@ -29,6 +29,8 @@ final class ProofJobRunner: Service, Sendable {
     let keys: VerifyingKeyCache
     let reader: DAGReader
     let files: CommitmentFiles
+    /// Tree checks and pairings run on `executors.compute`.
+    let executors: ServiceExecutors
     let maxAttempts: Int
     let proverCount: Int
     /// `<node>/`: claims of any process of this node.
@@ -42,7 +44,7 @@ final class ProofJobRunner: Service, Sendable {
     private let stopping = Atomic<Bool>(false)
 
     init(store: ProofJobStore, pool: ProverPool, proverCount: Int, client: any ProverAPI, keys: VerifyingKeyCache,
-         reader: DAGReader, files: CommitmentFiles, maxAttempts: Int, nodeID: String, lease: Duration = .seconds(30),
+         reader: DAGReader, files: CommitmentFiles, executors: ServiceExecutors, maxAttempts: Int, nodeID: String, lease: Duration = .seconds(30),
          logger: Logger) {
         self.store = store
         self.pool = pool
@@ -51,6 +53,7 @@ final class ProofJobRunner: Service, Sendable {
         self.keys = keys
         self.reader = reader
         self.files = files
+        self.executors = executors
         self.maxAttempts = maxAttempts
         self.nodePrefix = "\(nodeID)/"
         self.processPrefix = "\(nodeID)/\(ProofJobStore.newJobID().prefix(12))/"
@@ -72,7 +75,7 @@ final class ProofJobRunner: Service, Sendable {
         do {
             let released = try await store.release(claimPrefix: nodePrefix)
             if released > 0 { logger.notice("resuming proof jobs of the previous process", metadata: ["jobs": "\(released)"]) }
-            let removed = files.removeLeftovers(keeping: try await store.doneTreeFiles())
+            let removed = await files.removeLeftovers(keeping: try await store.doneTreeFiles())
             if removed > 0 { logger.notice("removed unfinished commitment tree files", metadata: ["files": "\(removed)"]) }
         } catch {
             logger.error("proof job recovery failed; jobs resume when their leases expire", metadata: ["error": "\(error)"])

@@ -1,3 +1,4 @@
+import PakitConcurrency
 import PakitContracts
 import PakitZK
 
@@ -14,13 +15,16 @@ actor VerifyingKeyCache {
     }
 
     private let client: any ProverAPI
+    /// Preparing a key (a pairing) runs on `executors.compute`.
+    private let executors: ServiceExecutors
     private var bySHA256: [String: Entry] = [:]
     /// The key last fetched for each circuit: what `POST /v1/proofs/verify` uses by name.
     private var latest: [String: String] = [:]
     private var fetches: [String: Task<Entry, any Error>] = [:]
 
-    init(client: any ProverAPI) {
+    init(client: any ProverAPI, executors: ServiceExecutors) {
         self.client = client
+        self.executors = executors
     }
 
     /// The key with hash `sha256` for `circuit`, from the cache or fetched from `prover`.
@@ -58,7 +62,8 @@ actor VerifyingKeyCache {
             task = running
         } else {
             let client = self.client
-            task = Task { try await Self.load(client: client, circuit: circuit, from: prover) }
+            let executors = self.executors
+            task = Task { try await Self.load(client: client, executors: executors, circuit: circuit, from: prover) }
             fetches[slot] = task
         }
         let result = await task.result
@@ -75,11 +80,16 @@ actor VerifyingKeyCache {
         }
     }
 
-    private static func load(client: any ProverAPI, circuit: String, from prover: String) async throws -> Entry {
+    private static func load(client: any ProverAPI, executors: ServiceExecutors, circuit: String, from prover: String) async throws -> Entry {
         let response = try await client.verifyingKey(prover, circuit: circuit)
         guard response.circuit.circuit == circuit else {
             throw ProverCallError(kind: .badAnswer, message: "\(prover) answered the key of \(response.circuit.circuit) for \(circuit)")
         }
+        // Parsing checks curve points, preparing computes a pairing: compute threads.
+        return try await executors.compute.run { try check(response, circuit: circuit, from: prover) }
+    }
+
+    private static func check(_ response: VerifyingKeyResponse, circuit: String, from prover: String) throws -> Entry {
         let key: Groth16VerifyingKey
         do {
             key = try Groth16VerifyingKey(snarkjs: response.verifyingKey)

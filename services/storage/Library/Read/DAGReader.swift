@@ -6,21 +6,21 @@ import PakitCore
 struct DAGReader: Sendable {
     let blockStore: BlockStore
 
-    func block(_ cid: CID) throws(StorageError) -> [UInt8] {
+    func block(_ cid: CID) async throws(StorageError) -> [UInt8] {
         // Identity CIDs carry their block inline (multihash code 0x00): nothing to look up.
         if cid.multihash.code == 0x00 { return cid.multihash.digest }
+        let stored: [UInt8]?
         do {
-            guard let bytes = try blockStore.read(cid) else { throw StorageError.notFound("block \(cid) is not stored on this node") }
-            return bytes
-        } catch let error as StorageError {
-            throw error
+            stored = try await blockStore.read(cid)
         } catch {
             throw .internalFailure("\(error)")
         }
+        guard let bytes = stored else { throw .notFound("block \(cid) is not stored on this node") }
+        return bytes
     }
 
-    func node(_ cid: CID) throws(StorageError) -> DecodedNode {
-        let bytes = try block(cid)
+    func node(_ cid: CID) async throws(StorageError) -> DecodedNode {
+        let bytes = try await block(cid)
         do {
             return try DecodedNode(cid: cid, block: bytes)
         } catch {
@@ -29,18 +29,18 @@ struct DAGReader: Sendable {
     }
 
     /// Follows `path` (already split, percent-decoded) from `root` through directories.
-    func resolve(_ root: CID, path: [String]) throws(StorageError) -> CID {
-        try resolveCollecting(root, path: path).target
+    func resolve(_ root: CID, path: [String]) async throws(StorageError) -> CID {
+        try await resolveCollecting(root, path: path).target
     }
 
     /// Like `resolve`, also returning the directories walked through (root first), which a
     /// verifying client needs to check the path.
-    func resolveCollecting(_ root: CID, path: [String]) throws(StorageError) -> (target: CID, walked: [CID]) {
+    func resolveCollecting(_ root: CID, path: [String]) async throws(StorageError) -> (target: CID, walked: [CID]) {
         var current = root
         var walked: [CID] = []
         for component in path where !component.isEmpty {
             walked.append(current)
-            guard case .directory(let entries) = try node(current) else {
+            guard case .directory(let entries) = try await node(current) else {
                 throw .notFound("'\(component)' not found: \(current) is not a directory")
             }
             guard let entry = entries.first(where: { $0.name == component }) else {
@@ -88,7 +88,7 @@ struct DAGReader: Sendable {
                 }
                 let lower = max(range.lowerBound, childRange.lowerBound) - offset
                 let upper = min(range.upperBound, childRange.upperBound) - offset
-                try await writeRange(of: try self.node(child.cid), range: lower..<upper, to: write)
+                try await writeRange(of: try await self.node(child.cid), range: lower..<upper, to: write)
             }
         default:
             throw StorageError.invalidContent("not a file")
@@ -101,7 +101,7 @@ struct DAGReader: Sendable {
         var seen: Set<CID> = []
         while let cid = stack.popLast() {
             guard seen.insert(cid.v1).inserted else { continue }
-            let bytes = try block(cid)
+            let bytes = try await block(cid)
             try await visit(cid, bytes)
             if cid.codec == .dagPB {
                 let links = (try? DecodedNode(cid: cid, block: bytes).links) ?? []

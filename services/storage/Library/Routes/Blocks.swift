@@ -15,7 +15,7 @@ extension StorageNode {
                 try await handle {
                     let cid = try context.cidParameter()
                     try self.authorizeRead(request, context: context, root: cid, path: "")
-                    let bytes = try self.reader.block(cid)
+                    let bytes = try await self.reader.block(cid)
                     let headers: HTTPFields = [
                         .contentType: "application/vnd.ipld.raw", .eTag: "\"\(cid.string).raw\"",
                         .cacheControl: "public, max-age=29030400, immutable", .contentLength: "\(bytes.count)",
@@ -50,7 +50,7 @@ extension StorageNode {
                     body.writeImmutableBuffer(part)
                 }
                 let bytes = Array(body.readableBytesView)
-                guard cid.verifies(bytes) else {
+                guard await self.executors.compute.run({ cid.verifies(bytes) }) else {
                     throw StorageError.hashMismatch("the body does not hash to \(cid); nothing was stored")
                 }
                 let block = Block(cid: cid, bytes: bytes)

@@ -23,7 +23,7 @@ extension StorageNode {
             try await handle {
                 let cid = try context.cidParameter()
                 try self.authorizeRead(request, context: context, root: cid, path: "")
-                return try self.exportCAR(cid)
+                return try await self.exportCAR(cid)
             }
         }
     }
@@ -31,6 +31,12 @@ extension StorageNode {
     /// Verifies every block against its CID and requires every root's DAG to be complete (in
     /// the CAR or already stored); a truncated or lying CAR is rejected whole and changes nothing.
     func importCAR<Body: AsyncSequence & Sendable>(_ body: Body, pin: Bool) async throws -> CARImportResponse where Body.Element == ByteBuffer {
+        // Parsing and hashing every block against its CID is CPU work per block: on the compute
+        // threads (file writes hop to the blocking-I/O threads).
+        try await blockStore.executors.compute.run { try await importCARHere(body, pin: pin) }
+    }
+
+    private func importCARHere<Body: AsyncSequence & Sendable>(_ body: Body, pin: Bool) async throws -> CARImportResponse where Body.Element == ByteBuffer {
         var session = BlockWriteSession(blockStore: blockStore, guardian: guardian)
         do {
             var parser = CARReader()
@@ -59,11 +65,11 @@ extension StorageNode {
             var missing: [CID] = []
             for link in session.links where !inCAR.contains(link.child.v1) {
                 await session.protectExisting(link.child)
-                if !blockStore.contains(link.child) { missing.append(link.child) }
+                if !(await blockStore.contains(link.child)) { missing.append(link.child) }
             }
             for root in roots where !inCAR.contains(root.v1) {
                 await session.protectExisting(root)
-                if !blockStore.contains(root) { missing.append(root) }
+                if !(await blockStore.contains(root)) { missing.append(root) }
             }
             if let first = missing.first {
                 throw StorageError.invalidContent("CAR rejected: incomplete DAG, \(missing.count) block(s) missing, e.g. \(first)")
@@ -83,14 +89,14 @@ extension StorageNode {
     /// read before answering so a missing root is a 404, not a broken stream.
     /// `pathBlocks` (directories walked from `root` to a path's target `dag`) come first, so
     /// a trustless client can verify the path as well as the content.
-    func exportCAR(_ root: CID, dag: CID? = nil, pathBlocks: [CID] = []) throws -> Response {
+    func exportCAR(_ root: CID, dag: CID? = nil, pathBlocks: [CID] = []) async throws -> Response {
         let dag = dag ?? root
-        _ = try reader.block(dag)
+        _ = try await reader.block(dag)
         let reader = self.reader
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(bytes: CARWriter.header(roots: [root])))
             for cid in pathBlocks {
-                try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: try reader.block(cid))))
+                try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: try await reader.block(cid))))
             }
             try await reader.traverse(dag) { cid, bytes in
                 try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: bytes)))

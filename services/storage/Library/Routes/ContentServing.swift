@@ -22,13 +22,13 @@ extension StorageNode {
 
     func serveContent(_ request: Request, context: ServiceRequestContext, root: CID, path: [String], head: Bool) async throws -> Response {
         try authorizeRead(request, context: context, root: root, path: path.joined(separator: "/"))
-        var target = try reader.resolve(root, path: path)
-        var node = try reader.node(target)
+        var target = try await reader.resolve(root, path: path)
+        var node = try await reader.node(target)
         var servedName = path.last
         if case .directory(let entries) = node {
             if let index = entries.first(where: { $0.name == "index.html" }) {
                 target = index.hash
-                node = try reader.node(target)
+                node = try await reader.node(target)
                 servedName = "index.html"
             } else {
                 let listing = DirectoryListing(cid: target.string, entries: entries.map {

@@ -105,7 +105,7 @@ extension StorageNode {
         while let cid = stack.popLast() {
             guard seen.insert(cid.v1).inserted else { continue }
             await session.protectExisting(cid)
-            let bytes = try reader.block(cid)
+            let bytes = try await reader.block(cid)
             if rootSize == nil {
                 do { rootSize = try cumulativeSize(ofBlock: bytes, cid: cid) } catch {
                     throw StorageError.invalidContent("\(cid): \(error.message)")

@@ -26,7 +26,7 @@ extension StorageNode {
         if format == nil {
             if accept.contains("application/vnd.ipld.raw") { format = "raw" } else if accept.contains("application/vnd.ipld.car") { format = "car" }
         }
-        if request.headers[.cacheControl]?.contains("only-if-cached") == true, !blockStore.contains(root) {
+        if request.headers[.cacheControl]?.contains("only-if-cached") == true, !(await blockStore.contains(root)) {
             throw ServiceError(.preconditionFailed, "not_cached", "\(root) is not stored on this node")
         }
         switch format {
@@ -35,7 +35,7 @@ extension StorageNode {
         case "raw":
             guard path.isEmpty else { throw StorageError.invalidParameter("format=raw returns one block and takes no path") }
             try authorizeRead(request, context: context, root: root, path: "")
-            let bytes = try reader.block(root)
+            let bytes = try await reader.block(root)
             return Response(status: .ok, headers: [
                 .contentType: "application/vnd.ipld.raw", .eTag: "\"\(root.string).raw\"",
                 .cacheControl: "public, max-age=29030400, immutable", .contentLength: "\(bytes.count)",
@@ -47,8 +47,8 @@ extension StorageNode {
                 throw StorageError.invalidParameter("dag-scope=\(scope) is not supported; only 'all'")
             }
             if query["entity-bytes"] != nil { throw StorageError.invalidParameter("entity-bytes is not supported") }
-            let (target, walked) = try reader.resolveCollecting(root, path: path)
-            var response = try exportCAR(root, dag: target, pathBlocks: walked)
+            let (target, walked) = try await reader.resolveCollecting(root, path: path)
+            var response = try await exportCAR(root, dag: target, pathBlocks: walked)
             if head { response.body = .init() }
             return response
         default:

@@ -41,7 +41,7 @@ extension StorageNode {
                 let body = try await request.decode(as: ProofRequest.self, context: context)
                 let cid = try StorageError.parseCID(body.cid)
                 guard let commitment = try await self.proofJobs.commitment(cid) else {
-                    _ = try self.reader.node(cid)  // 404 when the content is not stored at all
+                    _ = try await self.reader.node(cid)  // 404 when the content is not stored at all
                     throw StorageError.notSealed("\(cid) is not sealed; POST /v1/commitments first")
                 }
                 guard commitment.status == .done, let rootText = commitment.root, let chunkCount = commitment.chunkCount,
@@ -91,7 +91,7 @@ extension StorageNode {
 
     /// The content must be a stored file of 1 byte … one tree's capacity.
     private func checkSealable(_ cid: CID) throws(StorageError) {
-        let node = try reader.node(cid)
+        let node = try await reader.node(cid)
         guard let size = reader.fileSize(cid, node: node) else {
             throw .invalidContent("\(cid) is not a file; only files can be sealed")
         }
@@ -135,10 +135,13 @@ extension StorageNode {
         }
         let prepared: Groth16PreparedVerifyingKey
         if let given = body.verifyingKey {
-            do {
-                prepared = try Groth16PreparedVerifyingKey(try Groth16VerifyingKey(snarkjs: given))
-            } catch {
-                throw StorageError.invalidParameter("verifyingKey is not a usable snarkjs Groth16 key: \(error)")
+            // Parsing checks curve points, preparing computes a pairing: compute threads.
+            prepared = try await executors.compute.run { () throws(StorageError) -> Groth16PreparedVerifyingKey in
+                do {
+                    return try Groth16PreparedVerifyingKey(try Groth16VerifyingKey(snarkjs: given))
+                } catch {
+                    throw .invalidParameter("verifyingKey is not a usable snarkjs Groth16 key: \(error)")
+                }
             }
         } else if let name = body.circuit {
             guard ProofCircuit(name: name) != nil else {
@@ -154,6 +157,12 @@ extension StorageNode {
         } else {
             throw StorageError.invalidParameter("name the circuit (its published key is used) or give verifyingKey")
         }
+        // Decoding the proof checks curve points, verifying is a multi-pairing: compute threads.
+        return await executors.compute.run { Self.check(body, key: prepared) }
+    }
+
+    /// The verdict on `body`'s proof and public signals under `prepared`. CPU-bound.
+    static func check(_ body: VerifyRequest, key prepared: Groth16PreparedVerifyingKey) -> VerifyResponse {
         let development = prepared.key.isDevelopment
         let proof: Groth16Proof
         do {
