@@ -153,6 +153,29 @@ let package = Package(
             path: "shared/runtime/HTTPClient",
             swiftSettings: strict
         ),
+        .target(
+            name: "PakitAuth",
+            dependencies: [
+                "PakitHTTPServer", "PakitSQL",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "shared/runtime/Auth",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitService",
+            dependencies: [
+                "PakitConfiguration", "PakitContracts", "PakitFiles", "PakitHTTPServer", "PakitObservability", "PakitTLS",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "shared/runtime/Service",
+            swiftSettings: strict
+        ),
 
         // MARK: storage service
         .target(
@@ -160,7 +183,7 @@ let package = Package(
             dependencies: [
                 "PakitContracts", "PakitCore", "PakitZK", "CZstd", "CLinux",
                 "PakitConcurrency", "PakitConfiguration", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer",
-                "PakitIdentity", "PakitObservability", "PakitSQL", "PakitTLS",
+                "PakitAuth", "PakitIdentity", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -176,11 +199,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "PakitStorage",
-            dependencies: [
-                "StorageService", "PakitConfiguration", "PakitFiles", "PakitObservability",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["StorageService", "PakitService"],
             path: "services/storage/Executable",
             swiftSettings: strict
         ),
@@ -190,7 +209,7 @@ let package = Package(
             name: "ProverService",
             dependencies: [
                 "PakitContracts", "PakitZK",
-                "PakitConcurrency", "PakitConfiguration", "PakitFiles", "PakitHTTPServer", "PakitObservability", "PakitTLS",
+                "PakitConcurrency", "PakitConfiguration", "PakitFiles", "PakitHTTPServer", "PakitObservability", "PakitService", "PakitTLS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -204,11 +223,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "PakitProver",
-            dependencies: [
-                "ProverService", "PakitConfiguration", "PakitFiles", "PakitObservability",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["ProverService", "PakitService"],
             path: "services/prover/Executable",
             swiftSettings: strict
         ),
@@ -217,7 +232,7 @@ let package = Package(
         .executableTarget(
             name: "PakitCLI",
             dependencies: [
-                "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitIdentity", "PakitTLS",
+                "PakitContracts", "PakitCore", "PakitFiles", "PakitHTTPClient", "PakitIdentity", "PakitTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -271,7 +286,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "StorageService", "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitObservability", "PakitSQL", "PakitTLS",
+                "StorageService", "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -285,7 +300,7 @@ let package = Package(
         .testTarget(
             name: "ProverTests",
             dependencies: [
-                "ProverService", "PakitContracts", "PakitZK", "PakitConfiguration", "PakitHTTPClient", "PakitObservability", "PakitTLS",
+                "ProverService", "PakitContracts", "PakitZK", "PakitConfiguration", "PakitHTTPClient", "PakitObservability", "PakitService", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

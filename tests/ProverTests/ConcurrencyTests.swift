@@ -95,7 +95,7 @@ extension ProverServiceTests {
                     return (response.status, try await response.body.collect(upTo: 1 << 20))
                 }
                 while node.node.proofs.waiting == 0 { await Task.yield() }
-                await node.group.triggerGracefulShutdown()
+                await node.host.triggerGracefulShutdown()
                 held.finish()
                 let result = await inFlight.result
                 try await client.shutdown()

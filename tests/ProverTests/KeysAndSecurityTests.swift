@@ -5,6 +5,7 @@ import Logging
 import NIOHTTP1
 import PakitConfiguration
 import PakitContracts
+import PakitTLS
 import PakitZK
 import Testing
 @testable import ProverService
@@ -178,10 +179,15 @@ extension ProverServiceTests {
             await node.stop()
         }
 
-        @Test("pakit-prover exits 1 with a clear message when production mode finds no key")
+        @Test("pakit-prover exits 1 with a clear message without its certificate, or when production mode finds no key")
         func executableRefusesToStart() throws {
             let directory = NSTemporaryDirectory() + "pakit-prover-exec-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: directory) }
+            let missingCertificate = try runProcess(try sibling("pakit-prover"), ["--data-dir", directory, "--port", "0"])
+            #expect(missingCertificate.status == 1)
+            #expect(missingCertificate.stderr.contains("no readable CA certificate for prover at \(directory)/tls/ca.pem: run 'pakit init'"),
+                    "\(missingCertificate.stderr)")
+            try NodeCertificates.issue(in: "\(directory)/tls", identities: ["prover"])
             let result = try runProcess(try sibling("pakit-prover"), ["--data-dir", directory, "--mode", "production", "--port", "0",
                                                                       "--circuits", "storage-single"])
             #expect(result.status == 1)

@@ -177,6 +177,8 @@ final class StorageProcess: Sendable {
 
     static func start(dataDirectory: String, databaseURL: String, extraArguments: [String] = []) throws -> StorageProcess {
         try? FileManager.default.removeItem(atPath: "\(dataDirectory)/storage.url")
+        // The bootstrap step `pakit init` performs: the service loads only its own certificate.
+        try NodeCertificates.issue(in: "\(dataDirectory)/tls", identities: ["storage", NodeCertificates.operatorName])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable)
         process.arguments = ["--data-dir", dataDirectory, "--port", "0", "--database-url", databaseURL, "--log-level", "warning"] + extraArguments

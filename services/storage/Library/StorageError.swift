@@ -21,6 +21,8 @@ enum StorageError: Error, Sendable {
     case noProver(String)
     /// The provers do not serve this circuit (404 `unknown_circuit`).
     case unknownCircuit(String)
+    /// Refused by a runtime check (a missing scope): its status and code pass through.
+    case refused(ServiceError)
 
     var serviceError: ServiceError {
         switch self {
@@ -39,6 +41,7 @@ enum StorageError: Error, Sendable {
         case .notSealed(let m): ServiceError(.conflict, "not_sealed", m)
         case .noProver(let m): ServiceError(.serviceUnavailable, "no_prover", m)
         case .unknownCircuit(let m): ServiceError(.notFound, "unknown_circuit", m)
+        case .refused(let error): error
         }
     }
 

@@ -42,6 +42,8 @@ final class ProverProcess: Sendable {
     }
 
     static func launch(data: String, keys: String, extra: [String]) throws -> Process {
+        // What `pakit init` issues; ignored when `extra` names other TLS files.
+        try NodeCertificates.issue(in: "\(data)/tls", identities: ["prover"])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try StorageProcess.sibling("pakit-prover"))
         process.arguments = ["--data-dir", data, "--port", "0", "--circuits", circuits, "--keys-dir", keys, "--log-level", "warning"] + extra

@@ -11,7 +11,7 @@ import PakitHTTPClient
 import PakitObservability
 import PakitSQL
 import PakitTLS
-import ServiceLifecycle
+import PakitService
 import StorageService
 import Testing
 
@@ -49,16 +49,16 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 /// A storage service running in-process on a free port over real HTTPS, with clients that
-/// trust its CA (one without and one with a client certificate).
+/// trust its CA (one without a client certificate, and one presenting the mesh gateway's, the
+/// caller storage's internal routes admit).
 final class TestNode: @unchecked Sendable {
     let dataDirectory: String
-    let node: StorageNode
+    let host: ServiceHost<StorageNode>
+    var node: StorageNode { host.node }
     let baseURL: String
     let adminToken: String
     let client: HTTPClient
     let mtlsClient: HTTPClient
-    private let group: ServiceGroup
-    private let runTask: Task<Void, any Error>
 
     /// `dataDirectory`: an existing directory to use (e.g. one whose CA already issued prover
     /// certificates); by default a fresh one. Either way `stop()` removes it.
@@ -66,47 +66,45 @@ final class TestNode: @unchecked Sendable {
         ServiceBootstrap.bootstrap(logLevel: .warning)
         let dataDirectory = dataDirectory ?? NSTemporaryDirectory() + "pakit-test-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dataDirectory + "/storage", withIntermediateDirectories: true)
+        // The bootstrap step (`pakit init`): certificates for storage and its callers.
+        let issued = try NodeCertificates.issue(in: "\(dataDirectory)/tls",
+                                                identities: ["storage", "mesh-gateway", "prover", NodeCertificates.operatorName])
         let databaseURL = try await backend.makeDatabaseURL(dataDirectory: dataDirectory)
-        let configuration = try StorageConfiguration(
-            arguments: ["--data-dir", dataDirectory, "--port", "0", "--database-url", databaseURL] + extraArguments,
-            environment: [:])
         var logger = Logger(label: "test.storage")
         logger.logLevel = .warning
-        let node = try await StorageNode.open(configuration, logger: logger)
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let server = try node.makeServer { port in portContinuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [.init(service: server), .init(service: node.makeJobRunner())], logger: logger))
-        let runTask = Task { try await group.run() }
-        var port = 0
-        for await bound in portStream { port = bound; break }
+        let host = try await ServiceHost<StorageNode>.start(
+            arguments: ["--data-dir", dataDirectory, "--port", "0", "--database-url", databaseURL] + extraArguments,
+            environment: [:], logger: logger)
         let ca = try NIOSSLCertificate.fromPEMFile("\(dataDirectory)/tls/ca.pem")
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(ca)
-        let cliPaths = try LocalCertificateAuthority.loadOrCreate(in: "\(dataDirectory)/tls").certificate(for: "cli")
-        let adminToken = try String(contentsOfFile: node.adminTokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        return TestNode(dataDirectory: dataDirectory, node: node, baseURL: "https://127.0.0.1:\(port)", adminToken: adminToken,
-                        client: ServiceClient.make(tls: tls), mtlsClient: ServiceClient.make(tls: try cliPaths.clientConfiguration()),
-                        group: group, runTask: runTask)
+        guard let meshGateway = issued["mesh-gateway"] else { throw TestFailure("no mesh-gateway certificate") }
+        let adminToken = try String(contentsOfFile: host.node.adminTokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return TestNode(dataDirectory: dataDirectory, host: host, baseURL: "https://127.0.0.1:\(host.port)", adminToken: adminToken,
+                        client: ServiceClient.make(tls: tls), mtlsClient: ServiceClient.make(tls: try meshGateway.clientConfiguration()))
     }
 
-    private init(dataDirectory: String, node: StorageNode, baseURL: String, adminToken: String, client: HTTPClient,
-                 mtlsClient: HTTPClient, group: ServiceGroup, runTask: Task<Void, any Error>) {
+    private init(dataDirectory: String, host: ServiceHost<StorageNode>, baseURL: String, adminToken: String, client: HTTPClient,
+                 mtlsClient: HTTPClient) {
         self.dataDirectory = dataDirectory
-        self.node = node
+        self.host = host
         self.baseURL = baseURL
         self.adminToken = adminToken
         self.client = client
         self.mtlsClient = mtlsClient
-        self.group = group
-        self.runTask = runTask
+    }
+
+    /// A client presenting `identity`'s certificate from this node's CA (shut it down after use).
+    func client(presenting identity: String) throws -> HTTPClient {
+        let paths = try NodeCertificates.issue(in: "\(dataDirectory)/tls", identities: [identity])
+        guard let tls = paths[identity] else { throw TestFailure("no certificate for \(identity)") }
+        return ServiceClient.make(tls: try tls.clientConfiguration())
     }
 
     func stop() async {
         try? await client.shutdown()
         try? await mtlsClient.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await runTask.value
-        await node.close()
+        await host.stop()
         try? FileManager.default.removeItem(atPath: dataDirectory)
     }
 
