@@ -259,6 +259,15 @@ let package = Package(
         ),
 
         // MARK: tests
+        .target(
+            name: "PakitTestSupport",
+            dependencies: [
+                "PakitHTTPServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "tests/Support",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CoreTests",
             dependencies: ["PakitCore"],
@@ -286,7 +295,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "StorageService", "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS",
+                "StorageService", "PakitContracts", "PakitCore", "PakitTestSupport", "PakitHTTPClient", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -300,7 +309,7 @@ let package = Package(
         .testTarget(
             name: "ProverTests",
             dependencies: [
-                "ProverService", "PakitContracts", "PakitZK", "PakitConfiguration", "PakitHTTPClient", "PakitObservability", "PakitService", "PakitTLS",
+                "ProverService", "PakitContracts", "PakitZK", "PakitTestSupport", "PakitConfiguration", "PakitHTTPClient", "PakitObservability", "PakitService", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

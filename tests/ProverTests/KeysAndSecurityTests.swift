@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
+import NIOFoundationCompat
 import NIOHTTP1
 import PakitConfiguration
 import PakitContracts
@@ -28,6 +29,28 @@ extension ProverServiceTests {
                 let ready = try await node.send(.GET, "/ready")
                 #expect(ready.status == .ok)
                 #expect(try ready.decode(ReadyResponse.self).status == "ready")
+            }
+        }
+
+        @Test("only storage's certificate may call the prover's API (another service's gets 403); any node certificate reads /metrics")
+        func onlyStorageCallsTheAPI() async throws {
+            try await ProverTestNode.with { node in
+                let storageAnswer = try await node.send(.GET, "/v1/circuits")
+                #expect(storageAnswer.status == .ok)
+                let other = try node.client(presenting: "mesh-gateway")
+                do {
+                    let refused = try await other.execute(HTTPClientRequest(url: node.baseURL + "/v1/circuits"), timeout: .seconds(60))
+                    let body = try await refused.body.collect(upTo: 1 << 20)
+                    #expect(refused.status == .forbidden)
+                    #expect((try? JSONDecoder().decode(ErrorEnvelope.self, from: Data(buffer: body)))?.error.code == "caller_not_allowed")
+                    let metrics = try await other.execute(HTTPClientRequest(url: node.baseURL + "/metrics"), timeout: .seconds(60))
+                    _ = try await metrics.body.collect(upTo: 1 << 24)
+                    #expect(metrics.status == .ok)
+                } catch {
+                    try? await other.shutdown()
+                    throw error
+                }
+                try? await other.shutdown()
             }
         }
 

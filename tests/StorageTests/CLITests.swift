@@ -52,12 +52,22 @@ struct CLITests {
         #expect(failure.stderr.contains("not a valid CID"))
         #expect(failure.stderr.split(separator: "\n").count == 1)
 
-        // A service that dies is restarted.
-        let child = try #require(Self.children(of: up.processIdentifier).first)
+        // `pakit status` names every service with its URL, pid, readiness and restarts.
+        let storageURL = try String(contentsOfFile: "\(data)/storage.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = try Self.pakit(["status"], data: data)
+        let storageRow = try #require(status.split(separator: "\n").first { $0.hasPrefix("storage ") }, "\(status)")
+        #expect(storageRow.contains(storageURL) && storageRow.contains(" ready ") && storageRow.hasSuffix(" 0"), "\(storageRow)")
+        #expect(status.split(separator: "\n").contains { $0.hasPrefix("prover ") }, "\(status)")
+
+        // A service that dies is restarted, and status counts the restart.
+        let child = try #require(Self.children(of: up.processIdentifier).first { Self.commandLine(of: $0).contains("pakit-storage") })
         try? FileManager.default.removeItem(atPath: "\(data)/storage.url")
         kill(child, SIGKILL)
         _ = try await Self.waitForURL(data, while: up)
         #expect(try Self.pakitBytes(["cat", cid], data: data) == bytes)
+        let restartedRow = try #require(try Self.pakit(["status"], data: data).split(separator: "\n").first { $0.hasPrefix("storage ") })
+        #expect(restartedRow.hasSuffix(" 1"), "\(restartedRow)")
+        #expect(!restartedRow.contains(" \(child) "), "the restarted storage has a new pid: \(restartedRow)")
 
         // SIGTERM stops everything cleanly.
         let restarted = Self.children(of: up.processIdentifier)
@@ -67,11 +77,21 @@ struct CLITests {
         for pid in restarted { #expect(kill(pid, 0) != 0, "child \(pid) outlived pakit up") }
     }
 
+    /// `commandLine` of a process, from /proc (arguments joined by spaces).
+    static func commandLine(of pid: Int32) -> String {
+        let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+        return String(decoding: data.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+    }
+
+    /// Waits for storage's URL file while `pakit up` runs (a bound so a broken start fails the
+    /// test rather than hanging the run).
     static func waitForURL(_ data: String, while process: Process) async throws -> String {
-        while process.isRunning {
+        let deadline = ContinuousClock.now + .seconds(300)
+        while process.isRunning && ContinuousClock.now < deadline {
             if let text = try? String(contentsOfFile: "\(data)/storage.url", encoding: .utf8), !text.isEmpty { return text }
             try await Task.sleep(for: .milliseconds(50))
         }
+        if process.isRunning { throw TestFailure("storage did not write \(data)/storage.url within 300 s") }
         throw TestFailure("pakit up exited with status \(process.terminationStatus)")
     }
 

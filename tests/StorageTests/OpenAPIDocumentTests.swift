@@ -1,6 +1,9 @@
 import Foundation
 import NIOHTTP1
 import PakitContracts
+import PakitService
+import PakitTestSupport
+import StorageService
 import Testing
 
 /// docs/openapi.json stays true: every documented route exists on a running node, and every
@@ -12,6 +15,16 @@ struct OpenAPIDocumentTests {
             .appendingPathComponent("docs/openapi.json")
         guard let data = try? Data(contentsOf: path), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
         return object
+    }
+
+    @Test("the document and the router agree both ways: every served route is documented, every documented one served")
+    func documentMatchesRouter() async throws {
+        try await TestNode.with(.sqlite) { node in
+            let served = OpenAPIRoutes.served(ServiceHost<StorageNode>.makeRouter(for: node.node))
+            let documented = try OpenAPIRoutes.documented("docs/openapi.json")
+            #expect(served.subtracting(documented).isEmpty, "served but not in docs/openapi.json: \(served.subtracting(documented).sorted())")
+            #expect(documented.subtracting(served).isEmpty, "in docs/openapi.json but not served: \(documented.subtracting(served).sorted())")
+        }
     }
 
     @Test("every documented path and method is served (no route_not_found, no 405)")

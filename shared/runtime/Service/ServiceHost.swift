@@ -58,13 +58,7 @@ public final class ServiceHost<Node: PakitService>: Sendable {
         try FileManager.default.createDirectory(atPath: common.dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let node = try await Node.open(configuration, logger: logger)
-        let router = Router(context: ServiceRequestContext.self)
-        router.add(middleware: ErrorEnvelopeMiddleware())
-        router.add(middleware: MetricsMiddleware())
-        node.addMiddleware(to: router)
-        OperationalRoutes.add(to: router, service: Node.name, version: Node.version, readiness: node.readinessChecks,
-                              callers: node.operationalCallers, metrics: MetricsBootstrap.registry)
-        node.addRoutes(to: router)
+        let router = makeRouter(for: node)
 
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let server: any Service
@@ -102,6 +96,20 @@ public final class ServiceHost<Node: PakitService>: Sendable {
         try? AtomicFile.write(url + "\n", to: common.urlFile, mode: 0o644)
         await node.didStartListening(url: url, port: port)
         return ServiceHost(node: node, configuration: configuration, url: url, port: port, group: group, runTask: runTask)
+    }
+
+    /// The router every service serves: error envelope and metrics middleware, the node's
+    /// middleware, `/health` `/ready` `/metrics`, then the node's routes. Its `routes` list is
+    /// what the OpenAPI tests hold the documents against.
+    public static func makeRouter(for node: Node) -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
+        router.add(middleware: ErrorEnvelopeMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        node.addMiddleware(to: router)
+        OperationalRoutes.add(to: router, service: Node.name, version: Node.version, readiness: node.readinessChecks,
+                              callers: node.operationalCallers, metrics: MetricsBootstrap.registry)
+        node.addRoutes(to: router)
+        return router
     }
 
     /// Waits until the service group ends (a signal, or `stop()`), then closes the node.
