@@ -262,8 +262,11 @@ let package = Package(
         .target(
             name: "PakitTestSupport",
             dependencies: [
-                "PakitHTTPServer",
+                "PakitCore", "PakitHTTPClient", "PakitHTTPServer", "PakitSQL", "PakitTLS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "tests/Support",
             swiftSettings: strict
@@ -283,7 +286,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS",
+                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS", "PakitTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

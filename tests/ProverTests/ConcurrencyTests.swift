@@ -6,6 +6,7 @@ import NIOHTTP1
 import PakitContracts
 import PakitHTTPClient
 import PakitTLS
+import PakitTestSupport
 import PakitZK
 import Testing
 @testable import ProverService

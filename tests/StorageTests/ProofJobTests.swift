@@ -9,6 +9,7 @@ import PakitCore
 import PakitHTTPClient
 import PakitSQL
 import PakitTLS
+import PakitTestSupport
 import PakitZK
 import Testing
 @testable import StorageService
@@ -319,7 +320,7 @@ struct ProofJobTests {
         defer { try? FileManager.default.removeItem(atPath: data) }
         try await withProvers(["cli"], caDirectory: "\(data)/tls") { provers in
             let up = Process()
-            up.executableURL = URL(fileURLWithPath: try StorageProcess.sibling("pakit"))
+            up.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit"))
             up.arguments = ["up", "--data", data, "--port", "0"]
             up.environment = ProcessInfo.processInfo.environment.merging(
                 ["PAKIT_STORAGE_PROVERS": provers[0].url, "PAKIT_PROOF_BATCH_SIZE": "3"]) { _, new in new }

@@ -5,6 +5,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 import PakitContracts
 import PakitTLS
+import PakitTestSupport
 import Testing
 
 /// Who may call what: a certificate names its service, and each internal route admits only the

@@ -9,13 +9,9 @@ import PakitHTTPClient
 import PakitObservability
 import PakitTLS
 import PakitService
+import PakitTestSupport
 import Testing
 @testable import ProverService
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// A prover running in-process on a free port over real HTTPS (HTTP/2, mutual TLS through the
 /// runtime's client), with one client that presents storage's certificate from the node CA (the

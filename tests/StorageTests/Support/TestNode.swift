@@ -12,41 +12,9 @@ import PakitObservability
 import PakitSQL
 import PakitTLS
 import PakitService
+import PakitTestSupport
 import StorageService
 import Testing
-
-/// The metadata backends the storage tests run against: SQLite always, PostgreSQL when the
-/// test command started one (`PAKIT_TEST_POSTGRES_URL`).
-enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
-
-    static var available: [Backend] {
-        ProcessInfo.processInfo.environment["PAKIT_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
-    }
-
-    var testDescription: String { rawValue }
-
-    /// A fresh, empty database for one test.
-    func makeDatabaseURL(dataDirectory: String) async throws -> String {
-        switch self {
-        case .sqlite:
-            return "sqlite:\(dataDirectory)/storage/metadata.sqlite"
-        case .postgres:
-            guard let base = ProcessInfo.processInfo.environment["PAKIT_TEST_POSTGRES_URL"] else { throw TestFailure("no PostgreSQL") }
-            let name = "pakit_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-            let admin = try await PostgresSQLDatabase.connect(url: base, maxConnections: 1, logger: Logger(label: "test"))
-            try await admin.query("CREATE DATABASE \(name)")
-            await admin.close()
-            guard let slash = base.lastIndex(of: "/") else { throw TestFailure("bad URL") }
-            return String(base[...slash]) + name
-        }
-    }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 /// A storage service running in-process on a free port over real HTTPS, with clients that
 /// trust its CA (one without a client certificate, and one presenting the mesh gateway's, the
@@ -161,15 +129,4 @@ final class TestNode: @unchecked Sendable {
         guard reply.status == .created else { throw TestFailure("add failed: \(reply.status) \(reply.text)") }
         return try reply.decode(FileAddResponse.self)
     }
-}
-
-/// The test files of the reference vectors: byte k = k mod 251.
-func patternBytes(_ count: Int) -> [UInt8] {
-    (0..<count).map { UInt8($0 % 251) }
-}
-
-/// Deterministic pseudo-random bytes (SplitMix64), so failures reproduce.
-func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var generator = SplitMix64(seed: seed)
-    return generator.bytes(count)
 }
