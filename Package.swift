@@ -125,6 +125,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PakitJobs",
+            dependencies: [
+                "PakitConcurrency", "PakitSQL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "shared/runtime/Jobs",
+            swiftSettings: strict
+        ),
+        .target(
             name: "PakitHTTPServer",
             dependencies: [
                 "PakitContracts", "PakitTLS",
@@ -160,7 +170,7 @@ let package = Package(
             dependencies: [
                 "PakitContracts", "PakitCore", "PakitZK", "CZstd", "CLinux",
                 "PakitConcurrency", "PakitConfiguration", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer",
-                "PakitIdentity", "PakitObservability", "PakitSQL", "PakitTLS",
+                "PakitIdentity", "PakitJobs", "PakitObservability", "PakitSQL", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -259,10 +269,11 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS",
+                "PakitContracts", "PakitConcurrency", "PakitConfiguration", "PakitIdentity", "PakitJobs", "PakitSQL", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "tests/RuntimeTests",
@@ -271,7 +282,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "StorageService", "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitObservability", "PakitSQL", "PakitTLS",
+                "StorageService", "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitJobs", "PakitObservability", "PakitSQL", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

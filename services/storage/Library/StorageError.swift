@@ -21,6 +21,8 @@ enum StorageError: Error, Sendable {
     case noProver(String)
     /// The provers do not serve this circuit (404 `unknown_circuit`).
     case unknownCircuit(String)
+    /// A job that is already done, failed or cancelled.
+    case jobFinished(String)
 
     var serviceError: ServiceError {
         switch self {
@@ -39,6 +41,7 @@ enum StorageError: Error, Sendable {
         case .notSealed(let m): ServiceError(.conflict, "not_sealed", m)
         case .noProver(let m): ServiceError(.serviceUnavailable, "no_prover", m)
         case .unknownCircuit(let m): ServiceError(.notFound, "unknown_circuit", m)
+        case .jobFinished(let m): ServiceError(.conflict, "job_finished", m)
         }
     }
 

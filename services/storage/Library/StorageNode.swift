@@ -6,6 +6,7 @@ import PakitCore
 import PakitFiles
 import PakitHTTPServer
 import PakitIdentity
+import PakitJobs
 import PakitObservability
 import PakitSQL
 import PakitTLS
@@ -26,6 +27,7 @@ public final class StorageNode: Sendable {
     let tokens: TokenStore
     let shareLinks: ShareLinks
     let logger: Logger
+    let jobQueue: JobQueue
     let proofJobs: ProofJobStore
     let proverPool: ProverPool
     let proverClient: any ProverAPI
@@ -51,6 +53,8 @@ public final class StorageNode: Sendable {
         let identity = try NodeIdentity.loadOrCreate(in: "\(configuration.dataDirectory)/keys")
         let database = try await SQLDatabases.open(url: configuration.databaseURL, logger: logger)
         do {
+            // The job queue's table first: storage's migration 3 moves its old proof jobs into it.
+            try await JobSchema.migrate(database, logger: logger)
             try await Migrator.migrate(database, schema: StorageSchema.name, migrations: StorageSchema.migrations, logger: logger)
             let blockStore = try BlockStore(root: configuration.blockDirectory)
             let removed = try blockStore.removeTemporaryFiles()
@@ -82,7 +86,8 @@ public final class StorageNode: Sendable {
         self.tokens = TokenStore(database: database)
         self.shareLinks = ShareLinks(identity: identity)
         self.logger = logger
-        self.proofJobs = ProofJobStore(database: database)
+        self.jobQueue = JobQueue(database: database)
+        self.proofJobs = ProofJobStore(database: database, queue: jobQueue)
         self.proverPool = ProverPool(urls: configuration.provers)
         self.proverClient = configuration.provers.isEmpty
             ? NoProverClient() : try HTTPProverClient(tls: tls, timeoutSeconds: configuration.proverTimeoutSeconds)
@@ -129,6 +134,7 @@ public final class StorageNode: Sendable {
         addPinRoutes(to: router)
         addAdminRoutes(to: router)
         addProofRoutes(to: router)
+        addJobRoutes(to: router)
         addInternalRoutes(to: router)
         return router
     }
@@ -142,7 +148,7 @@ public final class StorageNode: Sendable {
         }
     }
 
-    /// The durable seal and proof job runner as a lifecycle service: run it beside the server
+    /// The durable job worker (seal and proof jobs) as a lifecycle service: run it beside the server
     /// (it resumes unfinished jobs at start and hands interrupted ones back at shutdown).
     public func makeJobRunner() -> some Service { jobRunner }
 
