@@ -84,7 +84,7 @@ extension JobQueue {
             """,
             [.text(claim.id), .text(claim.token), SQLValue(retry), .text(String(error.prefix(2000))), .integer(retryAt), .integer(now)])
         guard let row = rows.first else { throw .leaseLost(id: claim.id) }
-        do {
+        do throws(SQLError) {
             return try row.text("state") == JobState.queued.rawValue ? .retrying(notBefore: try row.int("not_before")) : .failed
         } catch {
             throw .database(error)

@@ -174,7 +174,7 @@ public final class JobQueue: Sendable {
     }
 
     static func decode(_ row: SQLRow) throws(JobQueueError) -> Job {
-        do {
+        do throws(SQLError) {
             let stateText = try row.text("state")
             guard let state = JobState(rawValue: stateText) else { throw SQLError.decoding("unknown job state \(stateText)") }
             return Job(
