@@ -125,6 +125,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PakitJobs",
+            dependencies: [
+                "PakitConcurrency", "PakitSQL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "shared/runtime/Jobs",
+            swiftSettings: strict
+        ),
+        .target(
             name: "PakitHTTPServer",
             dependencies: [
                 "PakitContracts", "PakitTLS",
@@ -183,7 +193,7 @@ let package = Package(
             dependencies: [
                 "PakitContracts", "PakitCore", "PakitZK", "CZstd", "CLinux",
                 "PakitConcurrency", "PakitConfiguration", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer",
-                "PakitAuth", "PakitIdentity", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS",
+                "PakitAuth", "PakitIdentity", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS", "PakitJobs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -286,10 +296,11 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS", "PakitTestSupport",
+                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS", "PakitTestSupport", "PakitConcurrency", "PakitJobs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "tests/RuntimeTests",
@@ -298,7 +309,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "StorageService", "PakitContracts", "PakitCore", "PakitTestSupport", "PakitHTTPClient", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS",
+                "StorageService", "PakitContracts", "PakitCore", "PakitTestSupport", "PakitHTTPClient", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS", "PakitJobs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -52,6 +52,10 @@ struct OpenAPIDocumentTests {
     static let key = SnarkjsVerifyingKey(nPublic: 0, vkAlpha1: [], vkBeta2: [], vkGamma2: [], vkDelta2: [], vkAlphabeta12: [], ic: [],
                                          pakitSetup: "")
 
+    static let job = JobRecord(id: "", kind: "", state: .done, payload: "", idempotencyKey: "", attempts: 0, maxAttempts: 1, notBefore: 0,
+                               leaseHolder: "", leaseExpiresAt: 0, progress: "", result: "", lastError: "", createdAt: 0, updatedAt: 0,
+                               completedAt: 0)
+
     @Test("documented schemas match the contract types field for field")
     func schemasMatchContracts() throws {
         let schemas = try #require((Self.document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
@@ -88,6 +92,8 @@ struct OpenAPIDocumentTests {
                                                          verifyingKey: Self.key, sha256: ""),
             "VerifyRequest": VerifyRequest(circuit: "", verifyingKey: Self.key, proof: Self.bundle.proof, proofHex: "", publicSignals: []),
             "VerifyResponse": VerifyResponse(valid: true, reason: "", development: true),
+            "JobRecord": Self.job,
+            "JobListResponse": JobListResponse(jobs: [Self.job]),
         ]
         for (name, sample) in samples {
             let schema = try #require(schemas[name], "schema \(name) is not documented")

@@ -23,6 +23,8 @@ enum StorageError: Error, Sendable {
     case unknownCircuit(String)
     /// Refused by a runtime check (a missing scope): its status and code pass through.
     case refused(ServiceError)
+    /// A job that is already done, failed or cancelled.
+    case jobFinished(String)
 
     var serviceError: ServiceError {
         switch self {
@@ -42,6 +44,7 @@ enum StorageError: Error, Sendable {
         case .noProver(let m): ServiceError(.serviceUnavailable, "no_prover", m)
         case .unknownCircuit(let m): ServiceError(.notFound, "unknown_circuit", m)
         case .refused(let error): error
+        case .jobFinished(let m): ServiceError(.conflict, "job_finished", m)
         }
     }
 

@@ -7,6 +7,7 @@ import PakitCore
 import PakitFiles
 import PakitHTTPServer
 import PakitIdentity
+import PakitJobs
 import PakitObservability
 import PakitService
 import PakitSQL
@@ -28,6 +29,7 @@ public final class StorageNode: PakitService {
     let tokens: TokenStore
     let shareLinks: ShareLinks
     let logger: Logger
+    let jobQueue: JobQueue
     let proofJobs: ProofJobStore
     let proverPool: ProverPool
     let proverClient: any ProverAPI
@@ -48,6 +50,8 @@ public final class StorageNode: PakitService {
         let identity = try NodeIdentity.loadOrCreate(in: "\(configuration.dataDirectory)/keys")
         let database = try await SQLDatabases.open(url: configuration.databaseURL, logger: logger)
         do {
+            // The job queue's table first: storage's migration 3 moves its old proof jobs into it.
+            try await JobSchema.migrate(database, logger: logger)
             try await Migrator.migrate(database, schema: StorageSchema.name, migrations: StorageSchema.migrations, logger: logger)
             let tokens = TokenStore(database: database)
             try await tokens.migrate(logger: logger)
@@ -80,7 +84,8 @@ public final class StorageNode: PakitService {
         self.tokens = tokens
         self.shareLinks = ShareLinks(identity: identity)
         self.logger = logger
-        self.proofJobs = ProofJobStore(database: database)
+        self.jobQueue = JobQueue(database: database)
+        self.proofJobs = ProofJobStore(database: database, queue: jobQueue)
         self.proverPool = ProverPool(urls: configuration.provers)
         self.proverClient = configuration.provers.isEmpty
             ? NoProverClient() : try HTTPProverClient(tls: configuration.common.tls, timeoutSeconds: configuration.proverTimeoutSeconds)
@@ -129,6 +134,7 @@ public final class StorageNode: PakitService {
         addPinRoutes(to: router)
         addAdminRoutes(to: router)
         addProofRoutes(to: router)
+        addJobRoutes(to: router)
         addInternalRoutes(to: router)
     }
 

@@ -1,12 +1,13 @@
 import AsyncHTTPClient
+import PakitJobs
 import PakitCore
 import PakitZK
 
 /// Sealing: the content goes to a prover, its tree comes back, is checked against the content
 /// and kept durably before the commitment is marked done.
-extension ProofJobRunner {
+extension ProofJobWork {
     /// Runs a seal job to its end (done, or a `JobEnd`/error for `work` to record).
-    func seal(_ job: ProofJobRow, claim: String) async throws {
+    func seal(_ job: ProofJobRow, context: JobContext) async throws {
         let node = try reader.node(job.cid)
         guard let size = reader.fileSize(job.cid, node: node) else {
             throw JobEnd.failed("\(job.cid) is not a file")
@@ -19,7 +20,7 @@ extension ProofJobRunner {
         let reader = self.reader
         let client = self.client
         let cid = job.cid
-        let (tree, bytes) = try await withAttempts(job, claim: claim) { prover in
+        let (tree, bytes) = try await withAttempts(job, context: context) { prover in
             let failure = FileContentStream.FailureBox()
             let body = HTTPClientRequest.Body.stream(FileContentStream(reader: reader, root: node, failure: failure),
                                                      length: .known(Int64(byteCount)))
@@ -49,7 +50,7 @@ extension ProofJobRunner {
             return (tree, answer.tree)
         }
         let file = try files.write(bytes, for: job.cid)
-        guard try await store.finishSeal(id: job.id, claim: claim, cid: job.cid, root: tree.root.decimalString,
+        guard try await store.finishSeal(context, cid: job.cid, root: tree.root.decimalString,
                                          chunkCount: tree.chunkCount, byteCount: tree.byteCount,
                                          treeFile: file.name, treeSHA256: file.sha256)
         else { throw JobEnd.claimLost }
