@@ -148,6 +148,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "shared/runtime/HTTPClient",
@@ -259,8 +261,13 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS",
+                "PakitContracts", "PakitConfiguration", "PakitHTTPClient", "PakitHTTPServer", "PakitIdentity", "PakitSQL", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),

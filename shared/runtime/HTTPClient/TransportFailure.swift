@@ -1,0 +1,42 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// Turns what AsyncHTTPClient and NIO throw into a `ServiceCallError`, deciding whether the
+/// request can have reached the peer: that decides if a non-idempotent call may be sent again.
+enum TransportFailure {
+    static func classify(_ error: any Error, url: String) -> ServiceCallError {
+        if error is CancellationError || (error as? HTTPClientError) == .cancelled {
+            return ServiceCallError(kind: .cancelled, url: url, message: "cancelled")
+        }
+        if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout || error == .writeTimeout {
+            return ServiceCallError(kind: .timeout, url: url, message: "no complete answer before the deadline (\(error))")
+        }
+        return ServiceCallError(kind: .transport, url: url, message: "\(error)",
+                                mayHaveBeenProcessed: !neverSent(error))
+    }
+
+    /// Failures that happen before the request leaves this process: no connection could be
+    /// made, the TLS handshake failed, or AsyncHTTPClient gave up waiting for a connection.
+    static func neverSent(_ error: any Error) -> Bool {
+        switch error {
+        case is NIOConnectionError:
+            return true
+        case let error as HTTPClientError:
+            return error == .connectTimeout || error == .tlsHandshakeTimeout || error == .getConnectionFromPoolTimeout
+                || error == .alreadyShutdown
+        case let error as ChannelError:
+            if case .connectTimeout = error { return true }
+            return false
+        case let error as IOError:
+            return error.errnoCode == ECONNREFUSED || error.errnoCode == EHOSTUNREACH || error.errnoCode == ENETUNREACH
+        case let error as NIOSSLError:
+            if case .handshakeFailed = error { return true }
+            return false
+        default:
+            return false
+        }
+    }
+}
