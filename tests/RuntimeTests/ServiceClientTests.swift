@@ -59,7 +59,7 @@ struct ServiceClientTests {
                 #expect(refused?.retryable == false)
 
                 let busy = await #expect(throws: ServiceCallError.self) {
-                    _ = try await client.call(ServiceRequest(.GET, "/v1/busy", retry: .none), to: server.baseURL, as: Served.self)
+                    _ = try await client.call(ServiceRequest(.GET, "/v1/busy", retry: .noRetries), to: server.baseURL, as: Served.self)
                 }
                 #expect(busy?.kind == .unavailable)
                 #expect(busy?.status == 503)
@@ -98,7 +98,7 @@ struct ServiceClientTests {
                 }
             }
             let error = await #expect(throws: ServiceCallError.self) {
-                _ = try await client.call(ServiceRequest(.GET, "/v1/stuck", timeout: .milliseconds(300), retry: .none),
+                _ = try await client.call(ServiceRequest(.GET, "/v1/stuck", timeout: .milliseconds(300), retry: .noRetries),
                                           to: server.baseURL, as: Served.self)
             }
             #expect(error?.kind == .timeout, "got \(String(describing: error))")
@@ -204,6 +204,41 @@ struct ServiceClientTests {
             await gate.open()
             await a.stop()
             await b.stop()
+        }
+    }
+
+    @Test("a request in flight when its server shuts down gracefully fails as a retryable transport error")
+    func goAwayClassification() async throws {
+        try await Self.withClient { certificates, client in
+            let gate = Gate()
+            let (arrivals, arrived) = AsyncStream.makeStream(of: Void.self)
+            let server = try await TestHTTPServer.start(tls: certificates.server, gracefulCloseTimeout: .milliseconds(100)) { router in
+                router.get("/v1/work") { _, _ -> Served in
+                    arrived.yield()
+                    await gate.wait()
+                    return Served(by: "A")
+                }
+            }
+            let call = Task { () async throws(ServiceCallError) -> ServiceResponse in
+                try await client.send(ServiceRequest(.GET, "/v1/work", retry: .noRetries), to: server.baseURL)
+            }
+            for await _ in arrivals { break }
+            await server.triggerShutdown()
+            let result = await call.result
+            guard case .failure(let failure) = result, let error = failure as? ServiceCallError else {
+                Issue.record("expected a ServiceCallError, got \(result)")
+                await gate.open()
+                await server.stop()
+                return
+            }
+            // AsyncHTTPClient 1.37 fails the open stream with HTTPClientError.remoteConnectionClosed
+            // when the server closes the connection after its GOAWAYs.
+            #expect(error.kind == .transport, "got \(error)")
+            #expect(error.message.contains("remoteConnectionClosed"), "got \(error)")
+            #expect(error.retryable)
+            #expect(error.mayHaveBeenProcessed, "the request reached the handler; only idempotent calls may be repeated")
+            await gate.open()
+            await server.stop()
         }
     }
 }

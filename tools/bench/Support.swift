@@ -144,7 +144,7 @@ final class StorageServer {
     func client(http1Only: Bool) throws -> ServiceClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile("\(dataDirectory)/tls/ca.pem"))
-        return ServiceClient(tls: tls, http1Only: http1Only, retry: .none)
+        return ServiceClient(tls: tls, http1Only: http1Only, retry: .noRetries)
     }
 
     var adminToken: String {

@@ -38,9 +38,9 @@ public actor InstancePool<C: Clock> where C.Duration == Duration {
     }
 
     private var instances: [Instance]
-    public let slotsPerInstance: Int
-    public let initialBackoff: Duration
-    public let maximumBackoff: Duration
+    public nonisolated let slotsPerInstance: Int
+    public nonisolated let initialBackoff: Duration
+    public nonisolated let maximumBackoff: Duration
     private let clock: C
     private var assignments: UInt64 = 0
     private var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]

@@ -17,8 +17,9 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// Three attempts, 100 ms doubling up to 5 s: for internal calls.
     public static let standard = RetryPolicy(maximumAttempts: 3)
-    /// One attempt: for callers that fail over themselves.
-    public static let none = RetryPolicy(maximumAttempts: 1)
+    /// One attempt: for callers that fail over themselves. (Not `.none`, which an optional
+    /// `retry:` parameter would read as nil.)
+    public static let noRetries = RetryPolicy(maximumAttempts: 1)
 
     /// The wait before retry number `retry` (1 for the first retry).
     public func delay(beforeRetry retry: Int, retryAfter: Duration? = nil) -> Duration {

@@ -80,7 +80,7 @@ public struct ServiceRequest: Sendable {
                               timeout: timeout, retry: retry, responseLimit: responseLimit)
     }
 
-    static let idempotentMethods: Set<HTTPMethod> = [.GET, .HEAD, .PUT, .DELETE, .OPTIONS]
+    static let idempotentMethods: [HTTPMethod] = [.GET, .HEAD, .PUT, .DELETE, .OPTIONS]
 
     /// Whether `error` allows sending this request again.
     func allowsRetry(after error: ServiceCallError) -> Bool {

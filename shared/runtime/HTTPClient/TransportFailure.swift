@@ -14,7 +14,7 @@ enum TransportFailure {
         if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout || error == .writeTimeout {
             return ServiceCallError(kind: .timeout, url: url, message: "no complete answer before the deadline (\(error))")
         }
-        return ServiceCallError(kind: .transport, url: url, message: "\(error)",
+        return ServiceCallError(kind: .transport, url: url, message: "\(String(reflecting: error))",
                                 mayHaveBeenProcessed: !neverSent(error))
     }
 
@@ -26,7 +26,6 @@ enum TransportFailure {
             return true
         case let error as HTTPClientError:
             return error == .connectTimeout || error == .tlsHandshakeTimeout || error == .getConnectionFromPoolTimeout
-                || error == .alreadyShutdown
         case let error as ChannelError:
             if case .connectTimeout = error { return true }
             return false

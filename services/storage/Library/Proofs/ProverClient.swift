@@ -53,7 +53,7 @@ final class HTTPProverClient: ProverAPI {
     let client: ServiceClient
 
     init(tls: TLSPaths, timeoutSeconds: Int) throws {
-        client = try ServiceClient(tls: tls, retry: .none, timeout: .seconds(timeoutSeconds))
+        client = try ServiceClient(tls: tls, retry: .noRetries, timeout: .seconds(timeoutSeconds))
     }
 
     func shutdown() async {
