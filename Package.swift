@@ -158,6 +158,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "shared/runtime/HTTPClient",
@@ -296,8 +298,13 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS", "PakitTestSupport", "PakitConcurrency", "PakitJobs",
+                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS", "PakitTestSupport", "PakitConcurrency", "PakitJobs", "PakitHTTPClient", "PakitHTTPServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

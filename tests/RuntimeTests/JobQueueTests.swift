@@ -47,7 +47,7 @@ struct JobQueueTests {
     func leaseTakeover(backend: Backend) async throws {
         let database = try await JobTestDatabase.create(backend)
         defer { database.remove() }
-        let clock = ManualClock()
+        let clock = ManualUnixClock()
         let first = JobQueue(database: try await database.open(), clock: clock.read)
         try await JobSchema.migrate(first.database, logger: JobTestDatabase.logger)
         let second = JobQueue(database: try await database.open(), clock: clock.read)
@@ -100,7 +100,7 @@ struct JobQueueTests {
     func poisonJob(backend: Backend) async throws {
         let database = try await JobTestDatabase.create(backend)
         defer { database.remove() }
-        let clock = ManualClock()
+        let clock = ManualUnixClock()
         let queue = JobQueue(database: try await database.open(), clock: clock.read)
         try await JobSchema.migrate(queue.database, logger: JobTestDatabase.logger)
         let (job, _) = try await queue.enqueue(JobRequest(kind: "test.poison", payload: "{}", maxAttempts: 3))
@@ -130,7 +130,7 @@ struct JobQueueTests {
     func abandonedAndPermanent(backend: Backend) async throws {
         let database = try await JobTestDatabase.create(backend)
         defer { database.remove() }
-        let clock = ManualClock()
+        let clock = ManualUnixClock()
         let queue = JobQueue(database: try await database.open(), clock: clock.read)
         try await JobSchema.migrate(queue.database, logger: JobTestDatabase.logger)
         let (abandoned, _) = try await queue.enqueue(JobRequest(kind: "test.once", payload: "{}", maxAttempts: 1))
@@ -175,7 +175,7 @@ struct JobQueueTests {
 }
 
 /// A clock tests move by hand (Unix milliseconds).
-final class ManualClock: Sendable {
+final class ManualUnixClock: Sendable {
     private let value = Atomic<Int64>(1_700_000_000_000)
     var now: Int64 { value.load(ordering: .relaxed) }
     var read: @Sendable () -> Int64 { { [self] in self.now } }
