@@ -125,6 +125,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PakitJobs",
+            dependencies: [
+                "PakitConcurrency", "PakitSQL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "shared/runtime/Jobs",
+            swiftSettings: strict
+        ),
+        .target(
             name: "PakitHTTPServer",
             dependencies: [
                 "PakitContracts", "PakitTLS",
@@ -148,9 +158,34 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "shared/runtime/HTTPClient",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitAuth",
+            dependencies: [
+                "PakitHTTPServer", "PakitSQL",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "shared/runtime/Auth",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PakitService",
+            dependencies: [
+                "PakitConfiguration", "PakitContracts", "PakitFiles", "PakitHTTPServer", "PakitObservability", "PakitTLS",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "shared/runtime/Service",
             swiftSettings: strict
         ),
 
@@ -160,7 +195,7 @@ let package = Package(
             dependencies: [
                 "PakitContracts", "PakitCore", "PakitZK", "CZstd", "CLinux",
                 "PakitConcurrency", "PakitConfiguration", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer",
-                "PakitIdentity", "PakitObservability", "PakitSQL", "PakitTLS",
+                "PakitAuth", "PakitIdentity", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS", "PakitJobs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -176,11 +211,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "PakitStorage",
-            dependencies: [
-                "StorageService", "PakitConfiguration", "PakitFiles", "PakitObservability",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["StorageService", "PakitService"],
             path: "services/storage/Executable",
             swiftSettings: strict
         ),
@@ -190,7 +221,7 @@ let package = Package(
             name: "ProverService",
             dependencies: [
                 "PakitContracts", "PakitZK",
-                "PakitConcurrency", "PakitConfiguration", "PakitFiles", "PakitHTTPServer", "PakitObservability", "PakitTLS",
+                "PakitConcurrency", "PakitConfiguration", "PakitFiles", "PakitHTTPServer", "PakitObservability", "PakitService", "PakitTLS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -204,11 +235,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "PakitProver",
-            dependencies: [
-                "ProverService", "PakitConfiguration", "PakitFiles", "PakitObservability",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["ProverService", "PakitService"],
             path: "services/prover/Executable",
             swiftSettings: strict
         ),
@@ -217,7 +244,7 @@ let package = Package(
         .executableTarget(
             name: "PakitCLI",
             dependencies: [
-                "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitIdentity", "PakitTLS",
+                "PakitContracts", "PakitCore", "PakitFiles", "PakitHTTPClient", "PakitIdentity", "PakitTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -244,6 +271,18 @@ let package = Package(
         ),
 
         // MARK: tests
+        .target(
+            name: "PakitTestSupport",
+            dependencies: [
+                "PakitCore", "PakitHTTPClient", "PakitHTTPServer", "PakitSQL", "PakitTLS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "tests/Support",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CoreTests",
             dependencies: ["PakitCore"],
@@ -259,10 +298,16 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PakitContracts", "PakitConcurrency", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS",
+                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS", "PakitTestSupport", "PakitConcurrency", "PakitJobs", "PakitHTTPClient", "PakitHTTPServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
             path: "tests/RuntimeTests",
@@ -271,7 +316,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "StorageService", "PakitConcurrency", "PakitContracts", "PakitCore", "PakitHTTPClient", "PakitObservability", "PakitSQL", "PakitTLS",
+                "StorageService", "PakitConcurrency", "PakitContracts", "PakitCore", "PakitTestSupport", "PakitHTTPClient", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS", "PakitJobs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
@@ -285,7 +330,7 @@ let package = Package(
         .testTarget(
             name: "ProverTests",
             dependencies: [
-                "ProverService", "PakitContracts", "PakitZK", "PakitConfiguration", "PakitHTTPClient", "PakitObservability", "PakitTLS",
+                "ProverService", "PakitContracts", "PakitZK", "PakitTestSupport", "PakitConfiguration", "PakitHTTPClient", "PakitObservability", "PakitService", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

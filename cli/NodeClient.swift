@@ -33,9 +33,10 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ message: String) { description = message }
 }
 
-/// The storage API from the command line: AsyncHTTPClient over TLS, trusting the node's CA.
+/// The storage API from the command line: the runtime's `ServiceClient` over TLS, trusting the
+/// node's CA, with the node's error envelope shown as "message (status code)".
 final class NodeClient: Sendable {
-    let http: HTTPClient
+    let service: ServiceClient
     let baseURL: String
     let token: String?
 
@@ -60,11 +61,13 @@ final class NodeClient: Sendable {
         } catch {
             throw CLIError("cannot read CA certificate \(caPath): \(error)")
         }
-        http = ServiceClient.make(tls: tls, http1Only: http1Only)
+        // Transfers of large files take as long as they take; idempotent calls are retried on a
+        // dropped connection, uploads (one-shot bodies) are not.
+        service = ServiceClient(tls: tls, http1Only: http1Only, retry: .standard, timeout: .seconds(24 * 3600))
     }
 
     func shutdown() async {
-        try? await http.shutdown()
+        await service.shutdown()
     }
 
     /// Runs `body` and always shuts the client down (AsyncHTTPClient requires it).
@@ -80,32 +83,41 @@ final class NodeClient: Sendable {
         }
     }
 
-    func request(_ method: HTTPMethod, _ path: String, body: HTTPClientRequest.Body? = nil, contentType: String? = nil) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
-        if let body { request.body = body }
-        return request
+    func request(_ method: HTTPMethod, _ path: String, body: ServiceRequestBody = .empty, contentType: String? = nil) -> ServiceRequest {
+        var headers = HTTPHeaders()
+        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let contentType { headers.add(name: "Content-Type", value: contentType) }
+        return ServiceRequest(method, path, headers: headers, body: body)
     }
 
-    func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+    /// Sends a request and reads the whole 2xx answer.
+    func send(_ method: HTTPMethod, _ path: String, body: ServiceRequestBody = .empty, contentType: String? = nil,
+              limit: Int = 64 << 20) async throws -> ServiceResponse {
+        var request = request(method, path, body: body, contentType: contentType)
+        request.responseLimit = limit
         do {
-            return try await http.execute(request, timeout: .hours(24))
+            return try await service.send(request, to: baseURL)
         } catch {
-            throw CLIError("cannot reach the node at \(baseURL): \(error)")
+            throw cliError(error)
+        }
+    }
+
+    /// Sends a GET and returns the 2xx answer with its body still arriving (file and CAR downloads).
+    func download(_ path: String) async throws -> ServiceStreamedResponse {
+        do {
+            return try await service.stream(request(.GET, path), to: baseURL)
+        } catch {
+            throw cliError(error)
         }
     }
 
     /// Sends a request and decodes a JSON answer, turning the error envelope into a CLIError.
-    func json<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ path: String, body: HTTPClientRequest.Body? = nil, contentType: String? = nil) async throws -> T {
-        let response = try await execute(request(method, path, body: body, contentType: contentType))
-        let bytes = try await response.body.collect(upTo: 64 << 20)
-        try Self.check(response.status, bytes)
+    func json<T: Decodable>(_ type: T.Type, _ method: HTTPMethod, _ path: String, body: ServiceRequestBody = .empty,
+                            contentType: String? = nil) async throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: bytes))
+            return try await service.call(request(method, path, body: body, contentType: contentType), to: baseURL, as: T.self)
         } catch {
-            throw CLIError("unexpected answer from the node: \(error)")
+            throw cliError(error)
         }
     }
 
@@ -114,12 +126,20 @@ final class NodeClient: Sendable {
         return try await json(type, method, path, body: .bytes(ByteBuffer(data: data)), contentType: "application/json")
     }
 
-    static func check(_ status: HTTPResponseStatus, _ body: ByteBuffer) throws {
-        guard !(200..<300).contains(status.code) else { return }
-        if let envelope = try? JSONDecoder().decode(ErrorEnvelope.self, from: Data(buffer: body)) {
-            throw CLIError("\(envelope.error.message) (\(status.code) \(envelope.error.code))")
+    /// The one-line message a failed call shows: the envelope as "message (status code)".
+    func cliError(_ error: ServiceCallError) -> CLIError {
+        switch error.kind {
+        case .transport, .timeout:
+            return CLIError("cannot reach the node at \(baseURL): \(error.message)")
+        case .cancelled, .invalidRequest:
+            return CLIError(error.message)
+        case .badAnswer where (200..<300).contains(error.status ?? 0):
+            return CLIError("unexpected answer from the node: \(error.message)")
+        case .badAnswer, .refused, .server, .unavailable:
+            guard let status = error.status else { return CLIError(error.message) }
+            if let code = error.code { return CLIError("\(error.message) (\(status) \(code))") }
+            return CLIError("the node answered \(status)")
         }
-        throw CLIError("the node answered \(status.code)")
     }
 }
 

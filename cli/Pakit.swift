@@ -6,6 +6,6 @@ struct Pakit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pakit",
         abstract: "Sovereign, content-addressed storage for BelizeChain.",
-        subcommands: [Up.self, Add.self, Cat.self, Get.self, PinCommand.self, Stat.self, BlockCommand.self, CARCommand.self,
+        subcommands: [Init.self, Up.self, Status.self, Add.self, Cat.self, Get.self, PinCommand.self, Stat.self, BlockCommand.self, CARCommand.self,
                       GC.self, Stats.self, TokenCommand.self, Share.self, Seal.self, Prove.self, Verify.self])
 }

@@ -40,14 +40,14 @@ struct Add: AsyncParsableCommand {
         var query = "pin=\(pin)"
         if let name, let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { query += "&name=\(encoded)" }
         if let profile { query += "&profile=\(profile)" }
-        let body: HTTPClientRequest.Body
+        let body: ServiceRequestBody
         if path == "-" {
-            body = .stream(FileByteChunks(handle: .standardInput), length: .unknown)
+            body = .stream(.stream(FileByteChunks(handle: .standardInput), length: .unknown))
         } else {
             guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError("cannot open \(path)") }
             let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             let progress = isatty(STDERR_FILENO) == 1 && !quiet ? ProgressBar(total: size, label: name ?? "") : nil
-            body = .stream(FileByteChunks(handle: handle) { read in progress?.advance(read) }, length: .known(Int64(size)))
+            body = .stream(.stream(FileByteChunks(handle: handle) { read in progress?.advance(read) }, length: .known(Int64(size))))
         }
         let result = try await client.json(FileAddResponse.self, .POST, "/v1/files?\(query)", body: body, contentType: "application/octet-stream")
         return result
@@ -145,11 +145,7 @@ struct Get: AsyncParsableCommand {
 
 func download(_ target: String, node: NodeOptions, to handle: FileHandle) async throws {
     try await NodeClient.with(node) { client in
-        let response = try await client.execute(client.request(.GET, "/v1/files/\(target)"))
-        if response.status != .ok {
-            let body = try await response.body.collect(upTo: 1 << 20)
-            try NodeClient.check(response.status, body)
-        }
+        let response = try await client.download("/v1/files/\(target)")
         for try await buffer in response.body { try Output.write(buffer, to: handle) }
     }
 }

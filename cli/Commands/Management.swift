@@ -30,8 +30,7 @@ struct PinCommand: AsyncParsableCommand {
         @Argument var cid: String
         func run() async throws {
             try await NodeClient.with(node) { client in
-                let response = try await client.execute(client.request(.DELETE, "/v1/pins/\(cid)"))
-                try NodeClient.check(response.status, try await response.body.collect(upTo: 1 << 20))
+                _ = try await client.send(.DELETE, "/v1/pins/\(cid)", limit: 1 << 20)
             }
             print("unpinned \(cid)")
         }
@@ -65,8 +64,7 @@ struct CARCommand: AsyncParsableCommand {
         @Argument var cid: String
         func run() async throws {
             try await NodeClient.with(node) { client in
-                let response = try await client.execute(client.request(.GET, "/v1/car/\(cid)"))
-                if response.status != .ok { try NodeClient.check(response.status, try await response.body.collect(upTo: 1 << 20)) }
+                let response = try await client.download("/v1/car/\(cid)")
                 let handle: FileHandle
                 if output == "-" { handle = .standardOutput } else {
                     guard FileManager.default.createFile(atPath: output, contents: nil), let file = FileHandle(forWritingAtPath: output) else {
@@ -90,7 +88,7 @@ struct CARCommand: AsyncParsableCommand {
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
             let result = try await NodeClient.with(node, http1Only: true) { client in
                 try await client.json(CARImportResponse.self, .POST, "/v1/car?pin=\(!noPin)",
-                                      body: .stream(FileByteChunks(handle: handle), length: .known(Int64(size))),
+                                      body: .stream(.stream(FileByteChunks(handle: handle), length: .known(Int64(size)))),
                                       contentType: "application/vnd.ipld.car")
             }
             print("imported \(result.blocks) blocks, roots: \(result.roots.joined(separator: " "))")
@@ -215,10 +213,8 @@ struct BlockCommand: AsyncParsableCommand {
         @Argument var cid: String
         func run() async throws {
             try await NodeClient.with(node) { client in
-                let response = try await client.execute(client.request(.GET, "/v1/blocks/\(cid)"))
-                let body = try await response.body.collect(upTo: 4 << 20)
-                try NodeClient.check(response.status, body)
-                try Output.write(body, to: .standardOutput)
+                let response = try await client.send(.GET, "/v1/blocks/\(cid)", limit: 4 << 20)
+                try Output.write(response.body, to: .standardOutput)
             }
         }
     }

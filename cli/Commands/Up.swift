@@ -1,13 +1,13 @@
 import ArgumentParser
 import Foundation
 import PakitContracts
-import PakitIdentity
-import PakitTLS
+import PakitFiles
 
 /// `pakit up`: a whole node on embedded defaults (SQLite, local CA, data in ./.pakit). It runs
-/// the node's service executables as child processes (storage, then one prover whose URL
-/// storage gets as `PAKIT_STORAGE_PROVERS`), restarts one that dies (with back-off), and on
-/// Ctrl-C or SIGTERM stops them all gracefully.
+/// `pakit init` (certificates and node key, once), then starts the node's services from one
+/// table (`NodeServices.table`), each after the services it needs are ready, restarts one that
+/// dies (with back-off), records their state for `pakit status`, and on Ctrl-C or SIGTERM stops
+/// them all gracefully.
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a node on this machine (embedded defaults).")
 
@@ -17,73 +17,74 @@ struct Up: AsyncParsableCommand {
     @Option(name: .long, help: "Storage HTTPS port (default: $PAKIT_STORAGE_PORT or 7070; 0 = any free port).")
     var port: Int?
 
-    @Option(name: .long, help: "Address to listen on (default: $PAKIT_STORAGE_HOST or 127.0.0.1).")
+    @Option(name: .long, help: "Address storage listens on (default: $PAKIT_STORAGE_HOST or 127.0.0.1).")
     var host: String?
 
     @Option(name: .long, help: "Prover HTTPS port on 127.0.0.1 (default: $PAKIT_PROVER_PORT, else 7072, or a free port when --port is 0).")
     var proverPort: Int?
 
+    @Option(name: .long, help: "Extra DNS names or IP addresses for the certificates (default: $PAKIT_TLS_HOSTNAMES).")
+    var hostnames: String?
+
     @Flag(name: .long, help: "Start no prover (also the case when PAKIT_STORAGE_PROVERS names provers elsewhere).")
     var noProver = false
 
     func run() async throws {
-        let dataDirectory = URL(fileURLWithPath: data ?? ProcessInfo.processInfo.environment["PAKIT_DATA_DIR"] ?? "./.pakit").standardizedFileURL.path
-        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        // Keys and certificates first, so the children (and the CLI) find them.
-        _ = try LocalCertificateAuthority.loadOrCreate(in: "\(dataDirectory)/tls")
-        _ = try NodeIdentity.loadOrCreate(in: "\(dataDirectory)/keys")
-        try? FileManager.default.removeItem(atPath: "\(dataDirectory)/storage.url")
-
-        let executables = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
-        let storage = ChildService(
-            name: ServiceName.storage.rawValue, executable: "\(executables)/pakit-storage",
-            // Unset options are left to the service, so its PAKIT_* environment applies.
-            arguments: ["--data-dir", dataDirectory] + (host.map { ["--host", $0] } ?? []) + (port.map { ["--port", "\($0)"] } ?? []))
-        var children = [storage]
-        // The prover listens on a port fixed before anything starts, so storage is given its
-        // URL once and a restarted prover comes back at the same address.
-        var proverURL: String?
+        let dataDirectory = NodeBootstrap.dataDirectory(data)
+        try NodeBootstrap.initialize(dataDirectory: dataDirectory, hostnames: NodeBootstrap.hostnames(hostnames))
         let environment = ProcessInfo.processInfo.environment
-        if !noProver && (environment["PAKIT_STORAGE_PROVERS"] ?? "").isEmpty {
+        let externalProvers = environment["PAKIT_STORAGE_PROVERS"].flatMap { $0.isEmpty ? nil : $0 }
+        var options = NodeServices.Options(dataDirectory: dataDirectory, storageHost: host, storagePort: port, proverPort: nil,
+                                           startProver: !noProver && externalProvers == nil)
+        if options.startProver {
             var chosen = try proverPort ?? environment["PAKIT_PROVER_PORT"].map { text -> Int in
                 guard let value = Int(text), (0...65535).contains(value) else { throw CLIError("PAKIT_PROVER_PORT must be a port number") }
                 return value
             } ?? (port == 0 ? 0 : ServiceName.prover.defaultPort)
+            // Fixed before anything starts, so storage is given the prover's URL once and a
+            // restarted prover comes back at the same address.
             if chosen == 0 { chosen = try Self.freeLoopbackPort() }
-            let url = "https://127.0.0.1:\(chosen)"
-            children.append(ChildService(
-                name: ServiceName.prover.rawValue, executable: "\(executables)/pakit-prover",
-                arguments: ["--data-dir", dataDirectory, "--host", "127.0.0.1", "--port", "\(chosen)"]))
-            storage.environment = ["PAKIT_STORAGE_PROVERS": url]
-            proverURL = url
+            options.proverPort = chosen
+        }
+        let executables = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let specs = try NodeServices.startOrder(NodeServices.table.filter { $0.enabled(options) })
+        let children = specs.map { spec in
+            ChildService(spec: spec, executable: "\(executables)/\(spec.executable)", arguments: spec.arguments(options),
+                         environment: spec.environment(options))
         }
         for child in children where !FileManager.default.isExecutableFile(atPath: child.executable) {
             throw CLIError("cannot find \(child.executable); build it with 'swift build' (it sits next to pakit)")
         }
-        let supervisor = Supervisor(children: children)
+        for spec in specs { try? FileManager.default.removeItem(atPath: "\(dataDirectory)/\(spec.service.rawValue).url") }
+        let state = UpState(path: "\(dataDirectory)/up.json", pid: getpid())
+        let supervisor = Supervisor(children: children, state: state)
         let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
-        try supervisor.startAll()
-        let url: String
         do {
-            url = try await waitForURL(at: "\(dataDirectory)/storage.url", supervisor: supervisor)
+            // In table order; each waits for the services it needs to be ready first.
+            for child in children {
+                try child.start()
+                state.record(children)
+                try await waitUntilListening(child, dataDirectory: dataDirectory, supervisor: supervisor)
+                state.record(children)
+            }
         } catch {
             supervisor.stopAll()
+            state.remove()
             throw error
         }
-        let prover = proverURL.map { "\($0) (first start: development keys are derived in the background, minutes for storage-batch-100)" }
-            ?? (environment["PAKIT_STORAGE_PROVERS"].flatMap { $0.isEmpty ? nil : $0 } ?? "none")
-        say("""
-        Pakit node is up.
-          storage     \(url)
-          prover      \(prover)
-          data        \(dataDirectory)
-          CA          \(dataDirectory)/tls/ca.pem
-          admin token \(dataDirectory)/admin.token
-        Try: pakit add FILE   (Ctrl-C stops the node)
-        """)
+        var lines = ["Pakit node is up."]
+        for child in children {
+            lines.append("  \(child.spec.service.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(child.url ?? "?")\(child.spec.note)")
+        }
+        if let externalProvers { lines.append("  prover      \(externalProvers) (PAKIT_STORAGE_PROVERS)") }
+        lines += ["  data        \(dataDirectory)", "  CA          \(dataDirectory)/tls/ca.pem",
+                  "  admin token \(dataDirectory)/admin.token",
+                  "Try: pakit add FILE   ('pakit status' in another terminal; Ctrl-C stops the node)"]
+        say(lines.joined(separator: "\n"))
         await supervisor.superviseUntil(signals)
         say("stopping…")
         supervisor.stopAll()
+        state.remove()
         say("stopped")
     }
 
@@ -111,34 +112,135 @@ struct Up: AsyncParsableCommand {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    func waitForURL(at path: String, supervisor: Supervisor) async throws -> String {
-        for _ in 0..<600 {
+    /// A service writes `<data>/<service>.url` once its server listens: that is its readiness
+    /// probe here (a prover then derives development keys in the background; storage is ready).
+    func waitUntilListening(_ child: ChildService, dataDirectory: String, supervisor: Supervisor) async throws {
+        let path = "\(dataDirectory)/\(child.spec.service.rawValue).url"
+        for _ in 0..<1200 {
             if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
-                return text.trimmingCharacters(in: .whitespacesAndNewlines)
+                child.url = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                return
             }
             if let failure = supervisor.failedToStart() { throw CLIError(failure) }
             try await Task.sleep(for: .milliseconds(100))
         }
-        supervisor.stopAll()
-        throw CLIError("the storage service did not start within 60 s; see its log above")
+        throw CLIError("\(child.spec.service.rawValue) did not start within 120 s; see its log above")
     }
+}
+
+/// The node's services as `pakit up` runs them, in start order: adding a service is one entry.
+enum NodeServices {
+    /// What the table's entries read.
+    struct Options {
+        var dataDirectory: String
+        var storageHost: String?
+        var storagePort: Int?
+        var proverPort: Int?
+        var startProver: Bool
+    }
+
+    struct Spec: Sendable {
+        let service: ServiceName
+        let executable: String
+        /// Services that must be listening before this one starts.
+        let requires: [ServiceName]
+        /// Printed after the URL in the banner.
+        let note: String
+        let enabled: @Sendable (Options) -> Bool
+        let arguments: @Sendable (Options) -> [String]
+        let environment: @Sendable (Options) -> [String: String]
+    }
+
+    /// `specs` ordered so that each comes after the enabled services it requires.
+    static func startOrder(_ specs: [Spec]) throws -> [Spec] {
+        let enabled = Set(specs.map(\.service))
+        var ordered: [Spec] = []
+        var remaining = specs
+        while !remaining.isEmpty {
+            let started = Set(ordered.map(\.service))
+            guard let next = remaining.firstIndex(where: { spec in spec.requires.allSatisfy { !enabled.contains($0) || started.contains($0) } }) else {
+                throw CLIError("the service table has a dependency cycle among \(remaining.map(\.service.rawValue).joined(separator: ", "))")
+            }
+            ordered.append(remaining.remove(at: next))
+        }
+        return ordered
+    }
+
+    static let table: [Spec] = [
+        Spec(service: .prover, executable: "pakit-prover", requires: [],
+             note: " (first start: development keys are derived in the background, minutes for storage-batch-100)",
+             enabled: { $0.startProver },
+             arguments: { ["--data-dir", $0.dataDirectory, "--host", "127.0.0.1", "--port", "\($0.proverPort ?? ServiceName.prover.defaultPort)"] },
+             environment: { _ in [:] }),
+        Spec(service: .storage, executable: "pakit-storage", requires: [.prover], note: "",
+             enabled: { _ in true },
+             // Unset options are left to the service, so its PAKIT_* environment applies.
+             arguments: { ["--data-dir", $0.dataDirectory] + ($0.storageHost.map { ["--host", $0] } ?? [])
+                 + ($0.storagePort.map { ["--port", "\($0)"] } ?? []) },
+             environment: { options in
+                 options.proverPort.map { ["PAKIT_STORAGE_PROVERS": "https://127.0.0.1:\($0)"] } ?? [:]
+             }),
+    ]
+}
+
+/// What `pakit up` tells `pakit status`: `<data>/up.json`, rewritten on every start and restart.
+final class UpState: @unchecked Sendable {
+    let path: String
+    let pid: Int32
+    private let lock = NSLock()
+
+    init(path: String, pid: Int32) {
+        self.path = path
+        self.pid = pid
+    }
+
+    func record(_ children: [ChildService]) {
+        lock.withLock {
+            let services = children.map { child in
+                UpStatus.Service(name: child.spec.service.rawValue, pid: child.process.map { Int($0.processIdentifier) },
+                                 url: child.url, restarts: child.totalRestarts)
+            }
+            let status = UpStatus(supervisor: Int(pid), services: services)
+            if let data = try? JSONEncoder().encode(status) { try? AtomicFile.write([UInt8](data), to: path, mode: 0o644) }
+        }
+    }
+
+    func remove() { unlink(path) }
+}
+
+/// The JSON of `up.json`.
+struct UpStatus: Codable {
+    struct Service: Codable {
+        var name: String
+        var pid: Int?
+        var url: String?
+        var restarts: Int
+    }
+    var supervisor: Int
+    var services: [Service]
 }
 
 /// One supervised child process.
 final class ChildService: @unchecked Sendable {
-    let name: String
+    let spec: NodeServices.Spec
+    var name: String { spec.service.rawValue }
     let executable: String
     let arguments: [String]
     /// Variables set for this child on top of pakit's own environment.
-    var environment: [String: String] = [:]
+    let environment: [String: String]
     var process: Process?
+    /// Consecutive quick restarts (a crash loop gives up at 5).
     var restarts = 0
+    /// Every restart since `pakit up` started, for `pakit status`.
+    var totalRestarts = 0
     var lastStart = Date.distantPast
+    var url: String?
 
-    init(name: String, executable: String, arguments: [String]) {
-        self.name = name
+    init(spec: NodeServices.Spec, executable: String, arguments: [String], environment: [String: String]) {
+        self.spec = spec
         self.executable = executable
         self.arguments = arguments
+        self.environment = environment
     }
 
     func start() throws {
@@ -158,12 +260,12 @@ final class ChildService: @unchecked Sendable {
 /// consecutive starts is given up on (its configuration is wrong, restarting will not help).
 final class Supervisor: @unchecked Sendable {
     let children: [ChildService]
+    let state: UpState
     private var gaveUp: String?
 
-    init(children: [ChildService]) { self.children = children }
-
-    func startAll() throws {
-        for child in children { try child.start() }
+    init(children: [ChildService], state: UpState) {
+        self.children = children
+        self.state = state
     }
 
     func failedToStart() -> String? {
@@ -190,6 +292,8 @@ final class Supervisor: @unchecked Sendable {
                 FileHandle.standardError.write(Data("pakit: \(child.name) exited (status \(process.terminationStatus)); restarting\n".utf8))
                 try? await Task.sleep(for: .milliseconds(200 * (1 << min(child.restarts, 4))))
                 try? child.start()
+                child.totalRestarts += 1
+                state.record(children)
             }
             try? await Task.sleep(for: .milliseconds(200))
         }

@@ -6,6 +6,7 @@ import NIOHTTP1
 import PakitContracts
 import PakitHTTPClient
 import PakitTLS
+import PakitTestSupport
 import PakitZK
 import Testing
 @testable import ProverService
@@ -95,7 +96,7 @@ extension ProverServiceTests {
                     return (response.status, try await response.body.collect(upTo: 1 << 20))
                 }
                 while node.node.proofs.waiting == 0 { await Task.yield() }
-                await node.group.triggerGracefulShutdown()
+                await node.host.triggerGracefulShutdown()
                 held.finish()
                 let result = await inFlight.result
                 try await client.shutdown()

@@ -1,5 +1,6 @@
 import Foundation
 import PakitContracts
+import PakitTestSupport
 import PakitZK
 @testable import ProverService
 import Testing
@@ -43,18 +44,18 @@ extension ProverServiceTests {
                 let python = try Self.python()
                 let valid = try runProcess(python, ["\(Self.scripts)/groth16_verify.py", "--vk", "\(directory)/verification_key.json",
                                                     "--proof", "\(directory)/proof.json", "--public", "\(directory)/public.json"])
-                #expect(valid.status == 0, "py-ecc: \(valid.stdout) \(valid.stderr)")
-                #expect(Self.json(valid.stdout)["valid"] as? Bool == true, "\(valid.stdout)")
+                #expect(valid.status == 0, "py-ecc: \(valid.output) \(valid.stderr)")
+                #expect(Self.json(valid.output)["valid"] as? Bool == true, "\(valid.output)")
 
                 let hexValid = try runProcess(python, ["\(Self.scripts)/groth16_verify.py", "--vk", "\(directory)/verification_key.json",
                                                        "--proof-hex", proved.bundle.proofHex, "--public", "\(directory)/public.json"])
-                #expect(hexValid.status == 0, "py-ecc (EIP-197): \(hexValid.stdout) \(hexValid.stderr)")
+                #expect(hexValid.status == 0, "py-ecc (EIP-197): \(hexValid.output) \(hexValid.stderr)")
 
                 var flipped = try #require(Hex.decode(proved.bundle.proofHex))
                 flipped[200] ^= 0x01
                 let invalid = try runProcess(python, ["\(Self.scripts)/groth16_verify.py", "--vk", "\(directory)/verification_key.json",
                                                       "--proof-hex", Hex.encode(flipped), "--public", "\(directory)/public.json"])
-                #expect(invalid.status == 1, "py-ecc accepted a flipped proof: \(invalid.stdout) \(invalid.stderr)")
+                #expect(invalid.status == 1, "py-ecc accepted a flipped proof: \(invalid.output) \(invalid.stderr)")
             }
         }
 
@@ -83,11 +84,11 @@ extension ProverServiceTests {
                 let python = try Self.python()
                 let foreign = try runProcess(python, ["\(Self.scripts)/groth16py_run.py", "--r1cs", "\(directory)/circuit.r1cs",
                                                       "--wtns", "\(directory)/witness.wtns"])
-                #expect(foreign.status == 0, "groth16py on our files: \(foreign.stdout) \(foreign.stderr)")
-                let report = Self.json(foreign.stdout)
-                #expect(report["valid"] as? Bool == true, "\(foreign.stdout)")
-                #expect(report["public"] as? [String] == [tree.root.decimalString, "\(index)"], "\(foreign.stdout)")
-                #expect(report["constraints"] as? Int == SingleChunkCircuit.constraintCount, "\(foreign.stdout)")
+                #expect(foreign.status == 0, "groth16py on our files: \(foreign.output) \(foreign.stderr)")
+                let report = Self.json(foreign.output)
+                #expect(report["valid"] as? Bool == true, "\(foreign.output)")
+                #expect(report["public"] as? [String] == [tree.root.decimalString, "\(index)"], "\(foreign.output)")
+                #expect(report["constraints"] as? Int == SingleChunkCircuit.constraintCount, "\(foreign.output)")
 
                 let key = try await node.send(.GET, "/v1/keys/storage-single").decode(VerifyingKeyResponse.self)
                 let proved = try await node.prove(Fixture.request("storage-single", tree, content, [index]))
@@ -95,8 +96,8 @@ extension ProverServiceTests {
                 try JSONEncoder().encode(proved.bundle.publicSignals).write(to: URL(fileURLWithPath: "\(directory)/public.json"))
                 let ours = try runProcess(python, ["\(Self.scripts)/groth16py_run.py", "--verify-vk", "\(directory)/verification_key.json",
                                                    "--verify-proof-hex", proved.bundle.proofHex, "--public", "\(directory)/public.json"])
-                #expect(ours.status == 0, "groth16py on our proof: \(ours.stdout) \(ours.stderr)")
-                #expect(Self.json(ours.stdout)["foreign_valid"] as? Bool == true, "\(ours.stdout)")
+                #expect(ours.status == 0, "groth16py on our proof: \(ours.output) \(ours.stderr)")
+                #expect(Self.json(ours.output)["foreign_valid"] as? Bool == true, "\(ours.output)")
             }
         }
     }

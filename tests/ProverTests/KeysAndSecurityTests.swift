@@ -2,9 +2,12 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
+import NIOFoundationCompat
 import NIOHTTP1
 import PakitConfiguration
 import PakitContracts
+import PakitTLS
+import PakitTestSupport
 import PakitZK
 import Testing
 @testable import ProverService
@@ -27,6 +30,28 @@ extension ProverServiceTests {
                 let ready = try await node.send(.GET, "/ready")
                 #expect(ready.status == .ok)
                 #expect(try ready.decode(ReadyResponse.self).status == "ready")
+            }
+        }
+
+        @Test("only storage's certificate may call the prover's API (another service's gets 403); any node certificate reads /metrics")
+        func onlyStorageCallsTheAPI() async throws {
+            try await ProverTestNode.with { node in
+                let storageAnswer = try await node.send(.GET, "/v1/circuits")
+                #expect(storageAnswer.status == .ok)
+                let other = try node.client(presenting: "mesh-gateway")
+                do {
+                    let refused = try await other.execute(HTTPClientRequest(url: node.baseURL + "/v1/circuits"), timeout: .seconds(60))
+                    let body = try await refused.body.collect(upTo: 1 << 20)
+                    #expect(refused.status == .forbidden)
+                    #expect((try? JSONDecoder().decode(ErrorEnvelope.self, from: Data(buffer: body)))?.error.code == "caller_not_allowed")
+                    let metrics = try await other.execute(HTTPClientRequest(url: node.baseURL + "/metrics"), timeout: .seconds(60))
+                    _ = try await metrics.body.collect(upTo: 1 << 24)
+                    #expect(metrics.status == .ok)
+                } catch {
+                    try? await other.shutdown()
+                    throw error
+                }
+                try? await other.shutdown()
             }
         }
 
@@ -178,15 +203,20 @@ extension ProverServiceTests {
             await node.stop()
         }
 
-        @Test("pakit-prover exits 1 with a clear message when production mode finds no key")
+        @Test("pakit-prover exits 1 with a clear message without its certificate, or when production mode finds no key")
         func executableRefusesToStart() throws {
             let directory = NSTemporaryDirectory() + "pakit-prover-exec-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let result = try runProcess(try sibling("pakit-prover"), ["--data-dir", directory, "--mode", "production", "--port", "0",
+            let missingCertificate = try runProcess(try BuiltProduct.path("pakit-prover"), ["--data-dir", directory, "--port", "0"])
+            #expect(missingCertificate.status == 1)
+            #expect(missingCertificate.stderr.contains("no readable CA certificate for prover at \(directory)/tls/ca.pem: run 'pakit init'"),
+                    "\(missingCertificate.stderr)")
+            try NodeCertificates.issue(in: "\(directory)/tls", identities: ["prover"])
+            let result = try runProcess(try BuiltProduct.path("pakit-prover"), ["--data-dir", directory, "--mode", "production", "--port", "0",
                                                                       "--circuits", "storage-single"])
             #expect(result.status == 1)
             #expect(result.stderr.contains("production mode: no proving key for storage-single"), "\(result.stderr)")
-            let usage = try runProcess(try sibling("pakit-prover"), ["--mode", "staging"])
+            let usage = try runProcess(try BuiltProduct.path("pakit-prover"), ["--mode", "staging"])
             #expect(usage.status == 2)
             #expect(usage.stderr.contains("mode"))
         }

@@ -4,6 +4,7 @@ import NIOCore
 import PakitContracts
 import PakitHTTPClient
 import PakitTLS
+import PakitTestSupport
 import Testing
 
 extension ProverServiceTests {
@@ -14,7 +15,7 @@ extension ProverServiceTests {
             let data = NSTemporaryDirectory() + "pakit-up-prover-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: data) }
             let up = Process()
-            up.executableURL = URL(fileURLWithPath: try sibling("pakit"))
+            up.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit"))
             up.arguments = ["up", "--data", data, "--port", "0"]
             // One small circuit whose keys the test run already has: no setup in this test.
             var environment = ProcessInfo.processInfo.environment
@@ -28,16 +29,16 @@ extension ProverServiceTests {
             try up.run()
             defer { if up.isRunning { kill(up.processIdentifier, SIGKILL) } }
 
-            let storageURL = try await Self.waitForFile("\(data)/storage.url", while: up)
-            let proverURL = try await Self.waitForFile("\(data)/prover.url", while: up)
+            let storageURL = try await ServiceProcess.waitForFile("\(data)/storage.url", while: up)
+            let proverURL = try await ServiceProcess.waitForFile("\(data)/prover.url", while: up)
             #expect(proverURL.hasPrefix("https://127.0.0.1:"))
             #expect(storageURL != proverURL)
 
-            let children = Self.children(of: up.processIdentifier)
-            let storage = try #require(children.first { Self.commandLine(of: $0).contains("pakit-storage") })
-            let prover = try #require(children.first { Self.commandLine(of: $0).contains("pakit-prover") })
-            #expect(Self.environment(of: storage)["PAKIT_STORAGE_PROVERS"] == proverURL)
-            #expect(Self.commandLine(of: prover).contains(String(proverURL.split(separator: ":").last ?? "")))
+            let children = ServiceProcess.children(of: up.processIdentifier)
+            let storage = try #require(children.first { ServiceProcess.commandLine(of: $0).contains("pakit-storage") })
+            let prover = try #require(children.first { ServiceProcess.commandLine(of: $0).contains("pakit-prover") })
+            #expect(ServiceProcess.environment(of: storage)["PAKIT_STORAGE_PROVERS"] == proverURL)
+            #expect(ServiceProcess.commandLine(of: prover).contains(String(proverURL.split(separator: ":").last ?? "")))
 
             let client = ServiceClient.make(tls: try LocalCertificateAuthority.loadOrCreate(in: "\(data)/tls")
                 .certificate(for: "cli").clientConfiguration())
@@ -56,40 +57,6 @@ extension ProverServiceTests {
             up.waitUntilExit()
             #expect(up.terminationStatus == 0)
             for pid in [storage, prover] { #expect(kill(pid, 0) != 0, "child \(pid) outlived pakit up") }
-        }
-
-        static func waitForFile(_ path: String, while process: Process) async throws -> String {
-            while process.isRunning {
-                if let text = try? String(contentsOfFile: path, encoding: .utf8), !text.isEmpty {
-                    return text.trimmingCharacters(in: .whitespacesAndNewlines)
-                }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            throw TestFailure("pakit up exited with status \(process.terminationStatus) before writing \(path)")
-        }
-
-        static func children(of pid: Int32) -> [Int32] {
-            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-            return tasks.flatMap { task -> [Int32] in
-                let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
-                return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            }
-        }
-
-        static func commandLine(of pid: Int32) -> String {
-            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
-            return String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
-        }
-
-        static func environment(of pid: Int32) -> [String: String] {
-            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data()
-            var result: [String: String] = [:]
-            for entry in bytes.split(separator: 0) {
-                let text = String(decoding: entry, as: UTF8.self)
-                guard let equals = text.firstIndex(of: "=") else { continue }
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            return result
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PakitContracts
+import PakitTestSupport
 import PakitZK
 @testable import ProverService
 import Testing

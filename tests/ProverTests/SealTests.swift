@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import PakitContracts
+import PakitTestSupport
 import PakitZK
 import Testing
 @testable import ProverService
@@ -39,7 +40,7 @@ extension ProverServiceTests {
 
         @Test("a body streamed in uneven pieces gives the same tree as one buffer")
         func streamedBodyGivesSameTree() async throws {
-            let content = Fixture.bytes(2_000_003, seed: 7)
+            let content = randomBytes(2_000_003, seed: 7)
             let expected = try CommitmentTree(content: content)
             try await ProverTestNode.with { node in
                 var request = HTTPClientRequest(url: node.baseURL + "/v1/seal?format=summary")

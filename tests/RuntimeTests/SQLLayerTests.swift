@@ -1,30 +1,18 @@
 import Foundation
 import Logging
 import PakitSQL
+import PakitTestSupport
 import Testing
 
 /// The one query layer behaves the same on PostgreSQL and SQLite.
 @Suite("SQL layer")
 struct SQLLayerTests {
-    static var backends: [String] {
-        var urls = ["sqlite"]
-        if ProcessInfo.processInfo.environment["PAKIT_TEST_POSTGRES_URL"] != nil { urls.append("postgres") }
-        return urls
-    }
-
-    static func open(_ backend: String) async throws -> (any SQLDatabase, String) {
+    static func open(_ backend: Backend) async throws -> (any SQLDatabase, String) {
         let logger = Logger(label: "test.sql")
-        if backend == "sqlite" {
-            let path = NSTemporaryDirectory() + "pakit-sql-\(UUID().uuidString).sqlite"
-            return (try await SQLDatabases.open(url: "sqlite:\(path)", logger: logger), path)
-        }
-        let base = ProcessInfo.processInfo.environment["PAKIT_TEST_POSTGRES_URL"] ?? ""
-        let name = "sqltest_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased())"
-        let admin = try await SQLDatabases.open(url: base, logger: logger)
-        try await admin.query("CREATE DATABASE \(name)")
-        await admin.close()
-        let url = String(base[...(base.lastIndex(of: "/") ?? base.startIndex)]) + name
-        return (try await SQLDatabases.open(url: url, logger: logger), "")
+        let directory = NSTemporaryDirectory() + "pakit-sql-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let url = try await backend.makeDatabaseURL(dataDirectory: directory, file: "test.sqlite")
+        return (try await SQLDatabases.open(url: url, logger: logger), directory)
     }
 
     static let migrations = [
@@ -34,8 +22,8 @@ struct SQLLayerTests {
         Migration(version: 2, name: "index", both: ["CREATE INDEX items_n ON items (n)"]),
     ]
 
-    @Test("migrations apply once; values round-trip; transactions commit or roll back whole", arguments: backends)
-    func roundTrip(backend: String) async throws {
+    @Test("migrations apply once; values round-trip; transactions commit or roll back whole", arguments: Backend.available)
+    func roundTrip(backend: Backend) async throws {
         let (database, path) = try await Self.open(backend)
         defer { if !path.isEmpty { try? FileManager.default.removeItem(atPath: path) } }
         let logger = Logger(label: "test.sql")

@@ -1,103 +1,26 @@
 import Foundation
 import PakitConcurrency
+import PakitTestSupport
 import Synchronization
 import Testing
 
-/// Holds executor threads in a blocking wait until `open()`, the way a slow disk would. A
-/// watchdog thread opens it after `deadlockBreaker` so a broken executor fails the test (with
-/// `openedByWatchdog` set) instead of hanging it; it is never part of what a test asserts on
-/// a passing run.
-final class ParkingGate: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var isOpen = false
-    private var byWatchdog = false
-
-    init(deadlockBreaker: TimeInterval = 60) {
-        let thread = Thread { [weak self] in
-            Thread.sleep(forTimeInterval: deadlockBreaker)
-            self?.open(byWatchdog: true)
-        }
-        thread.start()
+/// The OS's name of the thread running the caller (what `top -H`, gdb and crash logs show;
+/// synchronous: threads are not an async notion).
+func currentThreadName() -> String {
+    #if os(Linux)
+    if let name = try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8) {
+        return name.trimmingCharacters(in: .whitespacesAndNewlines)
     }
-
-    /// Blocks the calling thread until the gate opens.
-    func park() {
-        condition.lock()
-        while !isOpen { condition.wait() }
-        condition.unlock()
-    }
-
-    func open() { open(byWatchdog: false) }
-
-    private func open(byWatchdog: Bool) {
-        condition.lock()
-        if !isOpen {
-            isOpen = true
-            self.byWatchdog = byWatchdog
-        }
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    var wasOpened: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return isOpen
-    }
-
-    var openedByWatchdog: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return byWatchdog
-    }
+    #endif
+    return Thread.current.name ?? ""
 }
 
-/// Counts arrivals from any thread; a task can wait, suspended, for a given count.
-final class Arrivals: Sendable {
-    private struct State {
-        var count = 0
-        var waiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
-    }
-    private let state = Mutex(State())
-
-    func arrive() {
-        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.count += 1
-            let ready = state.waiters.filter { $0.target <= state.count }.map(\.continuation)
-            state.waiters.removeAll { $0.target <= state.count }
-            return ready
-        }
-        for continuation in ready { continuation.resume() }
-    }
-
-    func wait(for target: Int) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { state -> Bool in
-                if state.count >= target { return true }
-                state.waiters.append((target, continuation))
-                return false
-            }
-            if now { continuation.resume() }
-        }
-    }
+/// Names of the jobs that ran to their end, recorded from any thread.
+private final class Completions: Sendable {
+    private let recorded = Mutex<[String]>([])
+    func record(_ name: String) { recorded.withLock { $0.append(name) } }
+    var names: [String] { recorded.withLock { $0 } }
 }
-
-/// Waits (suspended, re-checking) until `condition` holds, for states with no event to
-/// await; gives up with an error if `gate` opens first (its watchdog broke a deadlock).
-func eventually(_ what: String, while gate: ParkingGate, _ condition: () -> Bool) async throws {
-    while !condition() {
-        if gate.wasOpened { throw GateOpened(waitingFor: what) }
-        try await Task.sleep(for: .milliseconds(2))
-    }
-}
-
-struct GateOpened: Error, CustomStringConvertible {
-    let waitingFor: String
-    var description: String { "the gate opened before \(waitingFor)" }
-}
-
-/// The name of the thread running the caller (synchronous: threads are not an async notion).
-func currentThreadName() -> String { Thread.current.name ?? "" }
 
 private enum Probe: Error, Equatable {
     case refused(Int)
@@ -182,17 +105,17 @@ struct ThreadPoolExecutorTests {
         let blocker = Task { await pool.run { arrivals.arrive(); gate.park() } }
         await arrivals.wait(for: 1)
 
-        let completed = Mutex<[String]>([])
+        let completed = Completions()
         let checking = Task {
             try await pool.run { () throws -> String in
                 try Task.checkCancellation()
-                completed.withLock { $0.append("checking") }
+                completed.record("checking")
                 return "ran without seeing the cancellation"
             }
         }
         let ignoring = Task {
             await pool.run { () -> Bool in
-                completed.withLock { $0.append("ignoring") }
+                completed.record("ignoring")
                 return Task.isCancelled
             }
         }
@@ -206,7 +129,7 @@ struct ThreadPoolExecutorTests {
         await blocker.value
         await #expect(throws: CancellationError.self) { try await checking.value }
         #expect(await ignoring.value == true, "the job ran inside the cancelled task and saw it")
-        #expect(completed.withLock { $0 } == ["ignoring"])
+        #expect(completed.names == ["ignoring"])
         #expect(pool.queueDepth == 0)
     }
 
@@ -216,8 +139,8 @@ struct ThreadPoolExecutorTests {
         #expect(shared.compute.threadCount == Self.cores)
         #expect(shared.blockingIO.threadCount == ServiceExecutors.blockingIOThreadCount && shared.blockingIO.threadCount >= 4)
         #expect(shared.blockingIO !== shared.compute)
-        let names = await onBlockingIOThreads { currentThreadName() }
-        #expect(names.hasPrefix("pakit-io-"))
+        let io = await onBlockingIOThreads { (currentThreadName(), ServiceExecutors.shared.blockingIO.isCurrentThread) }
+        #expect(io.0.hasPrefix("pakit-io-") && io.1)
         let compute = await onComputeThreads { (currentThreadName(), ServiceExecutors.shared.compute.isCurrentThread) }
         #expect(compute.0.hasPrefix("pakit-compute-") && compute.1)
     }

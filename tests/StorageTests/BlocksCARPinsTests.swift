@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import PakitContracts
 import PakitCore
+import PakitTestSupport
 import Testing
 
 @Suite("Blocks, CAR, pins and GC")

@@ -1,4 +1,5 @@
 import Foundation
+import PakitTestSupport
 import Testing
 
 /// The `pakit` command line end to end: `pakit up` supervising the real service, every client
@@ -10,7 +11,7 @@ struct CLITests {
         let data = NSTemporaryDirectory() + "pakit-cli-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: data) }
         let up = Process()
-        up.executableURL = URL(fileURLWithPath: try StorageProcess.sibling("pakit"))
+        up.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit"))
         up.arguments = ["up", "--data", data, "--port", "0"]
         up.standardOutput = FileHandle.nullDevice
         up.standardError = FileHandle.nullDevice
@@ -52,43 +53,42 @@ struct CLITests {
         #expect(failure.stderr.contains("not a valid CID"))
         #expect(failure.stderr.split(separator: "\n").count == 1)
 
-        // A service that dies is restarted.
-        let child = try #require(Self.children(of: up.processIdentifier).first)
+        // `pakit status` names every service with its URL, pid, readiness and restarts.
+        let storageURL = try String(contentsOfFile: "\(data)/storage.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = try Self.pakit(["status"], data: data)
+        let storageRow = try #require(status.split(separator: "\n").first { $0.hasPrefix("storage ") }, "\(status)")
+        #expect(storageRow.contains(storageURL) && storageRow.contains(" ready ") && storageRow.hasSuffix(" 0"), "\(storageRow)")
+        #expect(status.split(separator: "\n").contains { $0.hasPrefix("prover ") }, "\(status)")
+
+        // A service that dies is restarted, and status counts the restart.
+        let child = try #require(ServiceProcess.children(of: up.processIdentifier).first { ServiceProcess.commandLine(of: $0).contains("pakit-storage") })
         try? FileManager.default.removeItem(atPath: "\(data)/storage.url")
         kill(child, SIGKILL)
         _ = try await Self.waitForURL(data, while: up)
         #expect(try Self.pakitBytes(["cat", cid], data: data) == bytes)
+        let restartedRow = try #require(try Self.pakit(["status"], data: data).split(separator: "\n").first { $0.hasPrefix("storage ") })
+        #expect(restartedRow.hasSuffix(" 1"), "\(restartedRow)")
+        #expect(!restartedRow.contains(" \(child) "), "the restarted storage has a new pid: \(restartedRow)")
 
         // SIGTERM stops everything cleanly.
-        let restarted = Self.children(of: up.processIdentifier)
+        let restarted = ServiceProcess.children(of: up.processIdentifier)
         up.terminate()
         up.waitUntilExit()
         #expect(up.terminationStatus == 0)
         for pid in restarted { #expect(kill(pid, 0) != 0, "child \(pid) outlived pakit up") }
     }
 
+    /// Waits for storage's URL file while `pakit up` runs.
     static func waitForURL(_ data: String, while process: Process) async throws -> String {
-        while process.isRunning {
-            if let text = try? String(contentsOfFile: "\(data)/storage.url", encoding: .utf8), !text.isEmpty { return text }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw TestFailure("pakit up exited with status \(process.terminationStatus)")
+        try await ServiceProcess.waitForFile("\(data)/storage.url", while: process)
     }
 
     static func mode(of path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? Int) ?? -1
     }
 
-    static func children(of pid: Int32) -> [Int32] {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        return tasks.flatMap { task -> [Int32] in
-            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? ""
-            return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        }
-    }
-
     static func run(_ arguments: [String]) throws -> ProcessResult {
-        try runProcess(try StorageProcess.sibling("pakit"), arguments)
+        try runProcess(try BuiltProduct.path("pakit"), arguments)
     }
 
     static func pakitBytes(_ arguments: [String], data: String) throws -> [UInt8] {

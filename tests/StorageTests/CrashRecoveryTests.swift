@@ -7,6 +7,7 @@ import NIOSSL
 import PakitContracts
 import PakitHTTPClient
 import PakitTLS
+import PakitTestSupport
 import Synchronization
 import Testing
 
@@ -155,19 +156,7 @@ final class StorageProcess: Sendable {
     let dataDirectory: String
 
     static var executable: String {
-        get throws { try sibling("pakit-storage") }
-    }
-
-    /// A product built beside the test bundle (`swift build` builds them; tests/run-all.sh does).
-    static func sibling(_ name: String) throws -> String {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path,
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/.build/debug",
-        ]
-        for directory in candidates where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
-            return "\(directory)/\(name)"
-        }
-        throw TestFailure("\(name) is not built; run 'swift build' first (tests/run-all.sh does)")
+        get throws { try BuiltProduct.path("pakit-storage") }
     }
 
     private init(process: Process, dataDirectory: String) {
@@ -177,6 +166,8 @@ final class StorageProcess: Sendable {
 
     static func start(dataDirectory: String, databaseURL: String, extraArguments: [String] = []) throws -> StorageProcess {
         try? FileManager.default.removeItem(atPath: "\(dataDirectory)/storage.url")
+        // The bootstrap step `pakit init` performs: the service loads only its own certificate.
+        try NodeCertificates.issue(in: "\(dataDirectory)/tls", identities: ["storage", NodeCertificates.operatorName])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable)
         process.arguments = ["--data-dir", dataDirectory, "--port", "0", "--database-url", databaseURL, "--log-level", "warning"] + extraArguments
@@ -187,13 +178,7 @@ final class StorageProcess: Sendable {
     }
 
     func waitForURL() async throws -> String {
-        while process.isRunning {
-            if let text = try? String(contentsOfFile: "\(dataDirectory)/storage.url", encoding: .utf8), !text.isEmpty {
-                return text.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw TestFailure("pakit-storage exited with status \(process.terminationStatus) during start-up")
+        try await ServiceProcess.waitForFile("\(dataDirectory)/storage.url", while: process)
     }
 
     func kill() {
@@ -203,9 +188,7 @@ final class StorageProcess: Sendable {
     }
 
     static func client(dataDirectory: String, http1Only: Bool = false) throws -> HTTPClient {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile("\(dataDirectory)/tls/ca.pem"))
-        return ServiceClient.make(tls: tls, http1Only: http1Only)
+        try TestTLS.trustingClient(dataDirectory: dataDirectory, http1Only: http1Only)
     }
 
     static func get(_ client: HTTPClient, _ url: String) async throws -> [UInt8] {

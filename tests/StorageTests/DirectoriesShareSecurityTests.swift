@@ -6,6 +6,7 @@ import PakitContracts
 import PakitCore
 import PakitHTTPClient
 import PakitTLS
+import PakitTestSupport
 import Testing
 
 @Suite("Directories, share links and mutual TLS")

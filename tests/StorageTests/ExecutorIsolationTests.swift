@@ -1,5 +1,6 @@
 import Foundation
 import PakitConcurrency
+import PakitTestSupport
 import Testing
 
 /// Storage's blocking file I/O and hashing run on the runtime's executors: with their threads

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import PakitContracts
+import PakitTestSupport
 import Testing
 
 /// The files API through real HTTPS/HTTP/2: CIDs equal to the reference vectors, byte-exact

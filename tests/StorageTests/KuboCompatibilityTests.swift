@@ -1,5 +1,6 @@
 import Foundation
 import PakitContracts
+import PakitTestSupport
 import Testing
 
 /// Root CIDs from our API against independent implementations: Debian's `ipfs_cid` and Kubo

@@ -1,6 +1,9 @@
 import Foundation
 import NIOHTTP1
 import PakitContracts
+import PakitService
+import PakitTestSupport
+import StorageService
 import Testing
 
 /// docs/openapi.json stays true: every documented route exists on a running node, and every
@@ -12,6 +15,16 @@ struct OpenAPIDocumentTests {
             .appendingPathComponent("docs/openapi.json")
         guard let data = try? Data(contentsOf: path), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
         return object
+    }
+
+    @Test("the document and the router agree both ways: every served route is documented, every documented one served")
+    func documentMatchesRouter() async throws {
+        try await TestNode.with(.sqlite) { node in
+            let served = OpenAPIRoutes.served(ServiceHost<StorageNode>.makeRouter(for: node.node))
+            let documented = try OpenAPIRoutes.documented("docs/openapi.json")
+            #expect(served.subtracting(documented).isEmpty, "served but not in docs/openapi.json: \(served.subtracting(documented).sorted())")
+            #expect(documented.subtracting(served).isEmpty, "in docs/openapi.json but not served: \(documented.subtracting(served).sorted())")
+        }
     }
 
     @Test("every documented path and method is served (no route_not_found, no 405)")
@@ -38,6 +51,10 @@ struct OpenAPIDocumentTests {
                                     compressedHex: "", verifyingKeySha256: "")
     static let key = SnarkjsVerifyingKey(nPublic: 0, vkAlpha1: [], vkBeta2: [], vkGamma2: [], vkDelta2: [], vkAlphabeta12: [], ic: [],
                                          pakitSetup: "")
+
+    static let job = JobRecord(id: "", kind: "", state: .done, payload: "", idempotencyKey: "", attempts: 0, maxAttempts: 1, notBefore: 0,
+                               leaseHolder: "", leaseExpiresAt: 0, progress: "", result: "", lastError: "", createdAt: 0, updatedAt: 0,
+                               completedAt: 0)
 
     @Test("documented schemas match the contract types field for field")
     func schemasMatchContracts() throws {
@@ -75,6 +92,8 @@ struct OpenAPIDocumentTests {
                                                          verifyingKey: Self.key, sha256: ""),
             "VerifyRequest": VerifyRequest(circuit: "", verifyingKey: Self.key, proof: Self.bundle.proof, proofHex: "", publicSignals: []),
             "VerifyResponse": VerifyResponse(valid: true, reason: "", development: true),
+            "JobRecord": Self.job,
+            "JobListResponse": JobListResponse(jobs: [Self.job]),
         ]
         for (name, sample) in samples {
             let schema = try #require(schemas[name], "schema \(name) is not documented")

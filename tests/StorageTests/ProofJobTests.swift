@@ -7,8 +7,10 @@ import NIOHTTP1
 import PakitContracts
 import PakitCore
 import PakitHTTPClient
+import PakitJobs
 import PakitSQL
 import PakitTLS
+import PakitTestSupport
 import PakitZK
 import Testing
 @testable import StorageService
@@ -319,7 +321,7 @@ struct ProofJobTests {
         defer { try? FileManager.default.removeItem(atPath: data) }
         try await withProvers(["cli"], caDirectory: "\(data)/tls") { provers in
             let up = Process()
-            up.executableURL = URL(fileURLWithPath: try StorageProcess.sibling("pakit"))
+            up.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit"))
             up.arguments = ["up", "--data", data, "--port", "0"]
             up.environment = ProcessInfo.processInfo.environment.merging(
                 ["PAKIT_STORAGE_PROVERS": provers[0].url, "PAKIT_PROOF_BATCH_SIZE": "3"]) { _, new in new }
@@ -383,25 +385,26 @@ struct ProofJobTests {
 
     // MARK: claims
 
-    @Test("concurrent claims take each queued job exactly once; a lost claim can neither renew nor finish", arguments: Backend.available)
+    @Test("proof jobs on the job queue: concurrent claims take each exactly once; a lost claim can neither renew nor finish", arguments: Backend.available)
     func concurrentClaims(backend: Backend) async throws {
         try await TestNode.with(backend) { node in
             let url = node.node.configuration.databaseURL
             let database = try await SQLDatabases.open(url: url, logger: Logger(label: "test"))
-            let store = ProofJobStore(database: database)
+            let store = ProofJobStore(database: database, queue: JobQueue(database: database))
             let cid = CID.raw(sha256Of: Array("claims".utf8))
+            // A kind no runner of the node handles, so only the claimers below take these jobs.
+            let kind = "test.claims"
             for _ in 0..<40 {
-                _ = try await store.createProofJob(id: ProofJobStore.newJobID(), cid: cid, circuit: "storage-single", root: "1",
-                                                   beacon: "01", blocks: [0], chunkIndices: [0])
+                try await store.queue.enqueue(JobRequest(kind: kind, payload: "{}"))
             }
-            // Eight runners on their own connections race for the jobs with the runner's claim.
+            // Eight runners on their own connections race for the jobs.
             let claims = try await withThrowingTaskGroup(of: [String].self) { group in
                 for claimer in 0..<8 {
                     group.addTask {
-                        let own = ProofJobStore(database: try await SQLDatabases.open(url: url, logger: Logger(label: "test")))
+                        let own = JobQueue(database: try await SQLDatabases.open(url: url, logger: Logger(label: "test")))
                         var claimed: [String] = []
-                        while let job = try await own.claimNext(claim: "test/\(claimer)/\(claimed.count)", leaseUntil: ProofJobStore.nowMilliseconds() + 60_000) {
-                            claimed.append(job.id)
+                        while let claim = try await own.claim(kinds: [kind], holder: "test/\(claimer)", lease: .seconds(60)) {
+                            claimed.append(claim.id)
                         }
                         await own.database.close()
                         return claimed
@@ -411,21 +414,25 @@ struct ProofJobTests {
             }
             #expect(claims.count == 40 && Set(claims).count == 40, "each job must be claimed exactly once (got \(claims.count) claims)")
 
-            // An expired lease passes to a new claim; the old claim is then powerless.
+            // A proof job whose lease expired passes to a new claim; the old claim is then powerless.
             let id = ProofJobStore.newJobID()
-            _ = try await store.createProofJob(id: id, cid: cid, circuit: "storage-single", root: "1", beacon: "01", blocks: [0], chunkIndices: [0])
-            let first = try #require(try await store.claimNext(claim: "test/old/1", leaseUntil: ProofJobStore.nowMilliseconds() - 1))
+            let created = try await store.createProofJob(id: id, cid: cid, circuit: "storage-single", root: "1", beacon: "01", blocks: [0], chunkIndices: [0])
+            #expect(created.status == .queued && created.id == id && created.chunkIndices == [0])
+            // The node's own runner has no provers and claims nothing. A queue whose clock runs
+            // two minutes ahead sees the first claim's one-minute lease as expired.
+            let first = try #require(try await store.queue.claim(kinds: ["storage.prove"], holder: "test/old", lease: .seconds(60)))
             #expect(first.id == id)
-            let second = try #require(try await store.claimNext(claim: "test/new/1", leaseUntil: ProofJobStore.nowMilliseconds() + 60_000))
+            let ahead = JobQueue(database: database) { JobQueue.systemMilliseconds() + 120_000 }
+            let second = try #require(try await ahead.claim(kinds: ["storage.prove"], holder: "test/new", lease: .seconds(60)))
             #expect(second.id == id, "a job whose lease expired must be claimable")
-            #expect(try await store.renewLease(id: id, claim: "test/old/1", leaseUntil: ProofJobStore.nowMilliseconds() + 60_000) == false)
-            #expect(try await store.startAttempt(id: id, claim: "test/old/1", prover: "x", leaseUntil: ProofJobStore.nowMilliseconds() + 60_000) == nil)
+            await #expect(throws: JobQueueError.self) { try await store.queue.heartbeat(first, lease: .seconds(60)) }
+            await #expect(throws: JobQueueError.self) { try await store.queue.complete(first, result: "{}") }
             let bundle = ProofBundle(circuit: "storage-single", proof: SnarkjsProof(piA: [], piB: [], piC: []), publicSignals: [],
                                      proofHex: "", compressedHex: "", verifyingKeySha256: "")
-            #expect(try await store.finishProof(id: id, claim: "test/old/1", bundle: bundle) == false)
-            #expect(try await store.finishProof(id: id, claim: "test/new/1", bundle: bundle) == true)
-            #expect(try await store.finishProof(id: id, claim: "test/new/1", bundle: bundle) == false, "a job finishes once")
-            #expect(try await store.job(id)?.status == .done)
+            try await store.queue.complete(second, result: ProofJobStore.json(bundle))
+            await #expect(throws: JobQueueError.self, "a job finishes once") { try await store.queue.complete(second, result: "{}") }
+            let done = try #require(try await store.job(id))
+            #expect(done.status == .done && done.record.bundle == bundle)
             await database.close()
         }
     }
@@ -486,7 +493,7 @@ struct ProofJobTests {
 
     static func rowCounts(_ database: any SQLDatabase) async throws -> [Int64] {
         [
-            try await database.read("SELECT COUNT(*) AS n FROM proof_jobs").first?.int("n") ?? -1,
+            try await database.read("SELECT COUNT(*) AS n FROM jobs").first?.int("n") ?? -1,
             try await database.read("SELECT COUNT(*) AS n FROM commitments").first?.int("n") ?? -1,
         ]
     }

@@ -171,21 +171,19 @@ struct StorageBench: AsyncParsableCommand {
         let client = try server.client(http1Only: http1Only)
         do {
             guard let handle = FileHandle(forReadingAtPath: file) else { throw BenchError("cannot open \(file)") }
-            var request = HTTPClientRequest(url: server.url + "/v1/files?pin=true")
-            request.method = .POST
-            request.headers.add(name: "Authorization", value: "Bearer \(server.adminToken)")
-            request.body = .stream(FileByteChunks(handle: handle), length: .known(Int64(bytes)))
+            let request = ServiceRequest(.POST, "/v1/files?pin=true", headers: ["Authorization": "Bearer \(server.adminToken)"],
+                                         body: .stream(.stream(FileByteChunks(handle: handle), length: .known(Int64(bytes)))),
+                                         timeout: .seconds(30 * 60), responseLimit: 1 << 20)
             let clock = ContinuousClock()
             let start = clock.now
-            let response = try await client.execute(request, timeout: .minutes(30))
-            let body = try await response.body.collect(upTo: 1 << 20)
+            let response = try await client.send(request, to: server.url)
             let duration = clock.now - start
-            guard response.status == .created else { throw BenchError("upload failed: \(response.status) \(String(buffer: body))") }
+            guard response.status == .created else { throw BenchError("upload failed: \(response.status) \(String(buffer: response.body))") }
             let rss = server.peakRSS
-            try await client.shutdown()
+            await client.shutdown()
             return IngestResult(duration: duration, peakRSS: rss)
         } catch {
-            try? await client.shutdown()
+            await client.shutdown()
             throw error
         }
     }
@@ -223,25 +221,22 @@ struct StorageBench: AsyncParsableCommand {
             var block = [UInt8](repeating: 0, count: 4096)
             random.fill(&block)
             let cid = CID.raw(sha256Of: block).string
-            var request = HTTPClientRequest(url: server.url + "/v1/blocks/\(cid)")
-            request.method = .PUT
-            request.headers.add(name: "Authorization", value: "Bearer \(server.adminToken)")
-            request.body = .bytes(ByteBuffer(bytes: block))
-            let response = try await client.execute(request, timeout: .seconds(30))
-            _ = try await response.body.collect(upTo: 1 << 16)
+            let request = ServiceRequest(.PUT, "/v1/blocks/\(cid)", headers: ["Authorization": "Bearer \(server.adminToken)"],
+                                         body: .bytes(ByteBuffer(bytes: block)), timeout: .seconds(30), responseLimit: 1 << 16)
+            let response = try await client.send(request, to: server.url)
             guard response.status == .created else { throw BenchError("PUT failed: \(response.status)") }
             cids.append(cid)
         }
         let total = 40_000
         let concurrency = 16
-        let urls = cids.map { server.url + "/v1/blocks/\($0)" }
+        let paths = cids.map { "/v1/blocks/\($0)" }
         // Warm-up, then the measured run.
-        _ = try await fetchAll(client: client, urls: urls, count: 2_000, concurrency: concurrency)
+        _ = try await fetchAll(client: client, baseURL: server.url, paths: paths, count: 2_000, concurrency: concurrency)
         let clock = ContinuousClock()
         let start = clock.now
-        var latencies = try await fetchAll(client: client, urls: urls, count: total, concurrency: concurrency)
+        var latencies = try await fetchAll(client: client, baseURL: server.url, paths: paths, count: total, concurrency: concurrency)
         let elapsed = clock.now - start
-        try await client.shutdown()
+        await client.shutdown()
         latencies.sort()
         let p50 = latencies[latencies.count / 2] * 1e6
         let p99 = latencies[latencies.count * 99 / 100] * 1e6
@@ -252,7 +247,7 @@ struct StorageBench: AsyncParsableCommand {
                     reference: "client and server share the 2 cores", target: "≥ 10000/s", met: rate >= 10_000)
     }
 
-    func fetchAll(client: HTTPClient, urls: [String], count: Int, concurrency: Int) async throws -> [Double] {
+    func fetchAll(client: ServiceClient, baseURL: String, paths: [String], count: Int, concurrency: Int) async throws -> [Double] {
         try await withThrowingTaskGroup(of: [Double].self) { group in
             for worker in 0..<concurrency {
                 group.addTask {
@@ -260,9 +255,10 @@ struct StorageBench: AsyncParsableCommand {
                     let clock = ContinuousClock()
                     for i in 0..<(count / concurrency) {
                         let start = clock.now
-                        let response = try await client.execute(HTTPClientRequest(url: urls[(i * concurrency + worker) % urls.count]), timeout: .seconds(30))
-                        let body = try await response.body.collect(upTo: 1 << 16)
-                        guard response.status == .ok, body.readableBytes == 4096 else { throw BenchError("GET failed: \(response.status)") }
+                        let request = ServiceRequest(.GET, paths[(i * concurrency + worker) % paths.count], timeout: .seconds(30),
+                                                     responseLimit: 1 << 16)
+                        let response = try await client.send(request, to: baseURL)
+                        guard response.status == .ok, response.body.readableBytes == 4096 else { throw BenchError("GET failed: \(response.status)") }
                         latencies.append((clock.now - start).seconds)
                     }
                     return latencies

@@ -140,10 +140,11 @@ final class StorageServer {
         process.waitUntilExit()
     }
 
-    func client(http1Only: Bool) throws -> HTTPClient {
+    /// A client of this server: one attempt per request (a retry would distort the figures).
+    func client(http1Only: Bool) throws -> ServiceClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile("\(dataDirectory)/tls/ca.pem"))
-        return ServiceClient.make(tls: tls, http1Only: http1Only)
+        return ServiceClient(tls: tls, http1Only: http1Only, retry: .noRetries)
     }
 
     var adminToken: String {

@@ -1,20 +1,15 @@
 import Foundation
 import Logging
 import PakitConfiguration
+import PakitService
 import PakitContracts
 import PakitTLS
 
-/// Every setting of the prover service (`pakit-prover --help` prints this table).
-public struct ProverConfiguration: Sendable {
+/// The prover's own settings, beside the common ones (`pakit-prover --help` prints both).
+public struct ProverConfiguration: ServiceConfiguration {
+    public static let service = ServiceName.prover
     public static let settings: [Setting] = [
-        Setting("data-dir", env: "PAKIT_DATA_DIR", default: "./.pakit", help: "node data directory (certificates, cached keys, prover.url)"),
-        Setting("host", env: "PAKIT_PROVER_HOST", default: "127.0.0.1", help: "address to listen on"),
-        Setting("port", env: "PAKIT_PROVER_PORT", default: "\(ServiceName.prover.defaultPort)", help: "HTTPS port (0 = any free port)"),
-        Setting("tls-ca", env: "PAKIT_TLS_CA", default: nil, help: "CA certificate (PEM) trusted for mutual TLS; default: the node-local CA in <data-dir>/tls"),
-        Setting("tls-cert", env: "PAKIT_PROVER_TLS_CERT", default: nil, help: "server certificate (PEM); default: issued by the node-local CA"),
-        Setting("tls-key", env: "PAKIT_PROVER_TLS_KEY", default: nil, help: "server private key (PEM)"),
-        Setting("tls-hostnames", env: "PAKIT_TLS_HOSTNAMES", default: "", help: "extra DNS names/IPs for the issued certificate, comma-separated"),
-        Setting("instance", env: "PAKIT_PROVER_INSTANCE", default: nil, help: "this instance's name in answers, logs and its certificate; default: the host name"),
+        Setting("instance", env: "PAKIT_PROVER_INSTANCE", default: nil, help: "this instance's name in answers and logs; default: the host name"),
         Setting("circuits", env: "PAKIT_PROVER_CIRCUITS", default: "storage-single,storage-batch-100", help: "circuits to serve, comma-separated: storage-single, storage-batch-<n> (n = 1…\(ProverCircuit.maximumBatchSize))"),
         Setting("mode", env: "PAKIT_PROVER_MODE", default: ProverMode.development.rawValue, help: "development (seeded keys, labelled insecure) or production (ceremony keys from keys-dir only; development keys refused)"),
         Setting("key-seed", env: "PAKIT_PROVER_KEY_SEED", default: "pakit-development", help: "development mode: public seed of the key setup; circuit c uses \"<key-seed>/<c>\""),
@@ -22,14 +17,9 @@ public struct ProverConfiguration: Sendable {
         Setting("max-concurrent-proofs", env: "PAKIT_PROVER_MAX_CONCURRENT_PROOFS", default: "1", help: "proofs computed at once (one proof already uses two cores)"),
         Setting("max-queued", env: "PAKIT_PROVER_MAX_QUEUED", default: "16", help: "proofs (and seals) waiting for a slot; beyond that 503 busy with Retry-After"),
         Setting("max-concurrent-seals", env: "PAKIT_PROVER_MAX_CONCURRENT_SEALS", default: "2", help: "seals computed at once (each holds its tree, up to 45 MB, in memory)"),
-        Setting("log-level", env: "PAKIT_LOG_LEVEL", default: "info", help: "trace, debug, info, notice, warning, error, critical"),
     ]
 
-    public var dataDirectory: String
-    public var host: String
-    public var port: Int
-    public var tls: TLSPaths?
-    public var tlsHostnames: [String]
+    public let common: CommonSettings
     public var instance: String
     public var circuits: [ProverCircuit]
     public var mode: ProverMode
@@ -38,24 +28,12 @@ public struct ProverConfiguration: Sendable {
     public var maxConcurrentProofs: Int
     public var maxQueued: Int
     public var maxConcurrentSeals: Int
-    public var logLevel: Logger.Level
 
-    public init(arguments: [String], environment: [String: String]) throws(ConfigurationError) {
-        let settings = try Settings(Self.settings, arguments: arguments, environment: environment)
-        let dataDirectory = URL(fileURLWithPath: try settings.string("data-dir")).standardizedFileURL.path
-        self.dataDirectory = dataDirectory
-        host = try settings.string("host")
-        port = try settings.int("port", in: 0...65535)
-        let explicit = [settings.optionalString("tls-ca"), settings.optionalString("tls-cert"), settings.optionalString("tls-key")]
-        if explicit.allSatisfy({ $0 != nil }), let ca = explicit[0], let cert = explicit[1], let key = explicit[2] {
-            tls = TLSPaths(caCertificate: ca, certificate: cert, privateKey: key)
-        } else if explicit.contains(where: { $0 != nil }) {
-            throw ConfigurationError("tls-ca, tls-cert and tls-key must be set together (or none, to use the node-local CA)")
-        } else {
-            tls = nil
-        }
-        tlsHostnames = settings.optionalString("tls-hostnames")?.split(separator: ",")
-            .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+    public var dataDirectory: String { common.dataDirectory }
+
+    public init(common: CommonSettings, settings: Settings) throws(ConfigurationError) {
+        self.common = common
+        let dataDirectory = common.dataDirectory
         if let instance = settings.optionalString("instance") {
             guard instance.utf8.count <= 64, instance.utf8.allSatisfy(Self.isNameByte) else {
                 throw settings.invalid("instance", "use 1…64 ASCII letters, digits, '-', '_' or '.'")
@@ -85,17 +63,6 @@ public struct ProverConfiguration: Sendable {
         maxConcurrentProofs = try settings.int("max-concurrent-proofs", in: 1...64)
         maxQueued = try settings.int("max-queued", in: 0...10_000)
         maxConcurrentSeals = try settings.int("max-concurrent-seals", in: 1...64)
-        guard let level = Logger.Level(rawValue: try settings.oneOf("log-level", Logger.Level.allCases.map(\.rawValue))) else {
-            throw settings.invalid("log-level", "unknown level")
-        }
-        logLevel = level
-    }
-
-    /// How clients on this machine reach the server: a wildcard listen address is not
-    /// reachable as such (nor in the certificate), so it becomes loopback; IPv6 is bracketed.
-    public func baseURL(port: Int) -> String {
-        let reachable = ["0.0.0.0", "::", "[::]"].contains(host) ? "127.0.0.1" : host
-        return "https://\(reachable.contains(":") && !reachable.hasPrefix("[") ? "[\(reachable)]" : reachable):\(port)"
     }
 
     private static func isNameByte(_ byte: UInt8) -> Bool {
@@ -115,7 +82,6 @@ public struct ProverConfiguration: Sendable {
     /// The development-setup seed of `circuit`: `<key-seed>/<circuit>`.
     public func seed(for circuit: ProverCircuit) -> String { "\(keySeed)/\(circuit.name)" }
 
-    public static var usage: String { Settings.usage(settings, command: "pakit-prover") }
 }
 
 /// Where the keys may come from.

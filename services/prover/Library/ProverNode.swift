@@ -3,51 +3,41 @@ import Hummingbird
 import Logging
 import PakitConfiguration
 import PakitContracts
+import PakitService
 import PakitHTTPServer
 import PakitObservability
 import PakitTLS
 import ServiceLifecycle
 import Synchronization
 
-/// One running prover instance: its keys, its work limits and its HTTPS server. It keeps no
-/// state between requests (keys aside), so any number of instances with the same keys are
-/// interchangeable behind a load balancer.
-public final class ProverNode: Sendable {
+/// One running prover instance: its keys and its work limits. It keeps no state between
+/// requests (keys aside), so any number of instances with the same keys are interchangeable
+/// behind a load balancer. `ServiceMain` (the `pakit-prover` executable) and the tests run it
+/// through `ServiceHost`.
+///
+/// The server starts listening before development keys are derived (`/health` answers, `/ready`
+/// is 503 until every circuit has its keys), so a first start with a large batch circuit does
+/// not look like a hung process.
+public final class ProverNode: PakitService {
+    public static let name = ServiceName.prover
     public static let version = "0.1.0"
 
     public let configuration: ProverConfiguration
-    public let tls: TLSPaths
     let keys: KeyStore
     let proofs: WorkLimiter
     let seals: WorkLimiter
     let logger: Logger
-    private let listeningPort = Atomic<Int>(0)
 
-    /// The port the server is bound to (the configured one until it runs).
-    public var boundPort: Int {
-        let port = listeningPort.load(ordering: .relaxed)
-        return port == 0 ? configuration.port : port
-    }
-
-    /// Creates the data directory and the instance's certificate, and loads every usable key
-    /// file. Throws (a `ConfigurationError` naming the file and reason) when production mode
-    /// finds a key missing, unusable or a development key. Development keys not cached yet are
-    /// derived by `prepareKeys()`.
+    /// Loads every usable key file. Throws (a `ConfigurationError` naming the file and reason)
+    /// when production mode finds a key missing, unusable or a development key. Development
+    /// keys not cached yet are derived by `prepareKeys()`, which runs beside the server.
     public static func open(_ configuration: ProverConfiguration, logger: Logger) async throws -> ProverNode {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        // One certificate per instance name: replicas sharing a data volume must not overwrite
-        // each other's key and certificate. Each carries the "prover" DNS name too, so callers
-        // can reach any replica under the service name.
-        let tls = try configuration.tls ?? LocalCertificateAuthority.loadOrCreate(in: "\(configuration.dataDirectory)/tls")
-            .certificate(for: "prover-\(configuration.instance)", hostnames: [ServiceName.prover.rawValue] + configuration.tlsHostnames)
         let keys = try KeyStore.open(configuration, logger: logger)
-        return ProverNode(configuration: configuration, tls: tls, keys: keys, logger: logger)
+        return ProverNode(configuration: configuration, keys: keys, logger: logger)
     }
 
-    private init(configuration: ProverConfiguration, tls: TLSPaths, keys: KeyStore, logger: Logger) {
+    private init(configuration: ProverConfiguration, keys: KeyStore, logger: Logger) {
         self.configuration = configuration
-        self.tls = tls
         self.keys = keys
         self.proofs = WorkLimiter(maxRunning: configuration.maxConcurrentProofs, maxQueued: configuration.maxQueued) { waiting, running in
             ProverMetrics.queueDepth.record(Double(waiting))
@@ -70,31 +60,35 @@ public final class ProverNode: Sendable {
         await keys.waitUntilSettled()
     }
 
-    /// The router with every route of the v1 API plus the operational ones. Everything but
-    /// `/health` needs a client certificate from the node CA: this is an internal service.
-    public func makeRouter() -> Router<ServiceRequestContext> {
-        let router = Router(context: ServiceRequestContext.self)
-        router.add(middleware: ErrorEnvelopeMiddleware())
-        router.add(middleware: MetricsMiddleware())
+    // MARK: PakitService
+
+    /// Only storage calls the prover's API; `/ready` details and `/metrics` are open to every
+    /// certificate of the node CA.
+    static let apiCallers = CallerPolicy.only(.service(.storage))
+
+    /// Everything but `/health` needs a client certificate from the node CA: this is an
+    /// internal service.
+    public func addMiddleware(to router: Router<ServiceRequestContext>) {
         router.add(middleware: InternalOnlyMiddleware(open: ["/health"]))
-        OperationalRoutes.add(
-            to: router, service: .prover, version: Self.version,
-            readiness: [ReadinessCheck(name: "keys") { [keys] in try keys.checkReady() }],
-            metrics: MetricsBootstrap.registry)
-        addSealRoutes(to: router)
-        addProveRoutes(to: router)
-        addVerifyRoutes(to: router)
-        addKeyRoutes(to: router)
-        return router
     }
 
-    /// The HTTPS server as a lifecycle service. `onRunning` receives the bound port.
-    public func makeServer(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some Service {
-        try ServiceServer.make(router: makeRouter(), tls: tls, host: configuration.host, port: configuration.port,
-                               serverName: "pakit-prover", logger: logger) { port in
-            self.listeningPort.store(port, ordering: .relaxed)
-            await onRunning(port)
-        }
+    public var readinessChecks: [ReadinessCheck] {
+        [ReadinessCheck(name: "keys") { [keys] in try keys.checkReady() }]
+    }
+
+    public func addRoutes(to router: Router<ServiceRequestContext>) {
+        let api = router.group().add(middleware: RequireCallerMiddleware(Self.apiCallers))
+        addSealRoutes(to: api)
+        addProveRoutes(to: api)
+        addVerifyRoutes(to: api)
+        addKeyRoutes(to: api)
+    }
+
+    /// Key setup beside the server; a failed setup stops the process so a supervisor sees it.
+    public func backgroundServices() -> [any Service] { [KeySetup(node: self)] }
+
+    public func didStartListening(url: String, port: Int) async {
+        logger.notice("prover instance", metadata: ["instance": "\(configuration.instance)"])
     }
 }
 
@@ -105,6 +99,41 @@ struct InternalOnlyMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if open.contains(request.uri.path) { return try await next(request, context) }
-        return try await RequireClientCertificateMiddleware().handle(request, context: context, next: next)
+        return try await RequireCallerMiddleware(.anyCaller).handle(request, context: context, next: next)
+    }
+}
+
+/// Derives missing development keys. On graceful shutdown the service returns at once and a
+/// setup still running is abandoned with the process (it writes its key file atomically), so
+/// shutdown never waits minutes for a batch setup.
+struct KeySetup: Service {
+    let node: ProverNode
+
+    func run() async throws {
+        let (outcomes, continuation) = AsyncStream.makeStream(of: Result<Void, any Error>.self)
+        let setup = Task {
+            let outcome: Result<Void, any Error>
+            do {
+                try await node.prepareKeys()
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
+            }
+            continuation.yield(outcome)
+            continuation.finish()
+        }
+        _ = setup
+        try await withGracefulShutdownHandler {
+            for await outcome in outcomes {
+                switch outcome {
+                case .success: node.logger.notice("ready: every circuit has its keys")
+                case .failure(let error):
+                    node.logger.critical("stopping: \(error)")
+                    throw error
+                }
+            }
+        } onGracefulShutdown: {
+            continuation.finish()
+        }
     }
 }

@@ -21,6 +21,10 @@ enum StorageError: Error, Sendable {
     case noProver(String)
     /// The provers do not serve this circuit (404 `unknown_circuit`).
     case unknownCircuit(String)
+    /// Refused by a runtime check (a missing scope): its status and code pass through.
+    case refused(ServiceError)
+    /// A job that is already done, failed or cancelled.
+    case jobFinished(String)
 
     var serviceError: ServiceError {
         switch self {
@@ -39,6 +43,8 @@ enum StorageError: Error, Sendable {
         case .notSealed(let m): ServiceError(.conflict, "not_sealed", m)
         case .noProver(let m): ServiceError(.serviceUnavailable, "no_prover", m)
         case .unknownCircuit(let m): ServiceError(.notFound, "unknown_circuit", m)
+        case .refused(let error): error
+        case .jobFinished(let m): ServiceError(.conflict, "job_finished", m)
         }
     }
 

@@ -2,23 +2,26 @@ import Foundation
 import Hummingbird
 import Logging
 import PakitContracts
+import PakitAuth
 import PakitConcurrency
 import PakitCore
 import PakitFiles
 import PakitHTTPServer
 import PakitIdentity
+import PakitJobs
 import PakitObservability
+import PakitService
 import PakitSQL
-import PakitTLS
 import ServiceLifecycle
 import Synchronization
 
-/// One running storage service: its stores, its HTTPS server, its start-up recovery.
-public final class StorageNode: Sendable {
+/// One running storage service: its stores, its routes, its start-up recovery. `ServiceMain`
+/// (the `pakit-storage` executable) and the tests run it through `ServiceHost`.
+public final class StorageNode: PakitService {
+    public static let name = ServiceName.storage
     public static let version = "0.1.0"
 
     public let configuration: StorageConfiguration
-    public let tls: TLSPaths
     let database: any SQLDatabase
     let metadata: MetadataStore
     let blockStore: BlockStore
@@ -29,41 +32,41 @@ public final class StorageNode: Sendable {
     let tokens: TokenStore
     let shareLinks: ShareLinks
     let logger: Logger
+    let jobQueue: JobQueue
     let proofJobs: ProofJobStore
     let proverPool: ProverPool
     let proverClient: any ProverAPI
     let verifyingKeys: VerifyingKeyCache
     let jobRunner: ProofJobRunner
-    private let listeningPort = Atomic<Int>(0)
+    private let listeningURL = Mutex<String?>(nil)
 
-    /// The port the server is bound to (the configured one until it runs).
-    public var boundPort: Int {
-        let port = listeningPort.load(ordering: .relaxed)
-        return port == 0 ? configuration.port : port
+    /// The URL share links name: `public-url`, else the address the server listens on.
+    var publicBaseURL: String {
+        configuration.common.publicURL ?? listeningURL.withLock { $0 } ?? configuration.common.baseURL(port: configuration.common.port)
     }
 
-    /// Opens everything the service needs and recovers from any earlier crash:
-    /// creates the data directory, CA, node key and admin token on first start, applies
-    /// migrations, removes temporary block files. `executors`: the process's shared pools
-    /// unless a test gives the node its own.
-    public static func open(_ configuration: StorageConfiguration, logger: Logger,
-                            executors: ServiceExecutors = .shared) async throws -> StorageNode {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try fm.createDirectory(atPath: "\(configuration.dataDirectory)/storage", withIntermediateDirectories: true)
-        let tls = try configuration.tls ?? LocalCertificateAuthority.loadOrCreate(in: "\(configuration.dataDirectory)/tls")
-            .certificate(for: ServiceName.storage.rawValue, hostnames: configuration.tlsHostnames)
+    /// Opens everything the service needs and recovers from any earlier crash: creates the
+    /// storage directories and the admin token on first start, applies migrations, removes
+    /// temporary block files. Blocking file I/O and hashing run on `ServiceExecutors.current`
+    /// (the process's shared pools unless a test bound its own around `ServiceHost.start`).
+    public static func open(_ configuration: StorageConfiguration, logger: Logger) async throws -> StorageNode {
+        let executors = ServiceExecutors.current
+        try FileManager.default.createDirectory(atPath: "\(configuration.dataDirectory)/storage", withIntermediateDirectories: true)
         let identity = try NodeIdentity.loadOrCreate(in: "\(configuration.dataDirectory)/keys")
         let database = try await SQLDatabases.open(url: configuration.databaseURL, logger: logger)
         do {
+            // The job queue's table first: storage's migration 3 moves its old proof jobs into it.
+            try await JobSchema.migrate(database, logger: logger)
             try await Migrator.migrate(database, schema: StorageSchema.name, migrations: StorageSchema.migrations, logger: logger)
+            let tokens = TokenStore(database: database)
+            try await tokens.migrate(logger: logger)
             let (blockStore, commitmentFiles) = try await executors.blockingIO.run {
                 (try BlockStore(root: configuration.blockDirectory, executors: executors),
                  try CommitmentFiles(dataDirectory: configuration.dataDirectory, executors: executors))
             }
             let removed = await blockStore.removeTemporaryFiles()
             if removed > 0 { logger.notice("recovery removed unfinished block writes", metadata: ["files": "\(removed)"]) }
-            let node = try StorageNode(configuration: configuration, tls: tls, database: database, blockStore: blockStore,
+            let node = try StorageNode(configuration: configuration, database: database, blockStore: blockStore, tokens: tokens,
                                        identity: identity, commitmentFiles: commitmentFiles, logger: logger)
             do {
                 try await node.ensureAdminToken()
@@ -78,22 +81,22 @@ public final class StorageNode: Sendable {
         }
     }
 
-    private init(configuration: StorageConfiguration, tls: TLSPaths, database: any SQLDatabase, blockStore: BlockStore,
+    private init(configuration: StorageConfiguration, database: any SQLDatabase, blockStore: BlockStore, tokens: TokenStore,
                  identity: NodeIdentity, commitmentFiles: CommitmentFiles, logger: Logger) throws {
         self.configuration = configuration
-        self.tls = tls
         self.database = database
         self.metadata = MetadataStore(database: database)
         self.blockStore = blockStore
         self.executors = blockStore.executors
         self.reader = DAGReader(blockStore: blockStore)
-        self.tokens = TokenStore(database: database)
+        self.tokens = tokens
         self.shareLinks = ShareLinks(identity: identity)
         self.logger = logger
-        self.proofJobs = ProofJobStore(database: database)
+        self.jobQueue = JobQueue(database: database)
+        self.proofJobs = ProofJobStore(database: database, queue: jobQueue)
         self.proverPool = ProverPool(urls: configuration.provers)
         self.proverClient = configuration.provers.isEmpty
-            ? NoProverClient() : try HTTPProverClient(tls: tls, timeoutSeconds: configuration.proverTimeoutSeconds)
+            ? NoProverClient() : try HTTPProverClient(tls: configuration.common.tls, timeoutSeconds: configuration.proverTimeoutSeconds)
         self.verifyingKeys = VerifyingKeyCache(client: proverClient, executors: blockStore.executors)
         // Claims name the node by its identity key, so a restart recognises its own.
         let nodeID = identity.publicKey.rawRepresentation.prefix(8).map { String(format: "%02x", $0) }.joined()
@@ -116,21 +119,23 @@ public final class StorageNode: Sendable {
 
     var ingest: FileIngest { FileIngest(blockStore: blockStore, metadata: metadata, guardian: guardian) }
 
-    /// The router with every route of the v1 API plus the operational ones.
-    public func makeRouter() -> Router<ServiceRequestContext> {
-        let router = Router(context: ServiceRequestContext.self)
-        router.add(middleware: ErrorEnvelopeMiddleware())
-        router.add(middleware: MetricsMiddleware())
+    // MARK: PakitService
+
+    public func addMiddleware(to router: Router<ServiceRequestContext>) {
         router.add(middleware: BearerTokenMiddleware(tokens: tokens))
-        OperationalRoutes.add(
-            to: router, service: .storage, version: Self.version,
-            readiness: [
-                ReadinessCheck(name: "database") { [database] in try await database.ping() },
-                ReadinessCheck(name: "blocks") { [blockStore] in
-                    guard access(blockStore.root, W_OK) == 0 else { throw StorageError.unavailable("block directory not writable") }
-                },
-            ],
-            metrics: MetricsBootstrap.registry)
+    }
+
+    public var readinessChecks: [ReadinessCheck] {
+        [
+            ReadinessCheck(name: "database") { [database] in try await database.ping() },
+            ReadinessCheck(name: "blocks") { [blockStore] in
+                guard access(blockStore.root, W_OK) == 0 else { throw StorageError.unavailable("block directory not writable") }
+            },
+        ]
+    }
+
+    /// Every route of the v1 API and the internal ones.
+    public func addRoutes(to router: Router<ServiceRequestContext>) {
         addFileRoutes(to: router)
         addBlockRoutes(to: router)
         addCARRoutes(to: router)
@@ -138,25 +143,22 @@ public final class StorageNode: Sendable {
         addPinRoutes(to: router)
         addAdminRoutes(to: router)
         addProofRoutes(to: router)
+        addJobRoutes(to: router)
         addInternalRoutes(to: router)
-        return router
     }
 
-    /// The HTTPS server as a lifecycle service. `onRunning` receives the bound port.
-    public func makeServer(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some Service {
-        try ServiceServer.make(router: makeRouter(), tls: tls, host: configuration.host, port: configuration.port,
-                               serverName: "pakit-storage", logger: logger) { port in
-            self.listeningPort.store(port, ordering: .relaxed)
-            await onRunning(port)
-        }
+    /// The durable seal and proof job runner runs beside the server (it resumes unfinished
+    /// jobs at start and hands interrupted ones back at shutdown).
+    public func backgroundServices() -> [any Service] { [jobRunner] }
+
+    public func didStartListening(url: String, port: Int) async {
+        listeningURL.withLock { $0 = url }
+        // Reconciliation runs after the server is up, so a restart does not wait for a scan of
+        // every block file.
+        Task { await self.reconcile() }
     }
 
-    /// The durable seal and proof job runner as a lifecycle service: run it beside the server
-    /// (it resumes unfinished jobs at start and hands interrupted ones back at shutdown).
-    public func makeJobRunner() -> some Service { jobRunner }
-
-    /// Start-up reconciliation of metadata and block store, run after the server is up so a
-    /// restart does not wait for a scan of every block file.
+    /// Start-up reconciliation of metadata and block store.
     public func reconcile() async {
         let reconciler = Reconciler(metadata: metadata, blockStore: blockStore, guardian: guardian)
         do {

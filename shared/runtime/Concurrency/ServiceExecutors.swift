@@ -34,6 +34,12 @@ public struct ServiceExecutors: Sendable {
     public static let shared = ServiceExecutors(
         blockingIO: ThreadPoolExecutor(threads: blockingIOThreadCount, name: "pakit-io"),
         compute: ThreadPoolExecutor(threads: ProcessInfo.processInfo.activeProcessorCount, name: "pakit-compute"))
+
+    /// The pools a service opened in this task takes (once, in its `open`): `shared` unless a
+    /// caller binds others, e.g. a test that gives one node pools of its own to park:
+    /// `try await ServiceExecutors.$current.withValue(own) { try await ServiceHost<…>.start(…) }`.
+    /// Services keep what they read here; work that runs later is not affected by the binding.
+    @TaskLocal public static var current: ServiceExecutors = .shared
 }
 
 /// Runs `body` on the process's compute threads (`ServiceExecutors.shared.compute`).

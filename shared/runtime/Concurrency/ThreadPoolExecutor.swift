@@ -31,8 +31,14 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         self.name = name
         self.threadCount = max(1, threads)
         for index in 0..<threadCount {
-            let thread = Thread { [self] in self.work() }
-            thread.name = "\(name)-\(index)"
+            let threadName = "\(name)-\(index)"
+            let thread = Thread { [self] in
+                // Named from inside: set before `start()` the name never reaches the OS thread
+                // on Linux (it keeps its creator's), and `top -H`, gdb and crash logs read that one.
+                Thread.current.name = threadName
+                self.work()
+            }
+            thread.name = threadName
             thread.stackSize = 8 << 20
             thread.start()
         }
@@ -45,7 +51,13 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     /// half-written state — it runs to the end and its outcome is returned; a body that wants
     /// to stop early checks `Task.isCancelled` / `Task.checkCancellation()` itself.
     public func run<T, Failure: Error>(_ body: () async throws(Failure) -> T) async throws(Failure) -> T {
-        try await withTaskExecutorPreference(self, isolation: nil, operation: body)
+        try await withTaskExecutorPreference(self, isolation: nil) { () async throws(Failure) -> T in
+            // The preference moves the task at its next hop, and a body with no suspension point
+            // of its own may have none: it would run right here, on the caller's (cooperative)
+            // thread. A yield re-enqueues the task, on this executor now.
+            if !isCurrentThread { await Task.yield() }
+            return try await body()
+        }
     }
 
     /// Jobs waiting for a thread (not counting those running). Cheap: one lock.

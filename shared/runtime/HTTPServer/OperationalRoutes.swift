@@ -15,17 +15,19 @@ public struct ReadinessCheck: Sendable {
     }
 }
 
-/// `/health`, `/ready` and `/metrics`, the same on every service. `/metrics` exposes
-/// internals, so it sits behind mutual TLS like other internal routes.
+/// `/health`, `/ready` and `/metrics`, the same on every service. `/ready` tells anyone
+/// whether the service is ready; which check failed, and why, only a caller with a certificate
+/// the service admits may read (it can name hosts and files). `/metrics` exposes internals, so
+/// it sits behind mutual TLS like other internal routes.
 public enum OperationalRoutes {
     public static func add(
         to router: Router<ServiceRequestContext>, service: ServiceName, version: String,
-        readiness: [ReadinessCheck], metrics: PrometheusCollectorRegistry
+        readiness: [ReadinessCheck], callers: CallerPolicy, metrics: PrometheusCollectorRegistry
     ) {
         router.get("/health") { _, _ in
             try jsonResponse(HealthResponse(status: "ok", service: service.rawValue, version: version))
         }
-        router.get("/ready") { _, _ in
+        router.get("/ready") { _, context in
             var checks: [String: String] = [:]
             var ready = true
             for check in readiness {
@@ -37,11 +39,13 @@ public enum OperationalRoutes {
                     ready = false
                 }
             }
-            return try jsonResponse(ReadyResponse(status: ready ? "ready" : "unavailable", checks: checks),
+            let certificate = await context.peerCertificate()
+            let trusted = certificate.flatMap(CallerIdentity.init(certificate:)).map(callers.admits) ?? false
+            return try jsonResponse(ReadyResponse(status: ready ? "ready" : "unavailable", checks: trusted ? checks : [:]),
                                     status: ready ? .ok : .serviceUnavailable)
         }
         router.group("/metrics")
-            .add(middleware: RequireClientCertificateMiddleware())
+            .add(middleware: RequireCallerMiddleware(callers))
             .get { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                          body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))

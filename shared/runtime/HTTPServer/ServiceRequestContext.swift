@@ -4,12 +4,32 @@ import NIOCore
 import NIOSSL
 import X509
 
-/// Who is calling, once authenticated: a bearer token's scopes or a mutual-TLS peer.
+/// Who is calling, once a bearer token was checked: the token's id and scopes.
 public struct Principal: Sendable, Equatable {
-    public enum Scope: String, Sendable, CaseIterable, Codable {
-        case read, write, admin
+    /// A permission a token carries. The runtime names the three every service has; a service
+    /// adds its own as further constants (`extension Principal.Scope { static let relay = … }`).
+    public struct Scope: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        public let rawValue: String
+
+        /// Lowercase letters, digits and `-`, 1…32 bytes.
+        public init?(rawValue: String) {
+            guard (1...32).contains(rawValue.utf8.count),
+                  rawValue.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D })
+            else { return nil }
+            self.rawValue = rawValue
+        }
+
+        private init(known: String) { rawValue = known }
+
+        public static let read = Scope(known: "read")
+        public static let write = Scope(known: "write")
+        /// Implies every other scope.
+        public static let admin = Scope(known: "admin")
+
+        public var description: String { rawValue }
     }
-    /// Token id, or `cert:<common name>` for a mutual-TLS peer.
+
+    /// The token's id.
     public var id: String
     public var scopes: Set<Scope>
 
@@ -23,11 +43,14 @@ public struct Principal: Sendable, Equatable {
 }
 
 /// The request context of every Pakit service: Hummingbird's core storage plus the channel
-/// (for the TLS peer) and the authenticated principal, set by auth middleware.
+/// (for the TLS peer), the bearer token's principal and the mutual-TLS caller, each set by its
+/// middleware.
 public struct ServiceRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let channel: any Channel
     public var principal: Principal?
+    /// The service (or operator) a verified client certificate names, on internal routes.
+    public var caller: CallerIdentity?
     /// Streaming endpoints enforce their own limits; this bounds bodies collected in memory (JSON).
     public var maxUploadSize: Int { 8 << 20 }
 

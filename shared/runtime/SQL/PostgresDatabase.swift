@@ -11,10 +11,12 @@ public final class PostgresSQLDatabase: SQLDatabase {
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
     private let logger: Logger
+    private let listener: PostgresNotificationListener
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>, logger: Logger) {
+    private init(client: PostgresClient, runTask: Task<Void, Never>, listener: PostgresNotificationListener, logger: Logger) {
         self.client = client
         self.runTask = runTask
+        self.listener = listener
         self.logger = logger
     }
 
@@ -25,12 +27,12 @@ public final class PostgresSQLDatabase: SQLDatabase {
             host: settings.host, port: settings.port, username: settings.user,
             password: settings.password, database: settings.database, tls: .disable)
         configuration.options.maximumConnections = maxConnections
+        let single = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.user,
+            password: settings.password, database: settings.database, tls: .disable)
         // Fail-fast probe: report a wrong password or missing database now, not as a hang later.
         do {
-            let probe = try await PostgresConnection.connect(
-                configuration: .init(host: settings.host, port: settings.port, username: settings.user,
-                                     password: settings.password, database: settings.database, tls: .disable),
-                id: 0, logger: logger)
+            let probe = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
             try await probe.close()
         } catch {
             throw SQLError.unavailable("cannot connect to PostgreSQL at \(settings.host):\(settings.port)/\(settings.database ?? ""): \(String(reflecting: error))")
@@ -39,7 +41,8 @@ public final class PostgresSQLDatabase: SQLDatabase {
         let runTask = Task { await client.run() }
         // Let run() start before the first lease, or postgres-nio logs a spurious warning.
         for _ in 0..<10 { await Task.yield() }
-        return PostgresSQLDatabase(client: client, runTask: runTask, logger: logger)
+        return PostgresSQLDatabase(client: client, runTask: runTask,
+                                   listener: PostgresNotificationListener(configuration: single, logger: logger), logger: logger)
     }
 
     public func query(_ sql: String, _ binds: [SQLValue]) async throws(SQLError) -> [SQLRow] {
@@ -73,6 +76,11 @@ public final class PostgresSQLDatabase: SQLDatabase {
 
     public func ping() async throws(SQLError) {
         _ = try await query("SELECT 1", [])
+    }
+
+    /// `LISTEN channel` on a dedicated connection (see `PostgresNotificationListener`).
+    public func notifications(channel: String) -> AsyncStream<SQLNotification>? {
+        listener.stream(channel: channel)
     }
 
     public func close() async {

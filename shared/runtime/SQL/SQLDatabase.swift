@@ -29,6 +29,32 @@ public protocol SQLDatabase: SQLExecutor {
     func ping() async throws(SQLError)
     /// Closes every connection; the database is unusable afterwards.
     func close() async
+    /// `NOTIFY` messages on `channel`, received on a dedicated connection that reconnects by
+    /// itself; nil where the engine has no notifications (SQLite: its writers are in-process,
+    /// so they wake their waiters directly). Ends when the consumer stops iterating.
+    func notifications(channel: String) -> AsyncStream<SQLNotification>?
+}
+
+/// What a notification stream delivers.
+public enum SQLNotification: Sendable, Equatable {
+    /// The listener is (again) subscribed: anything sent while it was not is missed, so look now.
+    case listening
+    /// One `NOTIFY channel, payload`.
+    case message(String)
+}
+
+extension SQLDatabase {
+    public func notifications(channel: String) -> AsyncStream<SQLNotification>? { nil }
+}
+
+extension SQLExecutor {
+    /// Sends `NOTIFY channel, payload` on PostgreSQL (delivered at commit when inside a
+    /// transaction); does nothing on SQLite.
+    public func notify(channel: String, payload: String) async throws(SQLError) {
+        guard dialect == .postgres else { return }
+        // pg_notify returns void, which has no decoder: select a constant instead.
+        try await query("SELECT 1 AS notified FROM (SELECT pg_notify($1, $2)) AS sent", [.text(channel), .text(payload)])
+    }
 }
 
 extension SQLDatabase {

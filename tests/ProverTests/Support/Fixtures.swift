@@ -1,27 +1,12 @@
 import Foundation
 import PakitContracts
+import PakitTestSupport
 import PakitZK
 
 /// Content, openings and requests built in-process with PakitZK, to compare with the service.
 enum Fixture {
-    /// Deterministic pseudo-random bytes (SplitMix64), so failures reproduce.
-    static func bytes(_ count: Int, seed: UInt64) -> [UInt8] {
-        var state = seed
-        var output: [UInt8] = []
-        output.reserveCapacity(count + 8)
-        while output.count < count {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            withUnsafeBytes(of: z.littleEndian) { output.append(contentsOf: $0) }
-        }
-        return Array(output.prefix(count))
-    }
-
     /// Three full 64-chunk blocks and a short fourth one ending in a partial chunk.
-    static let content = bytes(3 * StorageProofParameters.blockByteCount + 5 * 496 + 123, seed: 42)
+    static let content = randomBytes(3 * StorageProofParameters.blockByteCount + 5 * 496 + 123, seed: 42)
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         bytes.map { String(format: "%02x", $0) }.joined()

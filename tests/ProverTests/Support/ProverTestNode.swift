@@ -8,26 +8,21 @@ import PakitContracts
 import PakitHTTPClient
 import PakitObservability
 import PakitTLS
-import ServiceLifecycle
+import PakitService
+import PakitTestSupport
 import Testing
 @testable import ProverService
 
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// A prover running in-process on a free port over real HTTPS (HTTP/2, mutual TLS through the
-/// runtime's client), with one client that presents a certificate from the node CA and one
-/// that does not.
+/// runtime's client), with one client that presents storage's certificate from the node CA (the
+/// caller the prover's API admits) and one that presents none.
 final class ProverTestNode: @unchecked Sendable {
     let dataDirectory: String
-    let node: ProverNode
+    let host: ServiceHost<ProverNode>
+    var node: ProverNode { host.node }
     let baseURL: String
     let client: HTTPClient
     let mtlsClient: HTTPClient
-    let group: ServiceGroup
-    private let runTask: Task<Void, any Error>
     private let ownsDirectory: Bool
 
     /// The circuits most tests use: the single proof and a 3-chunk batch (≈ 11k constraints),
@@ -44,53 +39,50 @@ final class ProverTestNode: @unchecked Sendable {
         let directory = dataDirectory ?? NSTemporaryDirectory() + "pakit-prover-test-\(UUID().uuidString)"
         let keys: String
         if let keysDirectory { keys = keysDirectory } else { keys = try await SharedKeys.directory }
-        let configuration = try ProverConfiguration(
-            arguments: ["--data-dir", directory, "--port", "0", "--circuits", circuits, "--keys-dir", keys,
-                        "--instance", "test-\(UUID().uuidString.prefix(8))"] + extraArguments,
-            environment: [:])
+        // The bootstrap step (`pakit init`): the prover's certificate and its caller's.
+        let issued = try NodeCertificates.issue(in: "\(directory)/tls", identities: ["prover", "storage", NodeCertificates.operatorName])
         var logger = Logger(label: "test.prover")
         logger.logLevel = .warning
-        let node = try await ProverNode.open(configuration, logger: logger)
-        try await node.prepareKeys()
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let server = try node.makeServer { port in portContinuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [.init(service: server)], logger: logger))
-        let runTask = Task {
-            defer { portContinuation.finish() }
-            try await group.run()
+        let host = try await ServiceHost<ProverNode>.start(
+            arguments: ["--data-dir", directory, "--port", "0", "--circuits", circuits, "--keys-dir", keys,
+                        "--instance", "test-\(UUID().uuidString.prefix(8))"] + extraArguments,
+            environment: [:], logger: logger)
+        do {
+            try await host.node.prepareKeys()
+        } catch {
+            await host.stop()
+            throw error
         }
-        var bound: Int?
-        for await port in portStream { bound = port; break }
-        guard let port = bound else {
-            let outcome = await runTask.result
-            throw TestFailure("the prover's server did not start: \(outcome)")
-        }
-        let ca = try NIOSSLCertificate.fromPEMFile(node.tls.caCertificate)
+        let ca = try NIOSSLCertificate.fromPEMFile("\(directory)/tls/ca.pem")
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(ca)
-        let caller = try LocalCertificateAuthority.loadOrCreate(in: "\(directory)/tls").certificate(for: "storage")
-        return ProverTestNode(dataDirectory: directory, node: node, baseURL: "https://127.0.0.1:\(port)",
+        guard let caller = issued["storage"] else { throw TestFailure("no storage certificate") }
+        return ProverTestNode(dataDirectory: directory, host: host, baseURL: "https://127.0.0.1:\(host.port)",
                               client: ServiceClient.make(tls: tls), mtlsClient: ServiceClient.make(tls: try caller.clientConfiguration()),
-                              group: group, runTask: runTask, ownsDirectory: dataDirectory == nil)
+                              ownsDirectory: dataDirectory == nil)
     }
 
-    private init(dataDirectory: String, node: ProverNode, baseURL: String, client: HTTPClient, mtlsClient: HTTPClient,
-                 group: ServiceGroup, runTask: Task<Void, any Error>, ownsDirectory: Bool) {
+    private init(dataDirectory: String, host: ServiceHost<ProverNode>, baseURL: String, client: HTTPClient, mtlsClient: HTTPClient,
+                 ownsDirectory: Bool) {
         self.dataDirectory = dataDirectory
-        self.node = node
+        self.host = host
         self.baseURL = baseURL
         self.client = client
         self.mtlsClient = mtlsClient
-        self.group = group
-        self.runTask = runTask
         self.ownsDirectory = ownsDirectory
+    }
+
+    /// A client presenting `identity`'s certificate from this node's CA (shut it down after use).
+    func client(presenting identity: String) throws -> HTTPClient {
+        let paths = try NodeCertificates.issue(in: "\(dataDirectory)/tls", identities: [identity])
+        guard let tls = paths[identity] else { throw TestFailure("no certificate for \(identity)") }
+        return ServiceClient.make(tls: try tls.clientConfiguration())
     }
 
     func stop() async {
         try? await client.shutdown()
         try? await mtlsClient.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await runTask.value
+        await host.stop()
         if ownsDirectory { try? FileManager.default.removeItem(atPath: dataDirectory) }
     }
 

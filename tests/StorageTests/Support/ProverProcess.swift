@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import PakitHTTPClient
 import PakitTLS
+import PakitTestSupport
 
 /// A real `pakit-prover` process (built beside the tests by `swift build`) serving
 /// `storage-single` and `storage-batch-3`, with a certificate issued by a node's CA so storage
@@ -42,8 +43,10 @@ final class ProverProcess: Sendable {
     }
 
     static func launch(data: String, keys: String, extra: [String]) throws -> Process {
+        // What `pakit init` issues; ignored when `extra` names other TLS files.
+        try NodeCertificates.issue(in: "\(data)/tls", identities: ["prover"])
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try StorageProcess.sibling("pakit-prover"))
+        process.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit-prover"))
         process.arguments = ["--data-dir", data, "--port", "0", "--circuits", circuits, "--keys-dir", keys, "--log-level", "warning"] + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -52,15 +55,7 @@ final class ProverProcess: Sendable {
     }
 
     static func waitForURL(data: String, process: Process) async throws -> String {
-        let deadline = ContinuousClock.now + .seconds(120)
-        while process.isRunning && ContinuousClock.now < deadline {
-            if let text = try? String(contentsOfFile: "\(data)/prover.url", encoding: .utf8), !text.isEmpty {
-                return text.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw TestFailure(process.isRunning ? "pakit-prover did not listen within 120 s"
-                                            : "pakit-prover exited with status \(process.terminationStatus) during start-up")
+        try await ServiceProcess.waitForFile("\(data)/prover.url", while: process, timeout: .seconds(120))
     }
 
     /// Polls `GET /ready` (mutual TLS with `client`) until the prover has every key.

@@ -12,54 +12,22 @@ import PakitHTTPClient
 import PakitObservability
 import PakitSQL
 import PakitTLS
-import ServiceLifecycle
+import PakitService
+import PakitTestSupport
 import StorageService
 import Testing
 
-/// The metadata backends the storage tests run against: SQLite always, PostgreSQL when the
-/// test command started one (`PAKIT_TEST_POSTGRES_URL`).
-enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
-
-    static var available: [Backend] {
-        ProcessInfo.processInfo.environment["PAKIT_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
-    }
-
-    var testDescription: String { rawValue }
-
-    /// A fresh, empty database for one test.
-    func makeDatabaseURL(dataDirectory: String) async throws -> String {
-        switch self {
-        case .sqlite:
-            return "sqlite:\(dataDirectory)/storage/metadata.sqlite"
-        case .postgres:
-            guard let base = ProcessInfo.processInfo.environment["PAKIT_TEST_POSTGRES_URL"] else { throw TestFailure("no PostgreSQL") }
-            let name = "pakit_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-            let admin = try await PostgresSQLDatabase.connect(url: base, maxConnections: 1, logger: Logger(label: "test"))
-            try await admin.query("CREATE DATABASE \(name)")
-            await admin.close()
-            guard let slash = base.lastIndex(of: "/") else { throw TestFailure("bad URL") }
-            return String(base[...slash]) + name
-        }
-    }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// A storage service running in-process on a free port over real HTTPS, with clients that
-/// trust its CA (one without and one with a client certificate).
+/// trust its CA (one without a client certificate, and one presenting the mesh gateway's, the
+/// caller storage's internal routes admit).
 final class TestNode: @unchecked Sendable {
     let dataDirectory: String
-    let node: StorageNode
+    let host: ServiceHost<StorageNode>
+    var node: StorageNode { host.node }
     let baseURL: String
     let adminToken: String
     let client: HTTPClient
     let mtlsClient: HTTPClient
-    private let group: ServiceGroup
-    private let runTask: Task<Void, any Error>
 
     /// `dataDirectory`: an existing directory to use (e.g. one whose CA already issued prover
     /// certificates); by default a fresh one. Either way `stop()` removes it.
@@ -69,47 +37,48 @@ final class TestNode: @unchecked Sendable {
         ServiceBootstrap.bootstrap(logLevel: .warning)
         let dataDirectory = dataDirectory ?? NSTemporaryDirectory() + "pakit-test-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dataDirectory + "/storage", withIntermediateDirectories: true)
+        // The bootstrap step (`pakit init`): certificates for storage and its callers.
+        let issued = try NodeCertificates.issue(in: "\(dataDirectory)/tls",
+                                                identities: ["storage", "mesh-gateway", "prover", NodeCertificates.operatorName])
         let databaseURL = try await backend.makeDatabaseURL(dataDirectory: dataDirectory)
-        let configuration = try StorageConfiguration(
-            arguments: ["--data-dir", dataDirectory, "--port", "0", "--database-url", databaseURL] + extraArguments,
-            environment: [:])
         var logger = Logger(label: "test.storage")
         logger.logLevel = .warning
-        let node = try await StorageNode.open(configuration, logger: logger, executors: executors)
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let server = try node.makeServer { port in portContinuation.yield(port) }
-        let group = ServiceGroup(configuration: .init(services: [.init(service: server), .init(service: node.makeJobRunner())], logger: logger))
-        let runTask = Task { try await group.run() }
-        var port = 0
-        for await bound in portStream { port = bound; break }
+        // `StorageNode.open` takes its pools from `ServiceExecutors.current`.
+        let host = try await ServiceExecutors.$current.withValue(executors) {
+            try await ServiceHost<StorageNode>.start(
+                arguments: ["--data-dir", dataDirectory, "--port", "0", "--database-url", databaseURL] + extraArguments,
+                environment: [:], logger: logger)
+        }
         let ca = try NIOSSLCertificate.fromPEMFile("\(dataDirectory)/tls/ca.pem")
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(ca)
-        let cliPaths = try LocalCertificateAuthority.loadOrCreate(in: "\(dataDirectory)/tls").certificate(for: "cli")
-        let adminToken = try String(contentsOfFile: node.adminTokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        return TestNode(dataDirectory: dataDirectory, node: node, baseURL: "https://127.0.0.1:\(port)", adminToken: adminToken,
-                        client: ServiceClient.make(tls: tls), mtlsClient: ServiceClient.make(tls: try cliPaths.clientConfiguration()),
-                        group: group, runTask: runTask)
+        guard let meshGateway = issued["mesh-gateway"] else { throw TestFailure("no mesh-gateway certificate") }
+        let adminToken = try String(contentsOfFile: host.node.adminTokenPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        return TestNode(dataDirectory: dataDirectory, host: host, baseURL: "https://127.0.0.1:\(host.port)", adminToken: adminToken,
+                        client: ServiceClient.make(tls: tls), mtlsClient: ServiceClient.make(tls: try meshGateway.clientConfiguration()))
     }
 
-    private init(dataDirectory: String, node: StorageNode, baseURL: String, adminToken: String, client: HTTPClient,
-                 mtlsClient: HTTPClient, group: ServiceGroup, runTask: Task<Void, any Error>) {
+    private init(dataDirectory: String, host: ServiceHost<StorageNode>, baseURL: String, adminToken: String, client: HTTPClient,
+                 mtlsClient: HTTPClient) {
         self.dataDirectory = dataDirectory
-        self.node = node
+        self.host = host
         self.baseURL = baseURL
         self.adminToken = adminToken
         self.client = client
         self.mtlsClient = mtlsClient
-        self.group = group
-        self.runTask = runTask
+    }
+
+    /// A client presenting `identity`'s certificate from this node's CA (shut it down after use).
+    func client(presenting identity: String) throws -> HTTPClient {
+        let paths = try NodeCertificates.issue(in: "\(dataDirectory)/tls", identities: [identity])
+        guard let tls = paths[identity] else { throw TestFailure("no certificate for \(identity)") }
+        return ServiceClient.make(tls: try tls.clientConfiguration())
     }
 
     func stop() async {
         try? await client.shutdown()
         try? await mtlsClient.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await runTask.value
-        await node.close()
+        await host.stop()
         try? FileManager.default.removeItem(atPath: dataDirectory)
     }
 
@@ -166,15 +135,4 @@ final class TestNode: @unchecked Sendable {
         guard reply.status == .created else { throw TestFailure("add failed: \(reply.status) \(reply.text)") }
         return try reply.decode(FileAddResponse.self)
     }
-}
-
-/// The test files of the reference vectors: byte k = k mod 251.
-func patternBytes(_ count: Int) -> [UInt8] {
-    (0..<count).map { UInt8($0 % 251) }
-}
-
-/// Deterministic pseudo-random bytes (SplitMix64), so failures reproduce.
-func randomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
-    var generator = SplitMix64(seed: seed)
-    return generator.bytes(count)
 }

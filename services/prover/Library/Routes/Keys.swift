@@ -7,7 +7,7 @@ import PakitZK
 
 /// `GET /v1/circuits`, `GET /v1/keys/{circuit}`, `GET /v1/keys/{circuit}/r1cs`.
 extension ProverNode {
-    func addKeyRoutes(to router: Router<ServiceRequestContext>) {
+    func addKeyRoutes(to router: some RouterMethods<ServiceRequestContext>) {
         router.get("/v1/circuits") { _, _ in
             try jsonResponse(CircuitList(circuits: self.configuration.circuits.map(self.info(of:))))
         }

@@ -6,7 +6,7 @@ import PakitZK
 
 /// `POST /v1/prove`: a storage proof for chunk openings under a root.
 extension ProverNode {
-    func addProveRoutes(to router: Router<ServiceRequestContext>) {
+    func addProveRoutes(to router: some RouterMethods<ServiceRequestContext>) {
         router.post("/v1/prove") { request, context in
             var circuitLabel = "unknown"
             do {

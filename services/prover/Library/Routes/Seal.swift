@@ -13,7 +13,7 @@ extension ProverNode {
     static let byteCountHeader = HTTPField.Name("Pakit-Byte-Count")!
     static let treeDepthHeader = HTTPField.Name("Pakit-Tree-Depth")!
 
-    func addSealRoutes(to router: Router<ServiceRequestContext>) {
+    func addSealRoutes(to router: some RouterMethods<ServiceRequestContext>) {
         router.post("/v1/seal") { request, context in
             try await handle {
                 let summary: Bool

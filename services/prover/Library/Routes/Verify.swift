@@ -5,7 +5,7 @@ import PakitHTTPServer
 
 /// `POST /v1/verify`: checks a proof against a circuit's key or a supplied one.
 extension ProverNode {
-    func addVerifyRoutes(to router: Router<ServiceRequestContext>) {
+    func addVerifyRoutes(to router: some RouterMethods<ServiceRequestContext>) {
         router.post("/v1/verify") { request, context in
             try await handle {
                 let body = try await request.decode(as: VerifyRequest.self, context: context)

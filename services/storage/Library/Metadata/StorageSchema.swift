@@ -1,7 +1,8 @@
 import PakitSQL
 
 /// The storage service's tables. Block keys are binary CIDv1 (`BYTEA`/`BLOB`); times are Unix
-/// seconds, except in `commitments` and `proof_jobs` (v2), whose times are Unix milliseconds.
+/// seconds, except in `commitments`, whose times are Unix milliseconds. Seal and proof jobs
+/// live in the runtime's job queue (`jobs`, `JobSchema`) since v3.
 public enum StorageSchema {
     public static let name = "storage"
 
@@ -37,6 +38,37 @@ public enum StorageSchema {
                 "CREATE TABLE proof_jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, cid BLOB NOT NULL, cid_text TEXT NOT NULL, circuit TEXT, root TEXT, beacon TEXT, blocks TEXT, chunk_indices TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL, lease_owner TEXT, lease_until INTEGER, last_prover TEXT, result TEXT, error TEXT, created_at INTEGER NOT NULL, completed_at INTEGER) WITHOUT ROWID",
                 "CREATE INDEX proof_jobs_pending ON proof_jobs (status, created_at)",
                 "CREATE INDEX proof_jobs_cid ON proof_jobs (cid)",
+            ]),
+        // Proof jobs become kinds of the runtime's job queue; every row moves (unfinished ones
+        // queued again, finished proofs stay readable through GET /v1/proofs/{id}), with the
+        // proof facts as the payload and the prover attempts as progress.
+        Migration(
+            version: 3, name: "proof jobs move to the job queue",
+            postgres: [
+                "ALTER TABLE commitments ADD COLUMN seal_job TEXT",
+                """
+                INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, not_before, progress, result, last_error, created_at, updated_at, completed_at)
+                SELECT id, 'storage.' || kind, json_build_object('cid', cid_text, 'circuit', circuit, 'root', root, 'beacon', beacon, 'blocks', ('[' || COALESCE(blocks, '') || ']')::json, 'chunkIndices', ('[' || COALESCE(chunk_indices, '') || ']')::json)::text,
+                       CASE WHEN status IN ('queued', 'running') THEN 'queued' ELSE status END, 0, 20, created_at,
+                       json_build_object('proverAttempts', attempts, 'lastProver', last_prover, 'lastError', error)::text, result,
+                       CASE WHEN status = 'failed' THEN error ELSE NULL END, created_at, COALESCE(completed_at, created_at), completed_at
+                FROM proof_jobs
+                """,
+                "UPDATE commitments SET seal_job = (SELECT p.id FROM proof_jobs p WHERE p.cid = commitments.cid AND p.kind = 'seal' ORDER BY p.created_at DESC, p.id DESC LIMIT 1)",
+                "DROP TABLE proof_jobs",
+            ],
+            sqlite: [
+                "ALTER TABLE commitments ADD COLUMN seal_job TEXT",
+                """
+                INSERT INTO jobs (id, kind, payload, state, attempts, max_attempts, not_before, progress, result, last_error, created_at, updated_at, completed_at)
+                SELECT id, 'storage.' || kind, json_object('cid', cid_text, 'circuit', circuit, 'root', root, 'beacon', beacon, 'blocks', json('[' || COALESCE(blocks, '') || ']'), 'chunkIndices', json('[' || COALESCE(chunk_indices, '') || ']')),
+                       CASE WHEN status IN ('queued', 'running') THEN 'queued' ELSE status END, 0, 20, created_at,
+                       json_object('proverAttempts', attempts, 'lastProver', last_prover, 'lastError', error), result,
+                       CASE WHEN status = 'failed' THEN error ELSE NULL END, created_at, COALESCE(completed_at, created_at), completed_at
+                FROM proof_jobs
+                """,
+                "UPDATE commitments SET seal_job = (SELECT p.id FROM proof_jobs p WHERE p.cid = commitments.cid AND p.kind = 'seal' ORDER BY p.created_at DESC, p.id DESC LIMIT 1)",
+                "DROP TABLE proof_jobs",
             ]),
     ]
 }

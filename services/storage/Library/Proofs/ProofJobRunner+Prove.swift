@@ -1,13 +1,14 @@
 import PakitConcurrency
 import PakitContracts
 import PakitCore
+import PakitJobs
 import PakitZK
 
 /// Proving: the witness comes from storage's own tree and bytes, the proof from a prover, and
 /// only a proof that verifies for exactly the challenged statement is stored.
-extension ProofJobRunner {
+extension ProofJobWork {
     /// Runs a proving job to its end (done, or a `JobEnd`/error for `work` to record).
-    func prove(_ job: ProofJobRow, claim: String) async throws {
+    func prove(_ job: ProofJobRow, context: JobContext) async throws {
         guard let circuit = job.circuit.flatMap(ProofCircuit.init(name:)), circuit.openings == job.chunkIndices.count else {
             throw JobEnd.failed("the job names no valid circuit for its \(job.chunkIndices.count) challenges")
         }
@@ -40,7 +41,7 @@ extension ProofJobRunner {
         let client = self.client
         let keys = self.keys
         let executors = self.executors
-        let bundle = try await withAttempts(job, claim: claim) { prover in
+        let bundle = try await withAttempts(job, context: context) { prover in
             let response = try await client.prove(prover, request)
             let bundle = response.bundle
             guard bundle.circuit == circuit.name else {
@@ -69,7 +70,7 @@ extension ProofJobRunner {
             }
             return bundle
         }
-        guard try await store.finishProof(id: job.id, claim: claim, bundle: bundle) else { throw JobEnd.claimLost }
+        guard try await store.finishProof(context, bundle: bundle) else { throw JobEnd.claimLost }
         StorageMetrics.proofsDone.increment()
         logger.info("proved", metadata: ["job": "\(job.id)", "cid": "\(job.cid)", "circuit": "\(circuit.name)"])
     }

@@ -1,13 +1,14 @@
 import AsyncHTTPClient
 import PakitConcurrency
 import PakitCore
+import PakitJobs
 import PakitZK
 
 /// Sealing: the content goes to a prover, its tree comes back, is checked against the content
 /// and kept durably before the commitment is marked done.
-extension ProofJobRunner {
+extension ProofJobWork {
     /// Runs a seal job to its end (done, or a `JobEnd`/error for `work` to record).
-    func seal(_ job: ProofJobRow, claim: String) async throws {
+    func seal(_ job: ProofJobRow, context: JobContext) async throws {
         let node = try await reader.node(job.cid)
         guard let size = reader.fileSize(job.cid, node: node) else {
             throw JobEnd.failed("\(job.cid) is not a file")
@@ -21,7 +22,7 @@ extension ProofJobRunner {
         let client = self.client
         let executors = self.executors
         let cid = job.cid
-        let (tree, bytes) = try await withAttempts(job, claim: claim) { prover in
+        let (tree, bytes) = try await withAttempts(job, context: context) { prover in
             let failure = FileContentStream.FailureBox()
             let body = HTTPClientRequest.Body.stream(FileContentStream(reader: reader, root: node, failure: failure),
                                                      length: .known(Int64(byteCount)))
@@ -53,7 +54,7 @@ extension ProofJobRunner {
             return (tree, answer.tree)
         }
         let file = try await files.write(bytes, for: job.cid)
-        guard try await store.finishSeal(id: job.id, claim: claim, cid: job.cid, root: tree.root.decimalString,
+        guard try await store.finishSeal(context, cid: job.cid, root: tree.root.decimalString,
                                          chunkCount: tree.chunkCount, byteCount: tree.byteCount,
                                          treeFile: file.name, treeSHA256: file.sha256)
         else { throw JobEnd.claimLost }

@@ -4,65 +4,43 @@ import Logging
 import PakitConcurrency
 import PakitContracts
 import PakitCore
+import PakitJobs
 import PakitZK
 import ServiceLifecycle
-import Synchronization
 
-/// Runs seal and prove jobs from the durable queue (`proof_jobs`) on the configured provers.
+/// Runs seal and prove jobs from the runtime's durable job queue on the configured provers.
 ///
-/// - **Claims.** Each job is claimed with a conditional `UPDATE` under a claim id
-///   `<node>/<process>/<random>` and a lease that a heartbeat renews. Every later write names
-///   the claim, so a job finishes exactly once even if two runners ever raced for it.
-/// - **Recovery.** At start the claims of this node's earlier processes are released at once
-///   (nothing runs them any more); other nodes' expired leases are claimable as they expire.
+/// - **Claims, leases, recovery** are the queue's and its worker's (`PakitJobs.JobWorker`):
+///   a job finishes exactly once; at start the jobs of this node's earlier process are queued
+///   again at once, other nodes' when their leases expire; shutdown gives running jobs back.
 /// - **Balance and bounds.** At most `provers × slotsPerProver` jobs are held; each attempt
 ///   takes a slot on the instance with the least outstanding work (`ProverPool`).
 /// - **Retries.** A transport failure, a 5xx or a wrong answer (a tree or proof that does not
 ///   check out) marks the instance suspect and retries on another one, up to `maxAttempts`
-///   prover requests, then the job fails with the last error. A `503` (busy, keys not ready)
-///   is not the job's fault and does not use up an attempt. A refusal of the request itself
-///   (4xx), unreadable content or a corrupt tree fails the job at once.
+///   prover requests (counted in the job's progress), then the job fails with the last error.
+///   A `503` (busy, keys not ready) is not the job's fault and does not use up an attempt. A
+///   refusal of the request itself (4xx), unreadable content or a corrupt tree fails the job.
 final class ProofJobRunner: Service, Sendable {
-    let store: ProofJobStore
-    let pool: ProverPool
-    let client: any ProverAPI
-    let keys: VerifyingKeyCache
-    let reader: DAGReader
-    let files: CommitmentFiles
-    /// Tree checks and pairings run on `executors.compute`.
-    let executors: ServiceExecutors
-    let maxAttempts: Int
+    let work: ProofJobWork
+    let worker: JobWorker
     let proverCount: Int
-    /// `<node>/`: claims of any process of this node.
-    let nodePrefix: String
-    /// `<node>/<process>/`: claims of this process.
-    let processPrefix: String
-    let lease: Duration
-    let logger: Logger
-    private let wakeup = WakeSignal()
-    private let held = Atomic<Int>(0)
-    private let stopping = Atomic<Bool>(false)
 
     init(store: ProofJobStore, pool: ProverPool, proverCount: Int, client: any ProverAPI, keys: VerifyingKeyCache,
-         reader: DAGReader, files: CommitmentFiles, executors: ServiceExecutors, maxAttempts: Int, nodeID: String, lease: Duration = .seconds(30),
-         logger: Logger) {
-        self.store = store
-        self.pool = pool
+         reader: DAGReader, files: CommitmentFiles, executors: ServiceExecutors, maxAttempts: Int, nodeID: String,
+         lease: Duration = .seconds(30), logger: Logger) {
+        let work = ProofJobWork(store: store, pool: pool, client: client, keys: keys, reader: reader, files: files,
+                                executors: executors, maxAttempts: maxAttempts, logger: logger)
+        self.work = work
         self.proverCount = proverCount
-        self.client = client
-        self.keys = keys
-        self.reader = reader
-        self.files = files
-        self.executors = executors
-        self.maxAttempts = maxAttempts
-        self.nodePrefix = "\(nodeID)/"
-        self.processPrefix = "\(nodeID)/\(ProofJobStore.newJobID().prefix(12))/"
-        self.lease = lease
-        self.logger = logger
+        let handlers = [ProofJobKind.seal, .prove].map { kind in
+            JobHandler(kind: kind.queueKind) { context in try await work.run(context) }
+        }
+        self.worker = JobWorker(queue: store.queue, node: nodeID, handlers: handlers,
+                                concurrency: max(1, proverCount * pool.slotsPerProver), lease: lease, logger: logger)
     }
 
-    /// Tells the dispatcher to look for work now (a job was queued).
-    func wake() { wakeup.signal() }
+    /// Tells the worker to look for work now (a job was queued).
+    func wake() { work.store.queue.wakeWorkers() }
 
     // MARK: Service
 
@@ -73,101 +51,58 @@ final class ProofJobRunner: Service, Sendable {
             return
         }
         do {
-            let released = try await store.release(claimPrefix: nodePrefix)
-            if released > 0 { logger.notice("resuming proof jobs of the previous process", metadata: ["jobs": "\(released)"]) }
-            let removed = await files.removeLeftovers(keeping: try await store.doneTreeFiles())
-            if removed > 0 { logger.notice("removed unfinished commitment tree files", metadata: ["files": "\(removed)"]) }
+            let removed = await work.files.removeLeftovers(keeping: try await work.store.doneTreeFiles())
+            if removed > 0 { work.logger.notice("removed unfinished commitment tree files", metadata: ["files": "\(removed)"]) }
         } catch {
-            logger.error("proof job recovery failed; jobs resume when their leases expire", metadata: ["error": "\(error)"])
+            work.logger.error("cannot list finished commitments; leftover tree files stay", metadata: ["error": "\(error)"])
         }
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                await self.dispatch(into: &group)
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            self.stopping.store(true, ordering: .relaxed)
-            self.wakeup.signal()
+        try await worker.run()
+    }
+}
+
+/// Why a job ends without a result.
+enum JobEnd: Error {
+    /// Permanently: the job is marked failed with this message.
+    case failed(String)
+    /// The claim was lost (another runner has the job, or it was cancelled): stop without writing.
+    case claimLost
+}
+
+/// The seal and prove handlers, with what they use.
+struct ProofJobWork: Sendable {
+    let store: ProofJobStore
+    let pool: ProverPool
+    let client: any ProverAPI
+    let keys: VerifyingKeyCache
+    let reader: DAGReader
+    let files: CommitmentFiles
+    /// Tree checks and pairings run on `executors.compute`.
+    let executors: ServiceExecutors
+    let maxAttempts: Int
+    let logger: Logger
+
+    /// Runs one claimed job to its end. Every ending is written here under the claim (done, or
+    /// failed for good); cancellation (shutdown, lost claim) is left to the worker.
+    func run(_ context: JobContext) async throws -> String? {
+        let job: ProofJobRow
+        do {
+            job = try ProofJobRow(context.job)
+        } catch {
+            try await context.fail(error: "\(error)", retry: false)
+            return nil
         }
-        // Jobs interrupted by the shutdown go back to the queue for the next start.
-        _ = try? await store.release(claimPrefix: processPrefix)
-    }
-
-    /// Claims jobs while there is capacity, until shutdown.
-    private func dispatch(into group: inout DiscardingTaskGroup) async {
-        let capacity = proverCount * pool.slotsPerProver
-        while !stopping.load(ordering: .relaxed) && !Task.isCancelled {
-            if held.load(ordering: .relaxed) < capacity {
-                let claim = processPrefix + ProofJobStore.newJobID().prefix(12)
-                do {
-                    if let job = try await store.claimNext(claim: claim, leaseUntil: leaseEnd()) {
-                        held.add(1, ordering: .relaxed)
-                        group.addTask {
-                            await self.execute(job, claim: claim)
-                            self.held.subtract(1, ordering: .relaxed)
-                            self.wakeup.signal()
-                        }
-                        continue
-                    }
-                } catch {
-                    logger.error("cannot claim proof jobs", metadata: ["error": "\(error)"])
-                }
-            }
-            // New jobs wake the dispatcher; the timeout covers leases that expire and jobs
-            // queued by other processes on a shared database.
-            await wakeup.wait(timeout: .seconds(1))
-        }
-    }
-
-    private func leaseEnd() -> Int64 {
-        ProofJobStore.nowMilliseconds() + Int64(lease.components.seconds * 1000)
-    }
-
-    /// Works on one claimed job while a heartbeat keeps its lease; losing the lease cancels the work.
-    private func execute(_ job: ProofJobRow, claim: String) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.work(job, claim: claim) }
-            group.addTask { await self.heartbeat(job.id, claim: claim) }
-            await group.next()
-            group.cancelAll()
-        }
-    }
-
-    private func heartbeat(_ id: String, claim: String) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: lease / 3)
-            if Task.isCancelled { return }
-            do {
-                if try await !store.renewLease(id: id, claim: claim, leaseUntil: leaseEnd()) {
-                    logger.warning("lost the lease of a proof job; another runner has it", metadata: ["job": "\(id)"])
-                    return
-                }
-            } catch {
-                logger.warning("cannot renew a proof job lease", metadata: ["job": "\(id)", "error": "\(error)"])
-            }
-        }
-    }
-
-    /// Why a job ends without a result.
-    enum JobEnd: Error {
-        /// Permanently: the job is marked failed with this message.
-        case failed(String)
-        /// The claim was lost (another runner has the job): stop without writing.
-        case claimLost
-    }
-
-    private func work(_ job: ProofJobRow, claim: String) async {
         do {
             switch job.kind {
-            case .seal: try await seal(job, claim: claim)
-            case .prove: try await prove(job, claim: claim)
+            case .seal: try await seal(job, context: context)
+            case .prove: try await prove(job, context: context)
             }
         } catch is CancellationError {
-            // Shutdown or a lost lease: the job is released or already someone else's.
+            throw CancellationError()
         } catch JobEnd.claimLost {
-            logger.warning("a proof job was claimed by another runner", metadata: ["job": "\(job.id)"])
+            logger.warning("a proof job was claimed by another runner or cancelled", metadata: ["job": "\(job.id)"])
+            throw CancellationError()
         } catch {
-            if Task.isCancelled { return }
+            if Task.isCancelled { throw CancellationError() }
             let message: String
             switch error {
             case JobEnd.failed(let text): message = text
@@ -175,44 +110,41 @@ final class ProofJobRunner: Service, Sendable {
             default: message = "\(error)"
             }
             logger.warning("proof job failed", metadata: ["job": "\(job.id)", "kind": "\(job.kind.rawValue)", "error": "\(message)"])
-            do {
-                if try await store.fail(job, claim: claim, error: message) {
-                    (job.kind == .seal ? StorageMetrics.sealsFailed : StorageMetrics.proofsFailed).increment()
-                }
-            } catch {
-                logger.error("cannot record a failed proof job", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            if try await store.fail(job, context, error: message) {
+                (job.kind == .seal ? StorageMetrics.sealsFailed : StorageMetrics.proofsFailed).increment()
             }
         }
+        return nil
     }
 
     // MARK: attempts
 
     /// Calls `call` on prover instances until it succeeds, following the retry rules above.
     func withAttempts<T: Sendable>(
-        _ job: ProofJobRow, claim: String, _ call: @Sendable (String) async throws -> T
+        _ job: ProofJobRow, context: JobContext, _ call: @Sendable (String) async throws -> T
     ) async throws -> T {
         var excluded = Set<String>()
-        var attempts = job.attempts
-        var lastError = job.error
+        var progress = job.progress
         var unavailableAnswers = 0
         while true {
             try Task.checkCancellation()
-            guard attempts < maxAttempts else {
-                throw JobEnd.failed("gave up after \(attempts) prover attempt\(attempts == 1 ? "" : "s"); last error: \(lastError ?? "none recorded")")
+            guard progress.proverAttempts < maxAttempts else {
+                let attempts = progress.proverAttempts
+                throw JobEnd.failed("gave up after \(attempts) prover attempt\(attempts == 1 ? "" : "s"); last error: \(progress.lastError ?? "none recorded")")
             }
             let prover = try await pool.acquire(excluding: excluded)
-            let started: Int?
+            progress.proverAttempts += 1
+            progress.lastProver = prover
             do {
-                started = try await store.startAttempt(id: job.id, claim: claim, prover: prover, leaseUntil: leaseEnd())
+                try await context.saveProgress(ProofJobStore.json(progress))
+            } catch .leaseLost {
+                await pool.release(prover, outcome: .healthy)
+                throw JobEnd.claimLost
             } catch {
                 await pool.release(prover, outcome: .healthy)
                 throw error
             }
-            guard let number = started else {
-                await pool.release(prover, outcome: .healthy)
-                throw JobEnd.claimLost
-            }
-            attempts = number
+            let number = progress.proverAttempts
             do {
                 let result = try await call(prover)
                 await pool.release(prover, outcome: .healthy)
@@ -227,20 +159,18 @@ final class ProofJobRunner: Service, Sendable {
                     throw JobEnd.failed(error.message)
                 }
                 excluded.insert(prover)
-                lastError = error.message
+                progress.lastError = error.message
                 if case .unavailable(let seconds) = error.kind {
                     await pool.release(prover, outcome: .unavailable(retryAfterSeconds: seconds))
                     unavailableAnswers += 1
-                    if unavailableAnswers <= 10 * maxAttempts {
-                        attempts = (try? await store.uncountAttempt(id: job.id, claim: claim)) ?? attempts
-                    }
+                    if unavailableAnswers <= 10 * maxAttempts { progress.proverAttempts -= 1 }
                 } else {
                     await pool.release(prover, outcome: .failed)
                 }
                 StorageMetrics.proverAttemptsFailed.increment()
                 logger.warning("prover attempt failed; retrying on another instance",
                                metadata: ["job": "\(job.id)", "prover": "\(prover)", "attempt": "\(number)", "error": "\(error.message)"])
-                try? await store.noteFailure(id: job.id, claim: claim, error: error.message)
+                try? await context.saveProgress(ProofJobStore.json(progress))
             } catch {
                 await pool.release(prover, outcome: .healthy)
                 throw error

@@ -1,7 +1,4 @@
 import AsyncHTTPClient
-import Foundation
-import NIOCore
-import NIOFoundationCompat
 import PakitContracts
 import PakitHTTPClient
 import PakitTLS
@@ -49,89 +46,66 @@ protocol ProverAPI: Sendable {
     func verifyingKey(_ prover: String, circuit: String) async throws(ProverCallError) -> VerifyingKeyResponse
 }
 
-/// `ProverAPI` over HTTP/2 with mutual TLS: storage presents its node-CA certificate.
+/// `ProverAPI` over HTTP/2 with mutual TLS: storage presents its node-CA certificate. The
+/// shared `ServiceClient` does the HTTP; it makes one attempt per call, because `withAttempts`
+/// in the job runner decides where a failed call goes next.
 final class HTTPProverClient: ProverAPI {
-    let http: HTTPClient
-    let timeout: TimeAmount
+    let client: ServiceClient
 
     init(tls: TLSPaths, timeoutSeconds: Int) throws {
-        http = ServiceClient.make(tls: try tls.clientConfiguration())
-        timeout = .seconds(Int64(timeoutSeconds))
+        client = try ServiceClient(tls: tls, retry: .noRetries, timeout: .seconds(timeoutSeconds))
     }
 
     func shutdown() async {
-        try? await http.shutdown()
+        await client.shutdown()
     }
 
     func seal(_ prover: String, body: HTTPClientRequest.Body, byteCount: Int, maximumTreeBytes: Int) async throws(ProverCallError)
         -> (tree: [UInt8], root: String?, chunkCount: Int?, byteCount: Int?) {
-        var request = HTTPClientRequest(url: prover + "/v1/seal")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        request.body = body
-        let (response, bytes) = try await execute(request, limit: maximumTreeBytes)
-        let headers = response.headers
-        return (Array(bytes.readableBytesView), headers.first(name: "Pakit-Commitment-Root"),
+        let request = ServiceRequest(.POST, "/v1/seal", headers: ["Content-Type": "application/octet-stream"], body: .stream(body),
+                                     responseLimit: maximumTreeBytes)
+        let answer: ServiceResponse
+        do throws(ServiceCallError) {
+            answer = try await client.send(request, to: prover)
+        } catch {
+            throw ProverCallError(error)
+        }
+        let headers = answer.headers
+        return (answer.bytes, headers.first(name: "Pakit-Commitment-Root"),
                 headers.first(name: "Pakit-Chunk-Count").flatMap { Int($0) }, headers.first(name: "Pakit-Byte-Count").flatMap { Int($0) })
     }
 
     func prove(_ prover: String, _ body: ProveRequest) async throws(ProverCallError) -> ProveResponse {
-        var request = HTTPClientRequest(url: prover + "/v1/prove")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        do {
-            request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(body)))
+        do throws(ServiceCallError) {
+            let request = try ServiceRequest.json(.POST, "/v1/prove", body: body, responseLimit: 1 << 20)
+            return try await client.call(request, to: prover, as: ProveResponse.self)
         } catch {
-            throw ProverCallError(kind: .refused(status: 400), message: "cannot encode the prove request: \(error)")
+            throw ProverCallError(error)
         }
-        let (_, bytes) = try await execute(request, limit: 1 << 20)
-        return try decode(ProveResponse.self, bytes, from: prover)
     }
 
     func verifyingKey(_ prover: String, circuit: String) async throws(ProverCallError) -> VerifyingKeyResponse {
-        let request = HTTPClientRequest(url: prover + "/v1/keys/\(circuit)")
-        let (_, bytes) = try await execute(request, limit: 1 << 20)
-        return try decode(VerifyingKeyResponse.self, bytes, from: prover)
-    }
-
-    /// Runs one request and collects a 2xx body; anything else becomes a `ProverCallError`.
-    private func execute(_ request: HTTPClientRequest, limit: Int) async throws(ProverCallError) -> (HTTPClientResponse, ByteBuffer) {
-        let response: HTTPClientResponse
-        let body: ByteBuffer
-        do {
-            response = try await http.execute(request, timeout: timeout)
-            body = try await response.body.collect(upTo: limit)
-        } catch let error as ProverCallError {
-            throw error
-        } catch is CancellationError {
-            throw ProverCallError(kind: .transport, message: "\(request.url): cancelled")
+        do throws(ServiceCallError) {
+            return try await client.call(ServiceRequest(.GET, "/v1/keys/\(circuit)", responseLimit: 1 << 20), to: prover,
+                                         as: VerifyingKeyResponse.self)
         } catch {
-            throw ProverCallError(kind: .transport, message: "\(request.url): \(error)")
+            throw ProverCallError(error)
         }
-        let status = Int(response.status.code)
-        guard (200..<300).contains(status) else {
-            let envelope = try? JSONDecoder().decode(ErrorEnvelope.self, from: Data(buffer: body))
-            let detail = envelope.map { "\($0.error.code): \($0.error.message)" } ?? "HTTP \(status)"
-            let message = "\(request.url) answered \(status) (\(detail))"
-            switch status {
-            case 503:
-                let retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0) }
-                throw ProverCallError(kind: .unavailable(retryAfterSeconds: retryAfter), message: message)
-            case 500...:
-                throw ProverCallError(kind: .serverError, message: message)
-            default:
-                throw ProverCallError(kind: .refused(status: status), message: message)
-            }
-        }
-        return (response, body)
     }
+}
 
-    private func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer, from prover: String) throws(ProverCallError) -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: body))
-        } catch {
-            throw ProverCallError(kind: .badAnswer, message: "\(prover) answered with an unreadable \(T.self): \(error)")
+extension ProverCallError {
+    /// The prover-seam view of a `ServiceClient` failure.
+    init(_ error: ServiceCallError) {
+        let kind: Kind = switch error.kind {
+        case .transport, .timeout, .cancelled: .transport
+        case .server: .serverError
+        case .unavailable: .unavailable(retryAfterSeconds: error.retryAfterSeconds)
+        case .refused: .refused(status: error.status ?? 400)
+        case .invalidRequest: .refused(status: 400)
+        case .badAnswer: .badAnswer
         }
+        self.init(kind: kind, message: error.description)
     }
 }
 

@@ -37,7 +37,7 @@ extension StorageNode {
                 guard !body.name.isEmpty, body.name.utf8.count <= 100 else { throw StorageError.invalidParameter("name must be 1...100 bytes") }
                 var scopes: Set<Principal.Scope> = []
                 for scope in body.scopes {
-                    guard let parsed = Principal.Scope(rawValue: scope) else {
+                    guard let parsed = Principal.Scope(rawValue: scope), [Principal.Scope.read, .write, .admin].contains(parsed) else {
                         throw StorageError.invalidParameter("unknown scope '\(scope)'; use read, write or admin")
                     }
                     scopes.insert(parsed)
@@ -63,15 +63,19 @@ extension StorageNode {
                 let signature = try self.shareLinks.sign(cid: cid, path: pathText, expires: expires)
                 let encodedPath = path.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }.joined(separator: "/")
                 let relative = "/v1/files/\(cid.string)" + (path.isEmpty ? "" : "/\(encodedPath)") + "?expires=\(expires)&sig=\(signature)"
-                let base = self.configuration.publicURL ?? self.configuration.baseURL(port: self.boundPort)
+                let base = self.publicBaseURL
                 return try jsonResponse(ShareResponse(path: relative, url: base + relative, expiresAt: expires), status: .created)
             }
         }
     }
 
-    /// Peers' routes: mutual TLS with a certificate from the node CA, nothing else.
+    /// Who may call storage's internal routes: the mesh gateway (it serves peers' block
+    /// requests) and other storage instances of this node.
+    static let internalCallers = CallerPolicy.only(.service(.meshGateway), .service(.storage))
+
+    /// Internal routes: mutual TLS with a certificate from the node CA naming an admitted service.
     func addInternalRoutes(to router: Router<ServiceRequestContext>) {
-        let internalRoutes = router.group("/internal/v1").add(middleware: RequireClientCertificateMiddleware())
+        let internalRoutes = router.group("/internal/v1").add(middleware: RequireCallerMiddleware(Self.internalCallers))
         internalRoutes.get("/blocks/:cid") { _, context in
             try await handle {
                 let cid = try context.cidParameter()

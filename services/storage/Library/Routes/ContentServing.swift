@@ -17,7 +17,9 @@ extension StorageNode {
             guard valid else { throw .forbidden("share link is invalid or expired") }
             return
         }
-        if configuration.isPrivate { try context.require(.read) }
+        if configuration.isPrivate {
+            do { try context.require(.read) } catch { throw .refused(error) }
+        }
     }
 
     func serveContent(_ request: Request, context: ServiceRequestContext, root: CID, path: [String], head: Bool) async throws -> Response {

@@ -18,7 +18,7 @@ extension StorageNode {
                 try self.requireProvers()
                 let body = try await request.decode(as: CommitmentRequest.self, context: context)
                 let cid = try StorageError.parseCID(body.cid)
-                try self.checkSealable(cid)
+                try await self.checkSealable(cid)
                 let (row, created) = try await self.proofJobs.requestCommitment(cid)
                 if created { self.jobRunner.wake() }
                 return try jsonResponse(row.response, status: row.status == .done ? .ok : .accepted)
@@ -90,7 +90,7 @@ extension StorageNode {
     }
 
     /// The content must be a stored file of 1 byte … one tree's capacity.
-    private func checkSealable(_ cid: CID) throws(StorageError) {
+    private func checkSealable(_ cid: CID) async throws(StorageError) {
         let node = try await reader.node(cid)
         guard let size = reader.fileSize(cid, node: node) else {
             throw .invalidContent("\(cid) is not a file; only files can be sealed")

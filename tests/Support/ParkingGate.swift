@@ -5,12 +5,13 @@ import Synchronization
 /// watchdog thread opens it after `deadlockBreaker` so a broken executor fails the test (with
 /// `openedByWatchdog` set) instead of hanging it; it is never part of what a test asserts on
 /// a passing run.
-final class ParkingGate: @unchecked Sendable {
+public final class ParkingGate: @unchecked Sendable {
     private let condition = NSCondition()
     private var isOpen = false
     private var byWatchdog = false
 
-    init(deadlockBreaker: TimeInterval = 60) {
+    /// Starts closed; the watchdog opens it after `deadlockBreaker` seconds if nobody has.
+    public init(deadlockBreaker: TimeInterval = 60) {
         let thread = Thread { [weak self] in
             Thread.sleep(forTimeInterval: deadlockBreaker)
             self?.open(byWatchdog: true)
@@ -19,13 +20,14 @@ final class ParkingGate: @unchecked Sendable {
     }
 
     /// Blocks the calling thread until the gate opens.
-    func park() {
+    public func park() {
         condition.lock()
         while !isOpen { condition.wait() }
         condition.unlock()
     }
 
-    func open() { open(byWatchdog: false) }
+    /// Releases every parked thread, now and later.
+    public func open() { open(byWatchdog: false) }
 
     private func open(byWatchdog: Bool) {
         condition.lock()
@@ -37,13 +39,15 @@ final class ParkingGate: @unchecked Sendable {
         condition.unlock()
     }
 
-    var wasOpened: Bool {
+    /// Whether the gate has opened (by `open()` or the watchdog).
+    public var wasOpened: Bool {
         condition.lock()
         defer { condition.unlock() }
         return isOpen
     }
 
-    var openedByWatchdog: Bool {
+    /// Whether the watchdog opened it: a deadlock was broken, the test has failed.
+    public var openedByWatchdog: Bool {
         condition.lock()
         defer { condition.unlock() }
         return byWatchdog
@@ -51,14 +55,16 @@ final class ParkingGate: @unchecked Sendable {
 }
 
 /// Counts arrivals from any thread; a task can wait, suspended, for a given count.
-final class Arrivals: Sendable {
+public final class Arrivals: Sendable {
+    public init() {}
     private struct State {
         var count = 0
         var waiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
     private let state = Mutex(State())
 
-    func arrive() {
+    /// Counts one arrival; resumes the waiters whose count is reached.
+    public func arrive() {
         let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.count += 1
             let ready = state.waiters.filter { $0.target <= state.count }.map(\.continuation)
@@ -68,7 +74,8 @@ final class Arrivals: Sendable {
         for continuation in ready { continuation.resume() }
     }
 
-    func wait(for target: Int) async {
+    /// Returns once `target` arrivals have been counted.
+    public func wait(for target: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = state.withLock { state -> Bool in
                 if state.count >= target { return true }
@@ -82,14 +89,15 @@ final class Arrivals: Sendable {
 
 /// Waits (suspended, re-checking) until `condition` holds, for states with no event to
 /// await; gives up with an error if `gate` opens first (its watchdog broke a deadlock).
-func eventually(_ what: String, while gate: ParkingGate, _ condition: () -> Bool) async throws {
+public func eventually(_ what: String, while gate: ParkingGate, _ condition: () -> Bool) async throws {
     while !condition() {
         if gate.wasOpened { throw GateOpened(waitingFor: what) }
         try await Task.sleep(for: .milliseconds(2))
     }
 }
 
-struct GateOpened: Error, CustomStringConvertible {
-    let waitingFor: String
-    var description: String { "the gate opened before \(waitingFor)" }
+/// `eventually` gave up: the gate opened before the awaited state.
+public struct GateOpened: Error, CustomStringConvertible {
+    public let waitingFor: String
+    public var description: String { "the gate opened before \(waitingFor)" }
 }

@@ -1,0 +1,63 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import PakitContracts
+import PakitHTTPClient
+import PakitTLS
+
+/// `pakit status`: each service `pakit up` runs, with its URL, pid, readiness and restarts.
+/// Readiness is asked of the service itself (`GET /ready` with the operator's certificate, so a
+/// failing check is named).
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the services of a running node.")
+
+    @Option(name: .long, help: "Node data directory (default: $PAKIT_DATA_DIR or ./.pakit).")
+    var data: String?
+
+    func run() async throws {
+        let dataDirectory = NodeBootstrap.dataDirectory(data)
+        let statePath = "\(dataDirectory)/up.json"
+        guard let bytes = FileManager.default.contents(atPath: statePath),
+              let state = try? JSONDecoder().decode(UpStatus.self, from: bytes) else {
+            throw CLIError("no node is running from \(dataDirectory) (no \(statePath)); start one with 'pakit up'")
+        }
+        guard kill(Int32(state.supervisor), 0) == 0 else {
+            throw CLIError("the 'pakit up' that wrote \(statePath) (pid \(state.supervisor)) is not running")
+        }
+        let operatorTLS = ServiceTLSFiles.defaultPaths(dataDirectory: dataDirectory, identity: NodeCertificates.operatorName)
+        let client = ServiceClient.make(tls: try operatorTLS.clientConfiguration())
+        var rows = [["SERVICE", "URL", "PID", "READY", "RESTARTS"]]
+        for service in state.services {
+            let alive = service.pid.map { kill(Int32($0), 0) == 0 } ?? false
+            var readiness = alive ? "starting" : "down"
+            if alive, let url = service.url {
+                readiness = await Self.readiness(client, url: url)
+            }
+            rows.append([service.name, service.url ?? "-", service.pid.map(String.init) ?? "-", readiness, "\(service.restarts)"])
+        }
+        try? await client.shutdown()
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            let line = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            print(line.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
+        }
+    }
+
+    /// `ready`, or `not ready (check: reason, …)`, or why the service did not answer.
+    static func readiness(_ client: HTTPClient, url: String) async -> String {
+        do {
+            let response = try await client.execute(HTTPClientRequest(url: url + "/ready"), timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            guard let ready = try? JSONDecoder().decode(ReadyResponse.self, from: Data(buffer: body)) else {
+                return "unknown (HTTP \(response.status.code))"
+            }
+            if ready.status == "ready" { return "ready" }
+            let failing = ready.checks.filter { $0.value != "ok" }.map { "\($0.key): \($0.value)" }.sorted()
+            return "not ready" + (failing.isEmpty ? "" : " (\(failing.joined(separator: "; ")))")
+        } catch {
+            return "unreachable (\(error))"
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Hummingbird
+import PakitContracts
+import X509
+
+/// Who is calling over mutual TLS: the name in the client certificate the node CA issued
+/// (`NodeCertificates`): a service name, or `operator` for the CLI and metrics scrapers.
+public struct CallerIdentity: Hashable, Sendable, CustomStringConvertible {
+    public let name: String
+
+    public init(name: String) { self.name = name }
+
+    public static func service(_ service: ServiceName) -> CallerIdentity { CallerIdentity(name: service.rawValue) }
+    /// The operator's certificate: the CLI's internal calls and Prometheus.
+    public static let `operator` = CallerIdentity(name: "operator")
+
+    /// The service this caller is, if it is one.
+    public var service: ServiceName? { ServiceName(rawValue: name) }
+    public var description: String { name }
+
+    /// The identity a verified certificate names: its common name. The TLS layer has already
+    /// checked the chain to the node CA, and only the bootstrap step issues certificates.
+    public init?(certificate: Certificate) {
+        guard let commonName = certificate.subject.commonName, !commonName.isEmpty else { return nil }
+        self.name = commonName
+    }
+}
+
+/// Which callers an internal route group admits. `anyCaller` admits every certificate from the
+/// node CA (health-like internals such as `/metrics`); otherwise the list names the services.
+public struct CallerPolicy: Sendable {
+    let allowed: Set<CallerIdentity>?
+
+    public static let anyCaller = CallerPolicy(allowed: nil)
+
+    public static func only(_ callers: CallerIdentity...) -> CallerPolicy { CallerPolicy(allowed: Set(callers)) }
+    public static func only(_ callers: [CallerIdentity]) -> CallerPolicy { CallerPolicy(allowed: Set(callers)) }
+
+    public func admits(_ caller: CallerIdentity) -> Bool { allowed?.contains(caller) ?? true }
+
+    public var names: [String] { (allowed.map { Array($0) } ?? []).map(\.name).sorted() }
+}
+
+/// Guards internal routes: the caller must present a certificate issued by the node CA (401
+/// `client_certificate_required` otherwise) that names a caller the route admits (403
+/// `caller_not_allowed` otherwise). Both answers come before any handler runs, so a refused
+/// request touches nothing.
+public struct RequireCallerMiddleware: RouterMiddleware {
+    public typealias Context = ServiceRequestContext
+    let policy: CallerPolicy
+
+    public init(_ policy: CallerPolicy) { self.policy = policy }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let certificate = await context.peerCertificate() else {
+            throw ServiceError(.unauthorized, "client_certificate_required", "this route requires mutual TLS with a certificate from the node CA")
+        }
+        guard let caller = CallerIdentity(certificate: certificate), policy.admits(caller) else {
+            let who = CallerIdentity(certificate: certificate)?.name ?? "a certificate without a name"
+            throw ServiceError(.forbidden, "caller_not_allowed",
+                               "\(who) may not call this route (allowed: \(policy.names.joined(separator: ", ")))")
+        }
+        var context = context
+        context.caller = caller
+        return try await next(request, context)
+    }
+}
+
+extension DistinguishedName {
+    /// The first common name, as text.
+    var commonName: String? {
+        for relativeName in self {
+            for attribute in relativeName where attribute.type == .RDNAttributeType.commonName {
+                return attribute.value.description
+            }
+        }
+        return nil
+    }
+}
