@@ -47,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "PakitZK",
-            dependencies: ["PakitContracts", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["PakitContracts", "PakitCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "shared/zk",
             // Always optimised, even in debug builds: field and curve arithmetic at -Onone made a
             // storage proof take tens of seconds in `swift build`/`swift test` builds (≈ 1 s with

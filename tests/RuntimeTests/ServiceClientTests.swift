@@ -97,12 +97,14 @@ struct ServiceClientTests {
                     return Served(by: "late")
                 }
             }
+            // The handler never answers while the gate is shut, so whatever the machine's load
+            // (the request may or may not have reached it), the call can only end by its deadline.
             let error = await #expect(throws: ServiceCallError.self) {
-                _ = try await client.call(ServiceRequest(.GET, "/v1/stuck", timeout: .milliseconds(300), retry: .noRetries),
+                _ = try await client.call(ServiceRequest(.GET, "/v1/stuck", timeout: .seconds(1), retry: .noRetries),
                                           to: server.baseURL, as: Served.self)
             }
             #expect(error?.kind == .timeout, "got \(String(describing: error))")
-            #expect(hits.value == 1)
+            #expect(hits.value <= 1, "a call with no retries reached the handler \(hits.value) times")
             await gate.open()
             await server.stop()
         }
