@@ -161,7 +161,8 @@ struct ServiceClientTests {
                     return Served(by: "live")
                 }
             }) { server in
-                let pool = InstancePool(urls: [gone.baseURL, server.baseURL])
+                // A back-off far longer than the test, so "suspect" cannot lapse on a slow machine.
+                let pool = InstancePool(urls: [gone.baseURL, server.baseURL], initialBackoff: .seconds(3600), maximumBackoff: .seconds(3600))
                 let request = try ServiceRequest.json(.POST, "/v1/jobs", body: Served(by: "client"))
                 let answer = try await client.call(request, on: pool, as: Served.self)
                 #expect(answer == Served(by: "live"))
@@ -192,7 +193,7 @@ struct ServiceClientTests {
                     return Served(by: "B")
                 }
             }
-            let pool = InstancePool(urls: [a.baseURL, b.baseURL])
+            let pool = InstancePool(urls: [a.baseURL, b.baseURL], initialBackoff: .seconds(3600), maximumBackoff: .seconds(3600))
             let call = Task {
                 try await client.call(ServiceRequest(.GET, "/v1/work"), on: pool, as: Served.self)
             }
