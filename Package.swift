@@ -47,12 +47,12 @@ let package = Package(
         ),
         .target(
             name: "PakitZK",
-            dependencies: ["PakitContracts", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["PakitContracts", "PakitCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "shared/zk",
-            // Always optimised, even in debug builds: field and curve arithmetic at -Onone made a
-            // storage proof take tens of seconds in `swift build`/`swift test` builds (≈ 1 s with
-            // -O), too slow for the prover service, `pakit up` and their tests.
-            swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+            // No unsafe flags (they would make the package unusable as a dependency): field and
+            // curve arithmetic needs -O, so the start and test commands build in release
+            // (docs/design.md, "Optimised builds").
+            swiftSettings: strict
         ),
         .systemLibrary(
             name: "CZstd",

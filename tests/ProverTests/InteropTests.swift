@@ -1,6 +1,7 @@
 import Foundation
 import PakitContracts
 import PakitTestSupport
+import PakitCore
 import PakitZK
 @testable import ProverService
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import PakitContracts
 import Testing
+import PakitCore
 @testable import PakitZK
 
 /// Points, keys and reference vectors shared by the serialisation tests.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PakitConfiguration
 import PakitService
+import PakitZK
 import PakitContracts
 import PakitTLS
 
@@ -10,7 +11,7 @@ public struct ProverConfiguration: ServiceConfiguration {
     public static let service = ServiceName.prover
     public static let settings: [Setting] = [
         Setting("instance", env: "PAKIT_PROVER_INSTANCE", default: nil, help: "this instance's name in answers and logs; default: the host name"),
-        Setting("circuits", env: "PAKIT_PROVER_CIRCUITS", default: "storage-single,storage-batch-100", help: "circuits to serve, comma-separated: storage-single, storage-batch-<n> (n = 1…\(ProverCircuit.maximumBatchSize))"),
+        Setting("circuits", env: "PAKIT_PROVER_CIRCUITS", default: "storage-single,storage-batch-100", help: "circuits to serve, comma-separated: storage-single, storage-batch-<n> (n = 1…\(StorageCircuit.maximumBatchSize))"),
         Setting("mode", env: "PAKIT_PROVER_MODE", default: ProverMode.development.rawValue, help: "development (seeded keys, labelled insecure) or production (ceremony keys from keys-dir only; development keys refused)"),
         Setting("key-seed", env: "PAKIT_PROVER_KEY_SEED", default: "pakit-development", help: "development mode: public seed of the key setup; circuit c uses \"<key-seed>/<c>\""),
         Setting("keys-dir", env: "PAKIT_PROVER_KEYS_DIR", default: nil, help: "proving keys, <circuit>.pk (0600); development keys are cached here; default <data-dir>/keys"),
@@ -21,7 +22,7 @@ public struct ProverConfiguration: ServiceConfiguration {
 
     public let common: CommonSettings
     public var instance: String
-    public var circuits: [ProverCircuit]
+    public var circuits: [StorageCircuit]
     public var mode: ProverMode
     public var keySeed: String
     public var keysDirectory: String
@@ -44,10 +45,10 @@ public struct ProverConfiguration: ServiceConfiguration {
             self.instance = host.isEmpty ? "prover" : host
         }
 
-        var circuits: [ProverCircuit] = []
+        var circuits: [StorageCircuit] = []
         for name in try settings.string("circuits").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
-            guard let circuit = ProverCircuit(name: name) else {
-                throw settings.invalid("circuits", "'\(name)' is not storage-single or storage-batch-<n> with n in 1…\(ProverCircuit.maximumBatchSize)")
+            guard let circuit = StorageCircuit(name: name) else {
+                throw settings.invalid("circuits", "'\(name)' is not storage-single or storage-batch-<n> with n in 1…\(StorageCircuit.maximumBatchSize)")
             }
             if !circuits.contains(circuit) { circuits.append(circuit) }
         }
@@ -74,13 +75,13 @@ public struct ProverConfiguration: ServiceConfiguration {
     }
 
     /// The proving-key file of `circuit`.
-    public func keyPath(for circuit: ProverCircuit) -> String { "\(keysDirectory)/\(circuit.name).pk" }
+    public func keyPath(for circuit: StorageCircuit) -> String { "\(keysDirectory)/\(circuit.name).pk" }
 
     /// The fingerprint of the circuit a key file was made for (see `CircuitFingerprint`).
-    public func fingerprintPath(for circuit: ProverCircuit) -> String { "\(keysDirectory)/\(circuit.name).fingerprint" }
+    public func fingerprintPath(for circuit: StorageCircuit) -> String { "\(keysDirectory)/\(circuit.name).fingerprint" }
 
     /// The development-setup seed of `circuit`: `<key-seed>/<circuit>`.
-    public func seed(for circuit: ProverCircuit) -> String { "\(keySeed)/\(circuit.name)" }
+    public func seed(for circuit: StorageCircuit) -> String { "\(keySeed)/\(circuit.name)" }
 
 }
 

@@ -1,3 +1,4 @@
+import PakitCore
 /// Binary proof encodings: the 256-byte EIP-197 layout Ethereum verifiers take, and Pakit's
 /// 128-byte compressed form (zk.md §5.2).
 extension Groth16Proof {

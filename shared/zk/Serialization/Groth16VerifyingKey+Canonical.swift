@@ -1,3 +1,4 @@
+import PakitCore
 import Crypto
 
 /// The verifying key's canonical binary encoding and its published hash.

@@ -1,6 +1,7 @@
 import Foundation
 import PakitContracts
 import PakitTestSupport
+import PakitCore
 import PakitZK
 
 /// Content, openings and requests built in-process with PakitZK, to compare with the service.
@@ -9,7 +10,7 @@ enum Fixture {
     static let content = randomBytes(3 * StorageProofParameters.blockByteCount + 5 * 496 + 123, seed: 42)
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        Hex.encode(bytes)
     }
 
     /// The bytes of chunk `index` as stored (the last one may be short).

@@ -1,4 +1,5 @@
 import Crypto
+import PakitCore
 import PakitZK
 
 /// SHA-256 over a constraint system's exact constraints (every term's wire and coefficient),

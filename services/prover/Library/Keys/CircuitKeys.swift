@@ -4,7 +4,7 @@ import PakitZK
 /// One circuit's keys, ready to prove and verify, with the published forms of its verifying
 /// key computed once.
 struct CircuitKeys: Sendable {
-    let circuit: ProverCircuit
+    let circuit: StorageCircuit
     let provingKey: Groth16ProvingKey
     /// The verifying key with e(α, β) precomputed (also checked: γ ≠ δ, IC not empty).
     let prepared: Groth16PreparedVerifyingKey
@@ -13,7 +13,7 @@ struct CircuitKeys: Sendable {
     /// Hex SHA-256 of the key's canonical encoding.
     let sha256: String
 
-    init(circuit: ProverCircuit, provingKey: Groth16ProvingKey) throws(Groth16Error) {
+    init(circuit: StorageCircuit, provingKey: Groth16ProvingKey) throws(Groth16Error) {
         self.circuit = circuit
         self.provingKey = provingKey
         self.prepared = try Groth16PreparedVerifyingKey(provingKey.verifyingKey)

@@ -23,10 +23,10 @@ final class KeyStore: Sendable {
 
     let configuration: ProverConfiguration
     private let logger: Logger
-    private let entries: Mutex<[ProverCircuit: Entry]>
+    private let entries: Mutex<[StorageCircuit: Entry]>
     private let readiness = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    private init(configuration: ProverConfiguration, logger: Logger, entries: [ProverCircuit: Entry]) {
+    private init(configuration: ProverConfiguration, logger: Logger, entries: [StorageCircuit: Entry]) {
         self.configuration = configuration
         self.logger = logger
         self.entries = Mutex(entries)
@@ -37,7 +37,7 @@ final class KeyStore: Sendable {
     static func open(_ configuration: ProverConfiguration, logger: Logger) throws -> KeyStore {
         try FileManager.default.createDirectory(atPath: configuration.keysDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        var entries: [ProverCircuit: Entry] = [:]
+        var entries: [StorageCircuit: Entry] = [:]
         for circuit in configuration.circuits {
             let path = configuration.keyPath(for: circuit)
             switch configuration.mode {
@@ -102,11 +102,11 @@ final class KeyStore: Sendable {
     /// Reads a key file and checks it fits `circuit` exactly (constraints, inputs, witnesses),
     /// that the fingerprint file beside it names this circuit's constraints (when `required`,
     /// or when it exists) and that its verifying key is sound (γ ≠ δ).
-    static func load(_ circuit: ProverCircuit, from path: String, fingerprintPath: String, required: Bool) throws -> CircuitKeys {
+    static func load(_ circuit: StorageCircuit, from path: String, fingerprintPath: String, required: Bool) throws -> CircuitKeys {
         try check(try Groth16ProvingKey(contentsOf: path), for: circuit, fingerprintPath: fingerprintPath, required: required)
     }
 
-    static func check(_ key: Groth16ProvingKey, for circuit: ProverCircuit, fingerprintPath: String, required: Bool) throws -> CircuitKeys {
+    static func check(_ key: Groth16ProvingKey, for circuit: StorageCircuit, fingerprintPath: String, required: Bool) throws -> CircuitKeys {
         let system = try circuit.setupSystem()
         let expected = R1CSShape(system)
         guard key.shape == expected else {
@@ -179,7 +179,7 @@ final class KeyStore: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    func entry(_ circuit: ProverCircuit) -> Entry? {
+    func entry(_ circuit: StorageCircuit) -> Entry? {
         entries.withLock { $0[circuit] }
     }
 
@@ -192,7 +192,7 @@ final class KeyStore: Sendable {
 
     /// The keys of a served circuit, or the error the API answers with.
     func keys(for name: String) throws(ProverError) -> CircuitKeys {
-        guard let circuit = ProverCircuit(name: name), configuration.circuits.contains(circuit) else {
+        guard let circuit = StorageCircuit(name: name), configuration.circuits.contains(circuit) else {
             throw .unknownCircuit("unknown circuit '\(name.prefix(100))'; this instance serves \(configuration.circuits.map(\.name).joined(separator: ", "))")
         }
         switch entry(circuit) {

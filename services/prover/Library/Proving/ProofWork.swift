@@ -1,4 +1,5 @@
 import PakitContracts
+import PakitCore
 import PakitZK
 
 /// A prove request that passed validation: the circuit's keys, the root and the openings.

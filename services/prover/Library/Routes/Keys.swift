@@ -38,7 +38,7 @@ extension ProverNode {
 
     /// What `GET /v1/circuits` says about a circuit: from its keys once ready, else from the
     /// circuit's definition (the key will be a development key in development mode).
-    func info(of circuit: ProverCircuit) -> CircuitInfo {
+    func info(of circuit: StorageCircuit) -> CircuitInfo {
         if case .ready(let keys) = keys.entry(circuit) { return keys.info }
         return CircuitInfo(circuit: circuit.name, constraints: circuit.constraintCount, publicInputs: circuit.publicInputCount,
                            openings: circuit.openings, development: configuration.mode == .development)

@@ -15,7 +15,7 @@ extension ProverNode {
                 let ticket = try self.proofs.admit()
                 defer { ticket.finish() }
                 let body = try await request.decode(as: ProveRequest.self, context: context)
-                if let circuit = ProverCircuit(name: body.circuit), self.configuration.circuits.contains(circuit) {
+                if let circuit = StorageCircuit(name: body.circuit), self.configuration.circuits.contains(circuit) {
                     circuitLabel = circuit.name
                 }
                 let validated = try ProofWork.validate(body) { name throws(ProverError) in try self.keys.keys(for: name) }

@@ -1,64 +1,6 @@
 import PakitContracts
+import PakitCore
 import PakitZK
-
-/// A storage-proof circuit by its API name: `storage-single` or `storage-batch-<n>`.
-enum ProofCircuit: Hashable, Sendable {
-    case single
-    case batch(Int)
-
-    init?(name: String) {
-        if name == "storage-single" {
-            self = .single
-            return
-        }
-        let prefix = "storage-batch-"
-        guard name.hasPrefix(prefix) else { return nil }
-        let digits = name.dropFirst(prefix.count)
-        guard !digits.isEmpty, digits.count <= 5, digits.first != "0",
-              digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let count = Int(digits), (1...BatchChunkCircuit.maximumCount).contains(count)
-        else { return nil }
-        self = .batch(count)
-    }
-
-    /// The circuit that proves `count` challenges: single for one, else the batch circuit.
-    init(challenges count: Int) {
-        self = count == 1 ? .single : .batch(count)
-    }
-
-    var name: String {
-        switch self {
-        case .single: "storage-single"
-        case .batch(let n): "storage-batch-\(n)"
-        }
-    }
-
-    var openings: Int {
-        switch self {
-        case .single: 1
-        case .batch(let n): n
-        }
-    }
-
-    var publicInputCount: Int {
-        switch self {
-        case .single: SingleChunkCircuit.publicInputCount
-        case .batch(let n): (try? BatchChunkCircuit(count: n))?.publicInputCount ?? 0
-        }
-    }
-
-    /// The public inputs a verifier rebuilds from the root and the challenged indices, as
-    /// snarkjs `public.json` strings.
-    func publicSignals(root: Fr, chunkIndices: [UInt64]) throws(StorageProofError) -> [String] {
-        switch self {
-        case .single:
-            guard chunkIndices.count == 1 else { throw .wrongChallengeCount(expected: 1, actual: chunkIndices.count) }
-            return SnarkjsPublicSignals.encode(try SingleChunkCircuit.publicInputs(root: root, chunkIndex: chunkIndices[0]))
-        case .batch(let n):
-            return SnarkjsPublicSignals.encode(try BatchChunkCircuit(count: n).publicInputs(root: root, chunkIndices: chunkIndices))
-        }
-    }
-}
 
 /// A validated `ProofRequest`: which blocks, which chunks, which circuit. The chunk indices
 /// come from the shared derivation (`StorageChallenge`), so anyone can recompute them.
@@ -66,7 +8,7 @@ struct ProofChallenge: Sendable {
     let beacon: [UInt8]
     let blocks: [UInt64]
     let chunkIndices: [UInt64]
-    let circuit: ProofCircuit
+    let circuit: StorageCircuit
 
     /// Validates `request` against a sealed commitment (`root`, `chunkCount`) and the node's
     /// batch size; every refusal is a 400 naming the field.
@@ -118,7 +60,7 @@ struct ProofChallenge: Sendable {
         self.beacon = beacon
         self.blocks = blocks
         self.chunkIndices = indices
-        self.circuit = ProofCircuit(challenges: indices.count)
+        self.circuit = StorageCircuit(challenges: indices.count)
     }
 }
 

@@ -9,7 +9,7 @@ import PakitZK
 extension ProofJobWork {
     /// Runs a proving job to its end (done, or a `JobEnd`/error for `work` to record).
     func prove(_ job: ProofJobRow, context: JobContext) async throws {
-        guard let circuit = job.circuit.flatMap(ProofCircuit.init(name:)), circuit.openings == job.chunkIndices.count else {
+        guard let circuit = job.circuit.flatMap(StorageCircuit.init(name:)), circuit.openings == job.chunkIndices.count else {
             throw JobEnd.failed("the job names no valid circuit for its \(job.chunkIndices.count) challenges")
         }
         guard let commitment = try await store.commitment(job.cid), commitment.status == .done,

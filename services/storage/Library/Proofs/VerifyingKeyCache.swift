@@ -96,7 +96,7 @@ actor VerifyingKeyCache {
         } catch {
             throw ProverCallError(kind: .badAnswer, message: "\(prover) published an invalid key for \(circuit): \(error)")
         }
-        if let expected = ProofCircuit(name: circuit)?.publicInputCount, key.publicInputCount != expected {
+        if let expected = StorageCircuit(name: circuit)?.publicInputCount, key.publicInputCount != expected {
             throw ProverCallError(kind: .badAnswer, message: "\(prover)'s key for \(circuit) takes \(key.publicInputCount) public inputs, not \(expected)")
         }
         guard key.sha256Hex == response.sha256 else {

@@ -144,7 +144,7 @@ extension StorageNode {
                 }
             }
         } else if let name = body.circuit {
-            guard ProofCircuit(name: name) != nil else {
+            guard StorageCircuit(name: name) != nil else {
                 throw StorageError.invalidParameter("circuit must be storage-single or storage-batch-<n>, got '\(name.prefix(60))'")
             }
             try requireProvers()

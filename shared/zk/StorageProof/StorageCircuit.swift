@@ -1,8 +1,7 @@
-import PakitZK
-
-/// A circuit the prover can serve, named as in the API: `storage-single` (one chunk, public
-/// [R, i]) or `storage-batch-<n>` (n chunks under one root, public [R, packed indices…]).
-public enum ProverCircuit: Hashable, Sendable, CustomStringConvertible {
+/// A storage-proof circuit by its API name: `storage-single` (one chunk, public [R, i]) or
+/// `storage-batch-<n>` (n chunks under one root, public [R, packed indices…]). The one parser
+/// of circuit names: the prover serves these, storage asks for them, the CLI names them.
+public enum StorageCircuit: Hashable, Sendable, CustomStringConvertible {
     case single
     case batch(Int)
 
@@ -62,7 +61,7 @@ public enum ProverCircuit: Hashable, Sendable, CustomStringConvertible {
 
     /// The circuit with all-zero values (key setup only needs the constraints): the same constraints as any real witness
     /// (the circuits are data-independent), for key generation and `.r1cs` export.
-    func setupSystem() throws(StorageProofError) -> ConstraintSystem {
+    public func setupSystem() throws(StorageProofError) -> ConstraintSystem {
         switch self {
         case .single: try SingleChunkCircuit.synthesize(SingleChunkCircuit.setupWitness)
         case .batch(let count): try BatchChunkCircuit(count: count).synthesizeForSetup()
@@ -71,13 +70,30 @@ public enum ProverCircuit: Hashable, Sendable, CustomStringConvertible {
 
     /// The circuit with the witness of `openings` under `root`, its public inputs in the
     /// documented order. The caller checked the opening count.
-    func synthesize(root: Fr, openings: [ChunkOpening]) throws(StorageProofError) -> ConstraintSystem {
+    public func synthesize(root: Fr, openings: [ChunkOpening]) throws(StorageProofError) -> ConstraintSystem {
         switch self {
         case .single:
             guard openings.count == 1 else { throw .wrongChallengeCount(expected: 1, actual: openings.count) }
             return try SingleChunkCircuit.synthesize(SingleChunkWitness(root: root, opening: openings[0]))
         case .batch(let count):
             return try BatchChunkCircuit(count: count).synthesize(BatchChunkWitness(root: root, openings: openings))
+        }
+    }
+
+    /// The circuit that proves `count` challenges: single for one, else the batch circuit.
+    public init(challenges count: Int) {
+        self = count == 1 ? .single : .batch(count)
+    }
+
+    /// The public inputs a verifier rebuilds from the root and the challenged indices, as
+    /// snarkjs `public.json` strings.
+    public func publicSignals(root: Fr, chunkIndices: [UInt64]) throws(StorageProofError) -> [String] {
+        switch self {
+        case .single:
+            guard chunkIndices.count == 1 else { throw .wrongChallengeCount(expected: 1, actual: chunkIndices.count) }
+            return SnarkjsPublicSignals.encode(try SingleChunkCircuit.publicInputs(root: root, chunkIndex: chunkIndices[0]))
+        case .batch(let n):
+            return SnarkjsPublicSignals.encode(try BatchChunkCircuit(count: n).publicInputs(root: root, chunkIndices: chunkIndices))
         }
     }
 }
