@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PakitContracts
+import PakitCore
 
 /// `pakit seal CID [--no-wait]`.
 struct Seal: AsyncParsableCommand {
@@ -83,20 +84,9 @@ enum ProofFiles {
         try encoder.encode(bundle.proof).write(to: URL(fileURLWithPath: "\(directory)/proof.json"))
         try encoder.encode(bundle.publicSignals).write(to: URL(fileURLWithPath: "\(directory)/public.json"))
         try encoder.encode(key).write(to: URL(fileURLWithPath: "\(directory)/verification_key.json"))
-        guard let binary = hexBytes(bundle.proofHex), binary.count == 256 else {
+        guard let binary = Hex.decode(bundle.proofHex), binary.count == 256 else {
             throw CLIError("the node's proof is not 256 bytes of EIP-197 hex")
         }
         try Data(binary).write(to: URL(fileURLWithPath: "\(directory)/proof.bin"))
-    }
-
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        let digits = Array((text.hasPrefix("0x") ? String(text.dropFirst(2)) : text).utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        return bytes
     }
 }

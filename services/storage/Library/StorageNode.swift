@@ -99,7 +99,7 @@ public final class StorageNode: PakitService {
             ? NoProverClient() : try HTTPProverClient(tls: configuration.common.tls, timeoutSeconds: configuration.proverTimeoutSeconds)
         self.verifyingKeys = VerifyingKeyCache(client: proverClient, executors: blockStore.executors)
         // Claims name the node by its identity key, so a restart recognises its own.
-        let nodeID = identity.publicKey.rawRepresentation.prefix(8).map { String(format: "%02x", $0) }.joined()
+        let nodeID = Hex.encode(identity.publicKey.rawRepresentation.prefix(8))
         self.jobRunner = ProofJobRunner(
             store: proofJobs, pool: proverPool, proverCount: configuration.provers.count, client: proverClient,
             keys: verifyingKeys, reader: reader, files: commitmentFiles, executors: blockStore.executors,

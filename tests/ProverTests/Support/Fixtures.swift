@@ -9,9 +9,7 @@ enum Fixture {
     /// Three full 64-chunk blocks and a short fourth one ending in a partial chunk.
     static let content = randomBytes(3 * StorageProofParameters.blockByteCount + 5 * 496 + 123, seed: 42)
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        Hex.encode(bytes)
-    }
+    static func hex(_ bytes: some Sequence<UInt8>) -> String { Hex.encode(bytes) }
 
     /// The bytes of chunk `index` as stored (the last one may be short).
     static func chunk(_ content: [UInt8], _ index: UInt64) -> ArraySlice<UInt8> {
