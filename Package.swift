@@ -14,6 +14,10 @@ let package = Package(
         .executable(name: "pakit-storage", targets: ["PakitStorage"]),
         .executable(name: "pakit-prover", targets: ["PakitProver"]),
         .executable(name: "pakit-bench", targets: ["PakitBench"]),
+        // Test fixture, not shipped (the Dockerfile builds the products above by name): a real
+        // job worker process the runtime tests kill mid-job. A product so `swift build` names
+        // the binary as the tests look for it (`BuiltProduct.path`).
+        .executable(name: "pakit-job-worker-fixture", targets: ["PakitJobWorkerFixture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -281,6 +285,19 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "tests/Support",
+            swiftSettings: strict
+        ),
+        // Test fixture, not part of the product: a job worker process for kill -9 tests
+        // (tests/Fixtures/JobWorkerFixture/main.swift).
+        .executableTarget(
+            name: "PakitJobWorkerFixture",
+            dependencies: [
+                "PakitConcurrency", "PakitFiles", "PakitJobs", "PakitSQL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "tests/Fixtures/JobWorkerFixture",
             swiftSettings: strict
         ),
         .testTarget(
