@@ -23,9 +23,10 @@ struct ServiceAuthorizationTests {
         return (response.status, code, body)
     }
 
-    @Test("a prover certificate is refused on storage's internal routes (403) and gives no admin rights; the mesh gateway's is admitted")
-    func proverCertificateRefused() async throws {
-        try await TestNode.with(.sqlite) { node in
+    @Test("a prover certificate is refused on storage's internal routes (403) and gives no admin rights; the mesh gateway's is admitted",
+          arguments: Backend.available)
+    func proverCertificateRefused(backend: Backend) async throws {
+        try await TestNode.with(backend) { node in
             let cid = try await node.add(Array("internal block".utf8)).cid
             let prover = try node.client(presenting: "prover")
             let meshGateway = try node.client(presenting: "mesh-gateway")
