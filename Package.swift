@@ -81,6 +81,7 @@ let package = Package(
         ),
         .target(
             name: "PakitConcurrency",
+            dependencies: [.target(name: "CLinux", condition: .when(platforms: [.linux]))],
             path: "shared/runtime/Concurrency",
             swiftSettings: strict
         ),

@@ -22,11 +22,11 @@ struct Init: ParsableCommand {
         let dataDirectory = NodeBootstrap.dataDirectory(data)
         let issued = try NodeBootstrap.initialize(dataDirectory: dataDirectory, hostnames: NodeBootstrap.hostnames(hostnames))
         print("initialised \(dataDirectory)")
-        print("  CA          \(dataDirectory)/tls/ca.pem (key: \(dataDirectory)/tls/ca-key.pem, used only by 'pakit init')")
+        print("  CA            \(dataDirectory)/tls/ca.pem (key: \(dataDirectory)/tls/ca-key.pem, used only by 'pakit init')")
         for name in issued {
-            print("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0))\(dataDirectory)/tls/\(name).pem")
+            print("  \(name.padding(toLength: 13, withPad: " ", startingAt: 0)) \(dataDirectory)/tls/\(name).pem")
         }
-        print("  node key    \(dataDirectory)/keys/node-ed25519.key")
+        print("  node key      \(dataDirectory)/keys/node-ed25519.key")
     }
 }
 

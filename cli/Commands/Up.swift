@@ -74,11 +74,11 @@ struct Up: AsyncParsableCommand {
         }
         var lines = ["Pakit node is up."]
         for child in children {
-            lines.append("  \(child.spec.service.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(child.url ?? "?")\(child.spec.note)")
+            lines.append("  \(child.spec.service.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(child.url ?? "?")\(child.spec.note)")
         }
-        if let externalProvers { lines.append("  prover      \(externalProvers) (PAKIT_STORAGE_PROVERS)") }
-        lines += ["  data        \(dataDirectory)", "  CA          \(dataDirectory)/tls/ca.pem",
-                  "  admin token \(dataDirectory)/admin.token",
+        if let externalProvers { lines.append("  prover       \(externalProvers) (PAKIT_STORAGE_PROVERS)") }
+        lines += ["  data         \(dataDirectory)", "  CA           \(dataDirectory)/tls/ca.pem",
+                  "  admin token  \(dataDirectory)/admin.token",
                   "Try: pakit add FILE   ('pakit status' in another terminal; Ctrl-C stops the node)"]
         say(lines.joined(separator: "\n"))
         await supervisor.superviseUntil(signals)

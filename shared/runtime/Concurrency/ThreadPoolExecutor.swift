@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(CLinux)
+import CLinux
+#endif
 
 /// A `TaskExecutor` over a fixed set of dedicated threads, outside Swift's cooperative pool.
 ///
@@ -33,15 +36,23 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         for index in 0..<threadCount {
             let threadName = "\(name)-\(index)"
             let thread = Thread { [self] in
-                // Named from inside: set before `start()` the name never reaches the OS thread
-                // on Linux (it keeps its creator's), and `top -H`, gdb and crash logs read that one.
-                Thread.current.name = threadName
+                // Named from inside, with the OS call itself: Foundation's `Thread.name` does not
+                // reliably reach the OS thread on Linux, and `top -H`, gdb and crash logs read that.
+                Self.nameCurrentThread(threadName)
                 self.work()
             }
-            thread.name = threadName
             thread.stackSize = 8 << 20
             thread.start()
         }
+    }
+
+    /// Gives the calling OS thread `name` (at most 15 bytes reach the kernel).
+    private static func nameCurrentThread(_ name: String) {
+        #if canImport(CLinux)
+        _ = pakit_name_current_thread(String(name.utf8.prefix(15)) ?? name)
+        #else
+        Thread.current.name = name
+        #endif
     }
 
     /// Runs `body` on this executor's threads and returns its result or rethrows its error.
