@@ -22,9 +22,15 @@ struct NodeOptions: ParsableArguments {
     @Option(name: .long, help: "CA certificate to trust (default: <data>/tls/ca.pem).")
     var ca: String?
 
-    var dataDirectory: String {
-        URL(fileURLWithPath: data ?? ProcessInfo.processInfo.environment["PAKIT_DATA_DIR"] ?? "./.pakit").standardizedFileURL.path
-    }
+    var dataDirectory: String { NodeBootstrap.dataDirectory(data) }
+}
+
+/// `--data` alone, for the commands that manage the node rather than call it.
+struct DataDirectoryOption: ParsableArguments {
+    @Option(name: .long, help: "Node data directory (default: $PAKIT_DATA_DIR or ./.pakit).")
+    var data: String?
+
+    var path: String { NodeBootstrap.dataDirectory(data) }
 }
 
 /// A failure shown to the user as one line on standard error, with a non-zero exit.

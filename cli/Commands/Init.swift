@@ -12,14 +12,13 @@ import PakitTLS
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create the node's CA, service certificates and node key.")
 
-    @Option(name: .long, help: "Node data directory (default: $PAKIT_DATA_DIR or ./.pakit).")
-    var data: String?
+    @OptionGroup var data: DataDirectoryOption
 
     @Option(name: .long, help: "Extra DNS names or IP addresses for the service certificates, comma-separated (default: $PAKIT_TLS_HOSTNAMES).")
     var hostnames: String?
 
     func run() throws {
-        let dataDirectory = NodeBootstrap.dataDirectory(data)
+        let dataDirectory = data.path
         let issued = try NodeBootstrap.initialize(dataDirectory: dataDirectory, hostnames: NodeBootstrap.hostnames(hostnames))
         print("initialised \(dataDirectory)")
         print("  CA            \(dataDirectory)/tls/ca.pem (key: \(dataDirectory)/tls/ca-key.pem, used only by 'pakit init')")

@@ -13,11 +13,10 @@ import PakitTLS
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the services of a running node.")
 
-    @Option(name: .long, help: "Node data directory (default: $PAKIT_DATA_DIR or ./.pakit).")
-    var data: String?
+    @OptionGroup var data: DataDirectoryOption
 
     func run() async throws {
-        let dataDirectory = NodeBootstrap.dataDirectory(data)
+        let dataDirectory = data.path
         let statePath = "\(dataDirectory)/up.json"
         guard let bytes = FileManager.default.contents(atPath: statePath),
               let state = try? JSONDecoder().decode(UpStatus.self, from: bytes) else {

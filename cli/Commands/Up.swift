@@ -11,8 +11,7 @@ import PakitFiles
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a node on this machine (embedded defaults).")
 
-    @Option(name: .long, help: "Node data directory (default: $PAKIT_DATA_DIR or ./.pakit).")
-    var data: String?
+    @OptionGroup var data: DataDirectoryOption
 
     @Option(name: .long, help: "Storage HTTPS port (default: $PAKIT_STORAGE_PORT or 7070; 0 = any free port).")
     var port: Int?
@@ -30,7 +29,7 @@ struct Up: AsyncParsableCommand {
     var noProver = false
 
     func run() async throws {
-        let dataDirectory = NodeBootstrap.dataDirectory(data)
+        let dataDirectory = data.path
         try NodeBootstrap.initialize(dataDirectory: dataDirectory, hostnames: NodeBootstrap.hostnames(hostnames))
         let environment = ProcessInfo.processInfo.environment
         let externalProvers = environment["PAKIT_STORAGE_PROVERS"].flatMap { $0.isEmpty ? nil : $0 }

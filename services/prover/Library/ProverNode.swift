@@ -111,7 +111,7 @@ struct KeySetup: Service {
 
     func run() async throws {
         let (outcomes, continuation) = AsyncStream.makeStream(of: Result<Void, any Error>.self)
-        let setup = Task {
+        Task {
             let outcome: Result<Void, any Error>
             do {
                 try await node.prepareKeys()
@@ -122,7 +122,6 @@ struct KeySetup: Service {
             continuation.yield(outcome)
             continuation.finish()
         }
-        _ = setup
         try await withGracefulShutdownHandler {
             for await outcome in outcomes {
                 switch outcome {

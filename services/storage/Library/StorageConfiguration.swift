@@ -31,11 +31,13 @@ public struct StorageConfiguration: ServiceConfiguration {
     public var proverTimeoutSeconds: Int
 
     public var dataDirectory: String { common.dataDirectory }
-    /// Always set: storage declares a database.
-    public var databaseURL: String { common.databaseURL ?? "sqlite:\(common.dataDirectory)/storage/metadata.sqlite" }
+    /// `CommonSettings` fills in the default, since storage declares a database.
+    public let databaseURL: String
 
     public init(common: CommonSettings, settings: Settings) throws(ConfigurationError) {
         self.common = common
+        guard let databaseURL = common.databaseURL else { throw ConfigurationError("storage needs a database URL") }
+        self.databaseURL = databaseURL
         blockDirectory = settings.optionalString("block-dir") ?? "\(common.dataDirectory)/storage/blocks"
         maxUploadBytes = try settings.byteSize("max-upload")
         isPrivate = try settings.bool("private")

@@ -92,8 +92,14 @@ public final class ServiceHost<Node: PakitService>: Sendable {
             throw ConfigurationError("the \(Node.name.rawValue) server stopped before it listened")
         }
         let url = common.baseURL(port: port)
-        // The CLI and `pakit up` find the service here; written only once it listens.
-        try? AtomicFile.write(url + "\n", to: common.urlFile, mode: 0o644)
+        // The CLI and `pakit up` find the service here; written only once it listens. Without
+        // it they cannot find the service, so a failed write is logged loudly.
+        do {
+            try AtomicFile.write(url + "\n", to: common.urlFile, mode: 0o644)
+        } catch {
+            logger.error("cannot write the service's URL file; pakit up and the CLI will not find it",
+                         metadata: ["path": "\(common.urlFile)", "error": "\(error)"])
+        }
         await node.didStartListening(url: url, port: port)
         return ServiceHost(node: node, configuration: configuration, url: url, port: port, group: group, runTask: runTask)
     }
