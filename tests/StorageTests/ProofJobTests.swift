@@ -21,6 +21,9 @@ import Testing
 /// the middle of a request, finishing every job exactly once.
 @Suite("Proof jobs (real prover processes)", .serialized)
 struct ProofJobTests {
+    /// A key of the right shape for one public input: refused before any curve arithmetic.
+    static let anyKey = SnarkjsVerifyingKey(nPublic: 1, vkAlpha1: [], vkBeta2: [], vkGamma2: [], vkDelta2: [], vkAlphabeta12: [],
+                                            ic: [["1", "2", "1"], ["1", "2", "1"]], pakitSetup: nil)
     static let batchArguments = ["--proof-batch-size", "3"]
 
     // MARK: seal and prove
@@ -166,7 +169,9 @@ struct ProofJobTests {
                 // Verification requests that name no usable key.
                 let anyProof = SnarkjsProof(piA: ["1", "2", "1"], piB: [["0", "0"], ["0", "0"], ["1", "0"]], piC: ["1", "2", "1"])
                 expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(proof: anyProof, publicSignals: ["1"])), .badRequest, "invalid_parameter", "verify without circuit or key")
-                expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(circuit: "storage-batch-7", proof: anyProof, publicSignals: ["1"])), .notFound, "unknown_circuit", "a circuit no prover serves")
+                expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(circuit: "storage-batch-7", proof: anyProof, publicSignals: Array(repeating: "1", count: StorageCircuit.batch(7).publicInputCount))), .notFound, "unknown_circuit", "a circuit no prover serves")
+                expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(circuit: "storage-single", proof: anyProof, publicSignals: ["1"])), .badRequest, "invalid_parameter", "a public-signal count the circuit does not take")
+                expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(verifyingKey: Self.anyKey, proof: anyProof, publicSignals: ["1"]), token: nil), .unauthorized, "unauthorized", "a caller's own key without a token")
                 expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(circuit: "rsa", proof: anyProof, publicSignals: ["1"])), .badRequest, "invalid_parameter", "not a circuit name")
                 let garbage = try await Self.verify(node, VerifyRequest(circuit: "storage-single", proof: anyProof, publicSignals: ["1", "2"]))
                 #expect(!garbage.valid && garbage.reason != nil, "a malformed proof must be answered invalid with a reason")
@@ -186,7 +191,7 @@ struct ProofJobTests {
             #expect(try await node.json(.POST, "/v1/proofs", ProofRequest(cid: cid, beacon: "01", count: 1)).errorCode == "no_prover")
             let verify = try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(circuit: "storage-single", publicSignals: []))
             #expect(verify.status == .badRequest, "a request without a proof is refused before any prover is needed")
-            let named = try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(circuit: "storage-single", proofHex: String(repeating: "00", count: 256), publicSignals: []))
+            let named = try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(circuit: "storage-single", proofHex: String(repeating: "00", count: 256), publicSignals: ["1", "2"]))
             #expect(named.status == .serviceUnavailable && named.errorCode == "no_prover")
         }
     }

@@ -11,6 +11,8 @@ public struct StorageConfiguration: ServiceConfiguration {
     public static let settings: [Setting] = [
         Setting("block-dir", env: "PAKIT_BLOCK_DIR", default: nil, help: "block files; default <data-dir>/storage/blocks"),
         Setting("max-upload", env: "PAKIT_MAX_UPLOAD", default: "64GiB", help: "largest accepted upload or CAR (413 beyond)"),
+        Setting("max-car-blocks", env: "PAKIT_MAX_CAR_BLOCKS", default: "1048576", help: "most blocks one CAR import may hold (413 beyond)"),
+        Setting("verify-rate", env: "PAKIT_VERIFY_RATE", default: "20", help: "proof verifications per second one client may ask for (bursts of twice that); 429 beyond"),
         Setting("private", env: "PAKIT_PRIVATE", default: "false", help: "when true, reading content also needs a read token or a share link"),
         Setting("default-profile", env: "PAKIT_DEFAULT_PROFILE", default: ChunkingProfile.unixfsV1.rawValue, help: "chunking profile when an upload names none: \(ChunkingProfile.allCases.map(\.rawValue).joined(separator: ", "))"),
         Setting("provers", env: "PAKIT_STORAGE_PROVERS", default: "", help: "prover base URLs (https://host:port), comma-separated; empty = proof endpoints answer 503"),
@@ -22,6 +24,8 @@ public struct StorageConfiguration: ServiceConfiguration {
     public let common: CommonSettings
     public var blockDirectory: String
     public var maxUploadBytes: Int64
+    public var maxCARBlocks: Int
+    public var verifyRate: Int
     public var isPrivate: Bool
     var defaultProfile: ChunkingProfile
     /// Prover base URLs, without a trailing slash.
@@ -40,6 +44,8 @@ public struct StorageConfiguration: ServiceConfiguration {
         self.databaseURL = databaseURL
         blockDirectory = settings.optionalString("block-dir") ?? "\(common.dataDirectory)/storage/blocks"
         maxUploadBytes = try settings.byteSize("max-upload")
+        maxCARBlocks = try settings.int("max-car-blocks", in: 1...(1 << 30))
+        verifyRate = try settings.int("verify-rate", in: 1...100_000)
         isPrivate = try settings.bool("private")
         guard let profile = ChunkingProfile(rawValue: try settings.oneOf("default-profile", ChunkingProfile.allCases.map(\.rawValue))) else {
             throw settings.invalid("default-profile", "unknown profile")

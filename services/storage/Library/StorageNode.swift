@@ -37,6 +37,7 @@ public final class StorageNode: PakitService {
     let proverPool: ProverPool
     let proverClient: any ProverAPI
     let verifyingKeys: VerifyingKeyCache
+    let verifyLimiter: RateLimiter
     let jobRunner: ProofJobRunner
     private let listeningURL = Mutex<String?>(nil)
 
@@ -98,6 +99,7 @@ public final class StorageNode: PakitService {
         self.proverClient = configuration.provers.isEmpty
             ? NoProverClient() : try HTTPProverClient(tls: configuration.common.tls, timeoutSeconds: configuration.proverTimeoutSeconds)
         self.verifyingKeys = VerifyingKeyCache(client: proverClient, executors: blockStore.executors)
+        self.verifyLimiter = RateLimiter(rate: Double(configuration.verifyRate), burst: Double(2 * configuration.verifyRate))
         // Claims name the node by its identity key, so a restart recognises its own.
         let nodeID = Hex.encode(identity.publicKey.rawRepresentation.prefix(8))
         self.jobRunner = ProofJobRunner(

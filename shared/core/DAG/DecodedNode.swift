@@ -32,7 +32,8 @@ public enum DecodedNode: Sendable {
     /// raw → `.raw`; dag-pb → PBNode + UnixFS. A dag-pb node without Data, or whose Data is
     /// not a UnixFS message, is `.other`. Throws for malformed dag-pb, a file whose
     /// blocksizes do not match its links or whose filesize disagrees with its parts, a
-    /// symlink target that is not UTF-8, and for dag-cbor/dag-json (not decodable here).
+    /// symlink target that is not UTF-8, a node over `DAGLimits` (links, claimed bytes), and
+    /// for dag-cbor/dag-json (not decodable here).
     public init(cid: CID, block: [UInt8]) throws(CoreError) {
         switch cid.codec {
         case .raw:
@@ -41,6 +42,16 @@ public enum DecodedNode: Sendable {
             self = try Self.decodeDagPB(block)
         case .dagCBOR, .dagJSON:
             throw CoreError(.cid, "cannot decode \(cid.codec.name) blocks (\(cid))")
+        }
+    }
+
+    /// The file bytes this node stands for: a raw block's length or a file node's total; nil
+    /// for anything that is not file content.
+    public var fileSize: UInt64? {
+        switch self {
+        case .raw(let bytes): UInt64(bytes.count)
+        case .file(_, _, let filesize): filesize
+        default: nil
         }
     }
 
@@ -87,8 +98,8 @@ public enum DecodedNode: Sendable {
         children.reserveCapacity(links.count)
         for (link, size) in zip(links, unixFS.blocksizes) {
             let (sum, overflow) = total.addingReportingOverflow(size)
-            guard !overflow else {
-                throw CoreError(.unixFS, "file node blocksizes overflow")
+            guard !overflow, sum <= DAGLimits.maximumFileSize else {
+                throw CoreError(.unixFS, "file node claims more than \(DAGLimits.maximumFileSize) bytes")
             }
             total = sum
             children.append(FileChild(cid: link.hash, fileBytes: size))

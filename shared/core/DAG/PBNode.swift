@@ -150,6 +150,9 @@ public struct PBNode: Hashable, Sendable {
                     throw CoreError(.dagPB, "PBNode Links interleaved with Data")
                 }
                 if dataRange == nil { linksBeforeData = true }
+                guard links.count < DAGLimits.maximumLinksPerNode else {
+                    throw CoreError(.dagPB, "PBNode has more than \(DAGLimits.maximumLinksPerNode) links")
+                }
                 let linkRange = try reader.readLengthDelimited()
                 links.append(try PBLink(decoding: bytes, range: linkRange))
             case (1, .lengthDelimited):

@@ -21,6 +21,10 @@ public struct Multihash: Hashable, Sendable {
         if code == Self.sha2_256, digest.count != 32 {
             throw CoreError(.multihash, "sha2-256 digest must be 32 bytes, got \(digest.count)")
         }
+        // Identity digests are inline data: bounded so a CID cannot smuggle a large block.
+        if code == Self.identity, digest.count > DAGLimits.maximumIdentityDigestSize {
+            throw CoreError(.multihash, "identity digest of \(digest.count) bytes exceeds \(DAGLimits.maximumIdentityDigestSize)")
+        }
         self.init(unchecked: code, digest: digest)
     }
 

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
 
 /// Production metadata on PostgreSQL through postgres-nio's pooled client.
@@ -20,16 +21,18 @@ public final class PostgresSQLDatabase: SQLDatabase {
         self.logger = logger
     }
 
-    /// Connects using a `postgres://user:password@host:port/database` URL.
+    /// Connects using a `postgres://user:password@host:port/database[?sslmode=…&sslrootcert=…]`
+    /// URL; `sslmode` as libpq reads it (`PostgresURL.SSLMode`).
     public static func connect(url: String, maxConnections: Int = 8, logger: Logger) async throws(SQLError) -> PostgresSQLDatabase {
         let settings = try PostgresURL(url)
+        let tls = try settings.clientTLS()
         var configuration = PostgresClient.Configuration(
             host: settings.host, port: settings.port, username: settings.user,
-            password: settings.password, database: settings.database, tls: .disable)
+            password: settings.password, database: settings.database, tls: tls.client)
         configuration.options.maximumConnections = maxConnections
         let single = PostgresConnection.Configuration(
             host: settings.host, port: settings.port, username: settings.user,
-            password: settings.password, database: settings.database, tls: .disable)
+            password: settings.password, database: settings.database, tls: tls.connection)
         // Fail-fast probe: report a wrong password or missing database now, not as a hang later.
         do {
             let probe = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
@@ -148,11 +151,29 @@ public final class PostgresSQLDatabase: SQLDatabase {
 
 /// The parts of a `postgres://` URL.
 struct PostgresURL {
+    /// libpq's `sslmode`: whether to encrypt, and what to check of the server's certificate.
+    enum SSLMode: String, CaseIterable {
+        /// Plain connection.
+        case disable
+        /// Encrypt when the server offers it (libpq's default); no certificate check.
+        case prefer
+        /// Encrypt or fail; no certificate check (libpq checks the chain only when a root
+        /// certificate is given: so does this).
+        case require
+        /// Encrypt; the chain must lead to `sslrootcert` (or the system roots).
+        case verifyCA = "verify-ca"
+        /// As `verify-ca`, and the certificate must name the host.
+        case verifyFull = "verify-full"
+    }
+
     var host: String
     var port: Int
     var user: String
     var password: String?
     var database: String?
+    var sslMode: SSLMode = .prefer
+    /// CA certificate file (PEM) that verifies the server.
+    var sslRootCertificate: String?
 
     init(_ url: String) throws(SQLError) {
         let prefixes = ["postgres://", "postgresql://"]
@@ -165,12 +186,17 @@ struct PostgresURL {
             credentials = rest[..<at]
             rest = rest[rest.index(after: at)...]
         }
+        var query: Substring = ""
+        if let mark = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: mark)...]
+            rest = rest[..<mark]
+        }
         var database: Substring? = nil
         if let slash = rest.firstIndex(of: "/") {
             database = rest[rest.index(after: slash)...]
             rest = rest[..<slash]
         }
-        if let query = database?.firstIndex(of: "?") { database = database?[..<query] }
+
         var hostPart = rest
         var port = 5432
         if let colon = rest.lastIndex(of: ":") {
@@ -193,6 +219,51 @@ struct PostgresURL {
             }
         }
         self.database = database.flatMap { $0.isEmpty ? nil : String($0) }
+        for pair in query.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0])
+            let value = parts.count > 1 ? String(parts[1]).removingPercentEncodingIfPossible : ""
+            switch key {
+            case "sslmode":
+                guard let mode = SSLMode(rawValue: value) else {
+                    throw SQLError.unavailable("sslmode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")), got '\(value.prefix(40))'")
+                }
+                sslMode = mode
+            case "sslrootcert":
+                sslRootCertificate = value
+            default:
+                throw SQLError.unavailable("unsupported database URL parameter '\(key.prefix(40))' (sslmode and sslrootcert are)")
+            }
+        }
+    }
+
+    /// The TLS settings `sslMode` stands for, for the pool and for single connections.
+    func clientTLS() throws(SQLError) -> (client: PostgresClient.Configuration.TLS, connection: PostgresConnection.Configuration.TLS) {
+        guard sslMode != .disable else { return (.disable, .disable) }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let sslRootCertificate {
+            do {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(sslRootCertificate))
+            } catch {
+                throw SQLError.unavailable("cannot read sslrootcert \(sslRootCertificate): \(error)")
+            }
+        }
+        switch sslMode {
+        case .disable, .prefer, .require:
+            // As libpq: without a root certificate these modes encrypt but trust any server.
+            tls.certificateVerification = sslRootCertificate == nil ? .none : .noHostnameVerification
+        case .verifyCA:
+            tls.certificateVerification = .noHostnameVerification
+        case .verifyFull:
+            tls.certificateVerification = .fullVerification
+        }
+        do {
+            let context = try NIOSSLContext(configuration: tls)
+            if sslMode == .prefer { return (.prefer(tls), .prefer(context)) }
+            return (.require(tls), .require(context))
+        } catch {
+            throw SQLError.unavailable("cannot set up TLS for PostgreSQL: \(error)")
+        }
     }
 }
 

@@ -104,11 +104,12 @@ public final class ServiceHost<Node: PakitService>: Sendable {
         return ServiceHost(node: node, configuration: configuration, url: url, port: port, group: group, runTask: runTask)
     }
 
-    /// The router every service serves: error envelope and metrics middleware, the node's
+    /// The router every service serves: security headers, error envelope and metrics middleware, the node's
     /// middleware, `/health` `/ready` `/metrics`, then the node's routes. Its `routes` list is
     /// what the OpenAPI tests hold the documents against.
     public static func makeRouter(for node: Node) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
         router.add(middleware: MetricsMiddleware())
         node.addMiddleware(to: router)

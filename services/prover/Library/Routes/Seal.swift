@@ -16,12 +16,7 @@ extension ProverNode {
     func addSealRoutes(to router: some RouterMethods<ServiceRequestContext>) {
         router.post("/v1/seal") { request, context in
             try await handle {
-                let summary: Bool
-                switch request.uri.queryParameters.get("format") {
-                case nil, "", "tree": summary = false
-                case "summary": summary = true
-                case let other?: throw ProverError.invalidParameter("format must be tree (default) or summary, got '\(other.prefix(40))'")
-                }
+                let summary = try QueryParameters(request).oneOf("format", ["tree", "summary"]) == "summary"
                 let capacity = StorageProofParameters.byteCapacity
                 if let length = request.headers[.contentLength].flatMap(Int.init) {
                     if length == 0 { throw ProverError.emptyContent }

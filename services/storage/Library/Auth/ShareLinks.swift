@@ -14,11 +14,10 @@ struct ShareLinks: Sendable {
         base64URL(try identity.sign(Self.message(cid: cid, path: path, expires: expires)))
     }
 
-    /// nil when the query carries no share signature; otherwise whether it is valid now.
-    func check(cid: CID, path: String, query: [String: String], now: Int64) -> Bool? {
-        guard let signature = query["sig"] else { return nil }
-        guard let expiresText = query["expires"], let expires = Int64(expiresText), expires >= now,
-              let signatureBytes = fromBase64URL(signature) else { return false }
+    /// nil when the request carries no share signature; otherwise whether it is valid now.
+    func check(cid: CID, path: String, signature: String?, expires: Int64?, now: Int64) -> Bool? {
+        guard let signature else { return nil }
+        guard let expires, expires >= now, let signatureBytes = fromBase64URL(signature) else { return false }
         return identity.verify(signatureBytes, for: Self.message(cid: cid, path: path, expires: expires))
     }
 

@@ -30,7 +30,7 @@ struct FileIngest {
     private func ingestHere<Body: AsyncSequence & Sendable>(
         body: Body, profile: ChunkingProfile, name: String?, pin: Bool, maxBytes: Int64
     ) async throws -> FileAddResponse where Body.Element == ByteBuffer {
-        var session = BlockWriteSession(blockStore: blockStore, guardian: guardian, groupBytes: groupBytes)
+        var session = BlockWriteSession(blockStore: blockStore, guardian: guardian, groupBytes: groupBytes, source: .builder)
         do {
             var chunker = try profile.makeChunker()
             var builder = FileDAGBuilder(layout: profile.layout)
@@ -67,123 +67,6 @@ struct FileIngest {
             await session.abort()
             throw error
         }
-    }
-}
-
-/// The write side shared by file ingest, CAR import, block PUT and directories: protects
-/// blocks from GC, stages new ones, flushes in groups, and commits all rows at the end.
-struct BlockWriteSession {
-    let blockStore: BlockStore
-    let lease: ProtectionLease
-    let groupBytes: Int
-    private var staged: [StagedBlock] = []
-    private var stagedBytes = 0
-    /// The previous group's flush, overlapping with staging of the next group.
-    private var pendingFlush: Task<Void, any Error>?
-    private var flushingGroup: [StagedBlock] = []
-    private(set) var records: [BlockRecord] = []
-    private(set) var links: [(parent: CID, child: CID)] = []
-    private var seen: Set<CID> = []
-    /// Blocks being compressed and written while the caller hashes the next chunk: both cores
-    /// work on an upload. A small window keeps memory bounded (a few chunks).
-    private var staging: [Task<StagedBlock, any Error>] = []
-    static let stagingWindow = 4
-
-    init(blockStore: BlockStore, guardian: BlockGuard, groupBytes: Int = 32 << 20) {
-        self.blockStore = blockStore
-        self.lease = ProtectionLease(guardian)
-        self.groupBytes = groupBytes
-    }
-
-    var blockCount: Int { records.count }
-
-    /// Adds a block whose bytes are known to hash to its CID.
-    mutating func add(_ block: Block) async throws {
-        let key = block.cid.v1
-        guard seen.insert(key).inserted else { return }
-        if block.cid.codec == .dagPB {
-            let node: DecodedNode
-            do { node = try DecodedNode(cid: block.cid, block: block.bytes) } catch {
-                throw StorageError.invalidContent("block \(block.cid) is not valid dag-pb: \(error.message)")
-            }
-            for child in node.links { links.append((block.cid, child)) }
-        }
-        await lease.protect(block.cid)
-        if let stored = await blockStore.storedInfo(block.cid) {
-            records.append(BlockRecord(cid: block.cid, size: block.bytes.count, storedSize: stored.storedSize, encoding: stored.encoding))
-            StorageMetrics.blocksDeduplicated.increment()
-            return
-        }
-        let blockStore = self.blockStore
-        staging.append(Task.detached { try await blockStore.stage(block) })
-        try await collectStaged(keeping: Self.stagingWindow - 1)
-    }
-
-    /// Takes finished writes off the window (oldest first) until at most `keeping` remain,
-    /// and starts a group flush once enough bytes are staged.
-    private mutating func collectStaged(keeping: Int) async throws {
-        while staging.count > keeping {
-            let stagedBlock = try await staging.removeFirst().value
-            staged.append(stagedBlock)
-            StorageMetrics.blocksWritten.increment()
-            stagedBytes += stagedBlock.storedSize
-            records.append(BlockRecord(cid: stagedBlock.cid, size: stagedBlock.size, storedSize: stagedBlock.storedSize,
-                                       encoding: stagedBlock.encoding))
-        }
-        if stagedBytes >= groupBytes { try await flush() }
-    }
-
-    /// Protects an already stored block this write refers to (GC must keep it until commit).
-    func protectExisting(_ cid: CID) async {
-        await lease.protect(cid)
-    }
-
-    /// Starts making the staged group durable in the background, after the previous group
-    /// finished: hashing and writing the next group overlaps with this one's flushes.
-    mutating func flush() async throws {
-        try await waitForPendingFlush()
-        let group = staged
-        staged = []
-        stagedBytes = 0
-        let blockStore = self.blockStore
-        flushingGroup = group
-        pendingFlush = Task { try await blockStore.commit(group) }
-    }
-
-    private mutating func waitForPendingFlush() async throws {
-        if let pending = pendingFlush {
-            pendingFlush = nil
-            try await pending.value
-            flushingGroup = []
-        }
-    }
-
-    /// Makes remaining blocks durable, then commits block rows, links and `extra` in one transaction.
-    mutating func commit(metadata: MetadataStore, extra: @escaping @Sendable (any SQLExecutor) async throws -> Void) async throws {
-        try await collectStaged(keeping: 0)
-        try await flush()
-        try await waitForPendingFlush()
-        let records = self.records
-        let links = self.links
-        try await metadata.database.transaction { tx in
-            try await MetadataStore.insertBlocks(records, links: links, in: tx)
-            try await extra(tx)
-        }
-        lease.release()
-    }
-
-    /// Drops what is not yet durable. A group still flushing finishes first (its renamed
-    /// files then have no rows: GC collects them).
-    mutating func abort() async {
-        for task in staging {
-            if let stagedBlock = try? await task.value { staged.append(stagedBlock) }
-        }
-        staging = []
-        if let pending = pendingFlush { _ = try? await pending.value }
-        pendingFlush = nil
-        await blockStore.discard(staged + flushingGroup)
-        flushingGroup = []
-        lease.release()
     }
 }
 

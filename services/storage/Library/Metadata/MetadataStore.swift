@@ -139,6 +139,24 @@ public struct MetadataStore: Sendable {
         }
     }
 
+    /// Which of `cids` have a block row, and the children of those, in batched queries: a DAG
+    /// walk over metadata that reads and hashes no block.
+    func presenceAndChildren(of cids: [CID]) async throws -> (present: Set<CID>, children: [CID]) {
+        var present: Set<CID> = []
+        var children: [CID] = []
+        for batch in cids.chunked(500) {
+            let keys = batch.map(Self.key)
+            let list = (1...keys.count).map { "$\($0)" }.joined(separator: ", ")
+            for row in try await database.read("SELECT cid FROM blocks WHERE cid IN (\(list))", keys) {
+                present.insert(try CID(bytes: try row.blob("cid")))
+            }
+            for row in try await database.read("SELECT child FROM links WHERE parent IN (\(list))", keys) {
+                children.append(try CID(bytes: try row.blob("child")))
+            }
+        }
+        return (present, children)
+    }
+
     // MARK: stats
 
     func stats() async throws -> (logical: UInt64, unique: UInt64, stored: UInt64, blocks: Int, compressed: Int, files: Int, pins: Int) {

@@ -10,7 +10,7 @@ extension ProofJobWork {
     /// Runs a seal job to its end (done, or a `JobEnd`/error for `work` to record).
     func seal(_ job: ProofJobRow, context: JobContext) async throws {
         let node = try await reader.node(job.cid)
-        guard let size = reader.fileSize(job.cid, node: node) else {
+        guard let size = node.fileSize else {
             throw JobEnd.failed("\(job.cid) is not a file")
         }
         guard size > 0, size <= UInt64(StorageProofParameters.byteCapacity) else {

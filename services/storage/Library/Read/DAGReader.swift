@@ -51,61 +51,86 @@ struct DAGReader: Sendable {
         return (current, walked)
     }
 
-    /// The bytes a file DAG represents.
-    func fileSize(_ cid: CID, node: DecodedNode) -> UInt64? {
-        switch node {
-        case .raw(let bytes): UInt64(bytes.count)
-        case .file(_, _, let filesize): filesize
-        default: nil
+    /// Follows a file DAG's first path (to its first non-empty leaf) before any header is sent,
+    /// checking each child holds what its parent claims and the depth bound: chains too deep
+    /// and sizes that lie along the way are a 422 rather than a stream that breaks off.
+    func checkLeadingPath(of node: DecodedNode) async throws(StorageError) {
+        var current = node
+        var depth = 0
+        while case .file(_, let children, _) = current, let first = children.first(where: { $0.fileBytes > 0 }) ?? children.first {
+            depth += 1
+            guard depth < DAGLimits.maximumDepth else {
+                throw .invalidContent("file DAG is more than \(DAGLimits.maximumDepth) levels deep")
+            }
+            let child = try await self.node(first.cid)
+            guard child.fileSize == first.fileBytes else {
+                throw .invalidContent("\(first.cid) does not hold the \(first.fileBytes) bytes its parent claims")
+            }
+            current = child
         }
     }
 
     /// Writes bytes `range` of the file rooted at `node` in order, descending only into the
     /// children that overlap the range (using blocksizes), one block in memory at a time.
-    func writeRange(of node: DecodedNode, range: Range<UInt64>, to write: (ByteBuffer) async throws -> Void) async throws {
+    ///
+    /// Each child it descends into must hold exactly the bytes its parent claims, and the DAG
+    /// may be at most `DAGLimits.maximumDepth` deep: a lying DAG (stored before its children,
+    /// whose sizes could not be checked then) throws instead of sending bytes that do not add
+    /// up to the announced length, and the caller ends the response as failed.
+    func writeRange(of node: DecodedNode, range: Range<UInt64>, depth: Int = 0, to write: (ByteBuffer) async throws -> Void) async throws {
         switch node {
         case .raw(let bytes):
-            let lower = Int(min(range.lowerBound, UInt64(bytes.count)))
-            let upper = Int(min(range.upperBound, UInt64(bytes.count)))
-            if lower < upper { try await write(ByteBuffer(bytes: bytes[lower..<upper])) }
+            let count = UInt64(bytes.count)
+            guard range.upperBound <= count else { throw StorageError.invalidContent("a leaf holds fewer bytes than its parent claims") }
+            if !range.isEmpty { try await write(ByteBuffer(bytes: bytes[Int(range.lowerBound)..<Int(range.upperBound)])) }
         case .file(let data, let children, _):
-            var offset: UInt64 = 0
-            if !data.isEmpty {
-                let end = UInt64(data.count)
-                if range.lowerBound < end && range.upperBound > 0 {
-                    let lower = Int(range.lowerBound)
-                    let upper = Int(min(range.upperBound, end))
-                    try await write(ByteBuffer(bytes: data[lower..<upper]))
-                }
-                offset = end
+            guard depth < DAGLimits.maximumDepth else {
+                throw StorageError.invalidContent("file DAG is more than \(DAGLimits.maximumDepth) levels deep")
             }
+            // Decoding bounded the node's total by DAGLimits.maximumFileSize: no offset overflows.
+            let inline = UInt64(data.count)
+            if range.lowerBound < inline {
+                let upper = min(range.upperBound, inline)
+                try await write(ByteBuffer(bytes: data[Int(range.lowerBound)..<Int(upper)]))
+            }
+            var start = inline
             for child in children {
-                let childRange = offset..<(offset + child.fileBytes)
-                defer { offset += child.fileBytes }
-                guard childRange.overlaps(range) else {
-                    if childRange.lowerBound >= range.upperBound { break }
-                    continue
+                let end = start + child.fileBytes
+                defer { start = end }
+                if end <= range.lowerBound { continue }
+                if start >= range.upperBound { break }
+                let childNode = try await self.node(child.cid)
+                guard childNode.fileSize == child.fileBytes else {
+                    throw StorageError.invalidContent("\(child.cid) does not hold the \(child.fileBytes) bytes its parent claims")
                 }
-                let lower = max(range.lowerBound, childRange.lowerBound) - offset
-                let upper = min(range.upperBound, childRange.upperBound) - offset
-                try await writeRange(of: try await self.node(child.cid), range: lower..<upper, to: write)
+                let lower = max(range.lowerBound, start) - start
+                let upper = min(range.upperBound, end) - start
+                try await writeRange(of: childNode, range: lower..<upper, depth: depth + 1, to: write)
             }
         default:
             throw StorageError.invalidContent("not a file")
         }
     }
 
-    /// Every block of the DAG under `root`, depth-first, each once. `visit` gets the block bytes.
+    /// Every block of the DAG under `root`, depth-first, each once. `visit` gets the block
+    /// bytes. Throws past `DAGLimits.maximumDepth` levels or at a dag-pb block that does not
+    /// decode (its links would be missing from the walk).
     func traverse(_ root: CID, visit: (CID, [UInt8]) async throws -> Void) async throws {
-        var stack = [root]
+        var stack = [(cid: root, depth: 0)]
         var seen: Set<CID> = []
-        while let cid = stack.popLast() {
+        while let (cid, depth) = stack.popLast() {
             guard seen.insert(cid.v1).inserted else { continue }
+            guard depth <= DAGLimits.maximumDepth else {
+                throw StorageError.invalidContent("the DAG under \(root) is more than \(DAGLimits.maximumDepth) levels deep")
+            }
             let bytes = try await block(cid)
             try await visit(cid, bytes)
             if cid.codec == .dagPB {
-                let links = (try? DecodedNode(cid: cid, block: bytes).links) ?? []
-                stack.append(contentsOf: links.reversed())
+                let links: [CID]
+                do { links = try DecodedNode(cid: cid, block: bytes).links } catch {
+                    throw StorageError.invalidContent("block \(cid) cannot be decoded: \(error.message)")
+                }
+                stack.append(contentsOf: links.reversed().map { ($0, depth + 1) })
             }
         }
     }

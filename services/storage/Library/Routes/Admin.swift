@@ -49,7 +49,8 @@ extension StorageNode {
         }
         router.post("/v1/share") { request, context in
             try await handle {
-                try context.require(.write)
+                // A share link grants reading, so minting one needs the read scope (or admin).
+                try context.require(.read)
                 let body = try await request.decode(as: ShareRequest.self, context: context)
                 let cid = try StorageError.parseCID(body.cid)
                 let lifetime = body.expiresInSeconds ?? 86_400

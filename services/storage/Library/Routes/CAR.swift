@@ -12,7 +12,7 @@ extension StorageNode {
         router.post("/v1/car") { request, context in
             try await handle {
                 try context.require(.write)
-                let pin = try Self.boolParameter(request.queryDictionary["pin"], name: "pin", default: true)
+                let pin = try QueryParameters(request).bool("pin", default: true)
                 if let length = request.headers[.contentLength].flatMap(Int64.init), length > self.configuration.maxUploadBytes {
                     throw StorageError.tooLarge("CAR of \(length) bytes exceeds the configured limit")
                 }
@@ -22,14 +22,22 @@ extension StorageNode {
         router.get("/v1/car/:cid") { request, context in
             try await handle {
                 let cid = try context.cidParameter()
-                try self.authorizeRead(request, context: context, root: cid, path: "")
+                try self.authorizeRead(try QueryParameters(request), context: context, root: cid, path: "")
                 return try await self.exportCAR(cid)
             }
         }
     }
 
+    /// Bytes charged per CAR section on top of its length, so a flood of tiny blocks meets the
+    /// size limit long before it costs millions of rows.
+    static let carSectionOverhead: UInt64 = 512
+    /// Block rows committed per transaction during an import.
+    static let carImportBatchRows = 4096
+
     /// Verifies every block against its CID and requires every root's DAG to be complete (in
-    /// the CAR or already stored); a truncated or lying CAR is rejected whole and changes nothing.
+    /// the CAR or already stored); a lying or truncated CAR is rejected and pins nothing. Rows
+    /// are committed in batches under GC protection; when a CAR larger than one batch is
+    /// rejected late, its committed blocks stay unpinned until the next GC.
     func importCAR<Body: AsyncSequence & Sendable>(_ body: Body, pin: Bool) async throws -> CARImportResponse where Body.Element == ByteBuffer {
         // Parsing and hashing every block against its CID is CPU work per block: on the compute
         // threads (file writes hop to the blocking-I/O threads).
@@ -42,10 +50,16 @@ extension StorageNode {
             var parser = CARReader()
             var roots: [CID] = []
             var total: UInt64 = 0
-            var inCAR: Set<CID> = []
+            var charged: UInt64 = 0
+            let limit = UInt64(configuration.maxUploadBytes)
+            // Links to blocks not (yet) seen in the CAR: a DFS-ordered CAR keeps this to its frontier.
+            var unresolved: Set<CID> = []
+            // The CAR's own link graph, for the depth of what it brings.
+            var graph: [CID: [CID]] = [:]
             for try await buffer in body {
                 total += UInt64(buffer.readableBytes)
-                if total > UInt64(configuration.maxUploadBytes) { throw StorageError.tooLarge("CAR exceeds the configured limit") }
+                charged += UInt64(buffer.readableBytes)
+                if charged > limit { throw StorageError.tooLarge("CAR exceeds the configured limit of \(limit) bytes (\(Self.carSectionOverhead) counted per block)") }
                 let events: [CARReader.Event]
                 do { events = try parser.push(Array(buffer.readableBytesView)) } catch {
                     throw StorageError.invalidContent("CAR rejected: \(error.message)")
@@ -54,22 +68,35 @@ extension StorageNode {
                     switch event {
                     case .header(let headerRoots): roots = headerRoots
                     case .block(let block):
-                        inCAR.insert(block.cid.v1)
+                        charged += Self.carSectionOverhead
+                        if charged > limit { throw StorageError.tooLarge("CAR exceeds the configured limit of \(limit) bytes (\(Self.carSectionOverhead) counted per block)") }
+                        guard session.blockCount < configuration.maxCARBlocks else {
+                            throw StorageError.tooLarge("CAR holds more than \(configuration.maxCARBlocks) blocks")
+                        }
+                        let linksBefore = session.links.count
                         try await session.add(block)
+                        unresolved.remove(block.cid.v1)
+                        let children = session.links[linksBefore...].map(\.child.v1)
+                        if !children.isEmpty { graph[block.cid.v1] = children }
+                        for child in children where !session.seen.contains(child) { unresolved.insert(child) }
+                        guard unresolved.count <= configuration.maxCARBlocks else {
+                            throw StorageError.tooLarge("CAR links to more than \(configuration.maxCARBlocks) blocks it does not hold")
+                        }
+                        if session.uncommittedRows >= Self.carImportBatchRows { try await session.commitRows(metadata: metadata) }
                     }
                 }
             }
             do { try parser.finish() } catch { throw StorageError.invalidContent("CAR rejected: \(error.message)") }
             guard !roots.isEmpty else { throw StorageError.invalidContent("CAR rejected: it names no root") }
-            // Completeness: every link of every imported dag-pb block, and every root, must resolve.
-            var missing: [CID] = []
-            for link in session.links where !inCAR.contains(link.child.v1) {
-                await session.protectExisting(link.child)
-                if !(await blockStore.contains(link.child)) { missing.append(link.child) }
+            if let deepest = Self.height(of: roots.map(\.v1), in: graph), deepest > DAGLimits.maximumDepth {
+                throw StorageError.invalidContent("CAR rejected: its DAG is \(deepest) levels deep, more than \(DAGLimits.maximumDepth)")
             }
-            for root in roots where !inCAR.contains(root.v1) {
-                await session.protectExisting(root)
-                if !(await blockStore.contains(root)) { missing.append(root) }
+            // Completeness: every link of every imported dag-pb block, and every root, must resolve.
+            for root in roots where !session.seen.contains(root.v1) { unresolved.insert(root.v1) }
+            var missing: [CID] = []
+            for cid in unresolved where cid.multihash.code != Multihash.identity {
+                await session.protectExisting(cid)
+                if !(try await metadata.hasBlock(cid)) { missing.append(cid) }
             }
             if let first = missing.first {
                 throw StorageError.invalidContent("CAR rejected: incomplete DAG, \(missing.count) block(s) missing, e.g. \(first)")
@@ -83,6 +110,26 @@ extension StorageNode {
             await session.abort()
             throw error
         }
+    }
+
+    /// The most levels below any of `roots` in `graph` (children by parent), found once per
+    /// node by an iterative post-order walk; nil for no roots.
+    static func height(of roots: [CID], in graph: [CID: [CID]]) -> Int? {
+        var heights: [CID: Int] = [:]
+        for root in roots {
+            var stack: [(cid: CID, expanded: Bool)] = [(root, false)]
+            while let (cid, expanded) = stack.popLast() {
+                if heights[cid] != nil { continue }
+                let children = graph[cid] ?? []
+                if expanded || children.isEmpty {
+                    heights[cid] = children.isEmpty ? 0 : 1 + (children.map { heights[$0] ?? 0 }.max() ?? 0)
+                } else {
+                    stack.append((cid, true))
+                    for child in children where heights[child] == nil { stack.append((child, false)) }
+                }
+            }
+        }
+        return roots.compactMap { heights[$0] }.max()
     }
 
     /// Streams the DAG under `root` as a CARv1, depth-first, each block once. The root block is

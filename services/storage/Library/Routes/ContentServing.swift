@@ -11,19 +11,21 @@ import PakitHTTPServer
 extension StorageNode {
     /// Reads of content are open unless the node is private; a share signature, when present,
     /// must be valid (403 otherwise) and grants reading exactly that path.
-    func authorizeRead(_ request: Request, context: ServiceRequestContext, root: CID, path: String) throws(StorageError) {
-        let query = request.queryDictionary
-        if let valid = shareLinks.check(cid: root, path: path, query: query, now: Int64(Date().timeIntervalSince1970)) {
-            guard valid else { throw .forbidden("share link is invalid or expired") }
+    func authorizeRead(_ query: QueryParameters, context: ServiceRequestContext, root: CID, path: String) throws -> Void {
+        let signature = try query.string("sig", maxLength: 200)
+        let expires = try query.integer("expires", in: 0...Int64.max)
+        if let valid = shareLinks.check(cid: root, path: path, signature: signature, expires: expires, now: Int64(Date().timeIntervalSince1970)) {
+            guard valid else { throw StorageError.forbidden("share link is invalid or expired") }
             return
         }
-        if configuration.isPrivate {
-            do { try context.require(.read) } catch { throw .refused(error) }
-        }
+        if configuration.isPrivate { try context.require(.read) }
     }
 
     func serveContent(_ request: Request, context: ServiceRequestContext, root: CID, path: [String], head: Bool) async throws -> Response {
-        try authorizeRead(request, context: context, root: root, path: path.joined(separator: "/"))
+        let query = try QueryParameters(request)
+        try authorizeRead(query, context: context, root: root, path: path.joined(separator: "/"))
+        let filename = try query.string("filename", maxLength: 255)
+        let download = try query.oneOf("download", ["true", "false"]) == "true"
         var target = try await reader.resolve(root, path: path)
         var node = try await reader.node(target)
         var servedName = path.last
@@ -42,22 +44,25 @@ extension StorageNode {
                 return response
             }
         }
-        guard let size = reader.fileSize(target, node: node) else {
+        guard let size = node.fileSize else {
             throw StorageError.invalidContent("\(target) is not a file or directory")
         }
+        try await reader.checkLeadingPath(of: node)
         let etag = "\"\(target.string)\""
         var headers: HTTPFields = [
             .eTag: etag,
             .cacheControl: "public, max-age=29030400, immutable",
             .acceptRanges: "bytes",
-            .contentType: MediaType.guess(request.queryDictionary["filename"] ?? servedName),
+            .contentType: MediaType.guess(filename ?? servedName),
         ]
+        if let contentType = headers[.contentType], MediaType.isDocument(contentType) {
+            headers[.contentSecurityPolicy] = MediaType.documentSandbox
+        }
         let encodedPath = path.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? $0 }
         headers[.xIpfsPath] = "/ipfs/\(root.string)" + (path.isEmpty ? "" : "/" + encodedPath.joined(separator: "/"))
         headers[.xIpfsRoots] = root.string
-        if let filename = request.queryDictionary["filename"] {
-            let disposition = request.queryDictionary["download"] == "true" ? "attachment" : "inline"
-            headers[.contentDisposition] = "\(disposition); filename=\"\(filename.replacingOccurrences(of: "\"", with: ""))\""
+        if let filename {
+            headers[.contentDisposition] = ContentDisposition.value(download ? "attachment" : "inline", filename: filename)
         }
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
             return Response(status: .notModified, headers: headers)
@@ -126,19 +131,38 @@ enum MediaType {
         "mp4": "video/mp4", "mp3": "audio/mpeg", "woff2": "font/woff2", "zip": "application/zip",
     ]
 
+    /// Types a browser renders as a document that can run script (pages, SVG, XML).
+    static func isDocument(_ contentType: String) -> Bool {
+        let type = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return ["text/html", "image/svg+xml", "application/xml", "text/xml", "application/xhtml+xml"].contains(type)
+    }
+
+    /// Uploaded pages run in a sandbox without `allow-same-origin`: an opaque origin, so a page
+    /// (or a hosted `.bz` site) cannot read or call the API with this origin's authority.
+    static let documentSandbox = "sandbox allow-scripts allow-forms allow-popups allow-downloads"
+
     static func guess(_ name: String?) -> String {
         guard let name, let dot = name.lastIndex(of: ".") else { return "application/octet-stream" }
         return byExtension[name[name.index(after: dot)...].lowercased()] ?? "application/octet-stream"
     }
 }
 
-extension Request {
-    /// Query parameters (Hummingbird percent-decodes the values), last value wins.
-    var queryDictionary: [String: String] {
-        var result: [String: String] = [:]
-        for (key, value) in uri.queryParameters { result[String(key)] = String(value) }
-        return result
+/// `Content-Disposition` with any file name: an ASCII fallback in `filename` and the exact
+/// name in RFC 8187 form (`filename*=UTF-8''…`), so no name can break the header.
+enum ContentDisposition {
+    static func value(_ disposition: String, filename: String) -> String {
+        let fallback = String(filename.unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && scalar.value >= 0x20 && scalar != "\"" && scalar != "\\" && scalar.value != 0x7f ? Character(scalar) : "_"
+        })
+        let exact = filename.addingPercentEncoding(withAllowedCharacters: .rfc8187AttributeCharacters) ?? fallback
+        return "\(disposition); filename=\"\(fallback)\"; filename*=UTF-8''\(exact)"
     }
+}
+
+extension CharacterSet {
+    /// RFC 8187 `attr-char`: what may stand unencoded in an extended header parameter.
+    static let rfc8187AttributeCharacters = CharacterSet(charactersIn:
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$&+-.^_`|~")
 }
 
 extension ServiceRequestContext {
@@ -154,6 +178,7 @@ extension ServiceRequestContext {
 }
 
 extension HTTPField.Name {
+    static let contentSecurityPolicy = Self("Content-Security-Policy") ?? .contentType
     static let xIpfsPath = Self("X-Ipfs-Path") ?? .contentLocation
     static let xIpfsRoots = Self("X-Ipfs-Roots") ?? .contentLocation
 }

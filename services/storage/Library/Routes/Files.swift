@@ -10,12 +10,13 @@ extension StorageNode {
         router.post("/v1/files") { request, context in
             try await handle {
                 try context.require(.write)
-                let query = request.queryDictionary
-                let profile = try self.profile(query["profile"])
-                let pin = try Self.boolParameter(query["pin"], name: "pin", default: true)
-                let name = query["name"].flatMap { $0.isEmpty ? nil : $0 }
-                if let name, name.utf8.count > 255 || name.contains("/") {
-                    throw StorageError.invalidParameter("name must be at most 255 bytes and contain no '/'")
+                let query = try QueryParameters(request)
+                let profile = try query.oneOf("profile", ChunkingProfile.allCases.map(\.rawValue)).flatMap(ChunkingProfile.init(rawValue:))
+                    ?? self.configuration.defaultProfile
+                let pin = try query.bool("pin", default: true)
+                let name = try query.string("name", maxLength: 255)
+                if let name, name.isEmpty || name.contains("/") {
+                    throw StorageError.invalidParameter("name must be 1…255 characters without '/'")
                 }
                 if let length = request.headers[.contentLength].flatMap(Int64.init), length > self.configuration.maxUploadBytes {
                     throw StorageError.tooLarge("upload of \(length) bytes exceeds the configured limit of \(self.configuration.maxUploadBytes) bytes")
@@ -43,23 +44,6 @@ extension StorageNode {
         }
     }
 
-    func profile(_ name: String?) throws(StorageError) -> ChunkingProfile {
-        guard let name, !name.isEmpty else { return configuration.defaultProfile }
-        guard let profile = ChunkingProfile(rawValue: name) else {
-            throw .invalidParameter("unknown profile '\(name)'; use one of \(ChunkingProfile.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return profile
-    }
-
-    static func boolParameter(_ value: String?, name: String, default defaultValue: Bool) throws(StorageError) -> Bool {
-        switch value?.lowercased() {
-        case nil, "": return defaultValue
-        case "true", "1", "yes": return true
-        case "false", "0", "no": return false
-        default: throw .invalidParameter("\(name) must be true or false")
-        }
-    }
-
     /// Builds a UnixFS directory over stored content. Every entry's DAG must be present;
     /// they are protected from GC until the directory is committed.
     func createDirectory(_ request: DirectoryCreateRequest) async throws -> DirectoryCreateResponse {
@@ -68,7 +52,7 @@ extension StorageNode {
         guard request.entries.count <= 10_000 else {
             throw StorageError.invalidParameter("at most 10000 entries per directory (sharded HAMT directories are not built)")
         }
-        var session = BlockWriteSession(blockStore: blockStore, guardian: guardian)
+        var session = BlockWriteSession(blockStore: blockStore, guardian: guardian, source: .builder)
         do {
             var entries: [UnixFSDirectory.Entry] = []
             for entry in request.entries {
@@ -96,25 +80,36 @@ extension StorageNode {
     }
 
     /// Checks that the whole DAG under `root` is stored, protecting each block from GC (before
-    /// reading it) for the life of `session`; returns the root's cumulative size (Tsize).
+    /// looking for it) for the life of `session`; returns the root's cumulative size (Tsize).
+    /// The walk goes level by level over the links table: no block is read or hashed again,
+    /// except the root (for its Tsize) and identity blocks (inline, so never stored).
     @discardableResult
     func protectDAG(_ root: CID, session: BlockWriteSession) async throws -> UInt64 {
-        var stack = [root]
-        var seen: Set<CID> = []
-        var rootSize: UInt64?
-        while let cid = stack.popLast() {
-            guard seen.insert(cid.v1).inserted else { continue }
-            await session.protectExisting(cid)
-            let bytes = try await reader.block(cid)
-            if rootSize == nil {
-                do { rootSize = try cumulativeSize(ofBlock: bytes, cid: cid) } catch {
-                    throw StorageError.invalidContent("\(cid): \(error.message)")
-                }
+        var level = [root]
+        var seen: Set<CID> = [root.v1]
+        var depth = 0
+        while !level.isEmpty {
+            guard depth <= DAGLimits.maximumDepth else {
+                throw StorageError.invalidContent("the DAG under \(root) is more than \(DAGLimits.maximumDepth) levels deep")
             }
-            if cid.codec == .dagPB, let node = try? DecodedNode(cid: cid, block: bytes) {
-                stack.append(contentsOf: node.links)
+            for cid in level { await session.protectExisting(cid) }
+            let stored = level.filter { $0.multihash.code != Multihash.identity }
+            let (present, storedChildren) = try await metadata.presenceAndChildren(of: stored)
+            if let missing = stored.first(where: { !present.contains($0.v1) }) {
+                throw StorageError.notFound("block \(missing) of the DAG under \(root) is not stored on this node")
             }
+            var children = storedChildren
+            for inline in level where inline.multihash.code == Multihash.identity && inline.codec == .dagPB {
+                children += (try await reader.node(inline)).links
+            }
+            level = []
+            for child in children where seen.insert(child.v1).inserted { level.append(child) }
+            depth += 1
         }
-        return rootSize ?? 0
+        do {
+            return try cumulativeSize(ofBlock: try await reader.block(root), cid: root)
+        } catch let error as CoreError {
+            throw StorageError.invalidContent("\(root): \(error.message)")
+        }
     }
 }

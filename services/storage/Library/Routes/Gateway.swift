@@ -20,9 +20,9 @@ extension StorageNode {
     func gateway(_ request: Request, context: ServiceRequestContext, head: Bool) async throws -> Response {
         let root = try context.cidParameter()
         let path = context.pathTail
-        let query = request.queryDictionary
+        let query = try QueryParameters(request)
         let accept = request.headers[.accept] ?? ""
-        var format = query["format"]
+        var format = try query.oneOf("format", ["raw", "car"])
         if format == nil {
             if accept.contains("application/vnd.ipld.raw") { format = "raw" } else if accept.contains("application/vnd.ipld.car") { format = "car" }
         }
@@ -30,11 +30,11 @@ extension StorageNode {
             throw ServiceError(.preconditionFailed, "not_cached", "\(root) is not stored on this node")
         }
         switch format {
-        case nil, "":
+        case nil:
             return try await serveContent(request, context: context, root: root, path: path, head: head)
         case "raw":
             guard path.isEmpty else { throw StorageError.invalidParameter("format=raw returns one block and takes no path") }
-            try authorizeRead(request, context: context, root: root, path: "")
+            try authorizeRead(query, context: context, root: root, path: "")
             let bytes = try await reader.block(root)
             return Response(status: .ok, headers: [
                 .contentType: "application/vnd.ipld.raw", .eTag: "\"\(root.string).raw\"",
@@ -42,11 +42,9 @@ extension StorageNode {
                 .xIpfsRoots: root.string,
             ], body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: bytes)))
         case "car":
-            try authorizeRead(request, context: context, root: root, path: path.joined(separator: "/"))
-            if let scope = query["dag-scope"], scope != "all" {
-                throw StorageError.invalidParameter("dag-scope=\(scope) is not supported; only 'all'")
-            }
-            if query["entity-bytes"] != nil { throw StorageError.invalidParameter("entity-bytes is not supported") }
+            try authorizeRead(query, context: context, root: root, path: path.joined(separator: "/"))
+            _ = try query.oneOf("dag-scope", ["all"])
+            if query.contains("entity-bytes") { throw StorageError.invalidParameter("entity-bytes is not supported") }
             let (target, walked) = try await reader.resolveCollecting(root, path: path)
             var response = try await exportCAR(root, dag: target, pathBlocks: walked)
             if head { response.body = .init() }

@@ -11,23 +11,11 @@ extension StorageNode {
         router.get("/v1/admin/jobs") { request, context in
             try await handle {
                 try context.require(.admin)
-                let query = request.uri.queryParameters
-                let kind = query.get("kind")
-                if let kind, kind.isEmpty || kind.utf8.count > 100 { throw StorageError.invalidParameter("kind must be 1…100 bytes") }
-                var state: JobState?
-                if let text = query.get("state") {
-                    guard let parsed = JobState(rawValue: text) else {
-                        throw StorageError.invalidParameter("unknown state '\(text.prefix(40))'; use queued, running, done, failed or cancelled")
-                    }
-                    state = parsed
-                }
-                var limit = 100
-                if let text = query.get("limit") {
-                    guard let parsed = Int(text), (1...JobQueue.listLimit).contains(parsed) else {
-                        throw StorageError.invalidParameter("limit must be an integer 1…\(JobQueue.listLimit)")
-                    }
-                    limit = parsed
-                }
+                let query = try QueryParameters(request)
+                let kind = try query.string("kind", maxLength: 100)
+                if let kind, kind.isEmpty { throw StorageError.invalidParameter("kind must be 1…100 characters") }
+                let state = try query.oneOf("state", JobState.allCases.map(\.rawValue)).flatMap(JobState.init(rawValue:))
+                let limit = Int(try query.integer("limit", in: 1...Int64(JobQueue.listLimit)) ?? 100)
                 do {
                     let jobs = try await self.jobQueue.list(kind: kind, state: state, limit: limit)
                     return try jsonResponse(JobListResponse(jobs: jobs.map(Self.record)))

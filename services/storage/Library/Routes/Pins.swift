@@ -15,7 +15,7 @@ extension StorageNode {
                 let body = try await request.decode(as: PinRequest.self, context: context)
                 let cid = try StorageError.parseCID(body.cid)
                 if let name = body.name, name.utf8.count > 255 { throw StorageError.invalidParameter("name must be at most 255 bytes") }
-                var session = BlockWriteSession(blockStore: self.blockStore, guardian: self.guardian)
+                var session = BlockWriteSession(blockStore: self.blockStore, guardian: self.guardian, source: .builder)
                 let createdAt = PinTime()
                 do {
                     try await self.protectDAG(cid, session: session)
@@ -43,15 +43,9 @@ extension StorageNode {
         router.get("/v1/pins") { request, context in
             try await handle {
                 if self.configuration.isPrivate { try context.require(.read) }
-                let query = request.queryDictionary
-                var limit = 100
-                if let text = query["limit"] {
-                    guard let value = Int(text), (1...1000).contains(value) else {
-                        throw StorageError.invalidParameter("limit must be 1...1000")
-                    }
-                    limit = value
-                }
-                let after = try query["after"].map { text throws(StorageError) in try StorageError.parseCID(text) }
+                let query = try QueryParameters(request)
+                let limit = Int(try query.integer("limit", in: 1...1000) ?? 100)
+                let after = try query.string("after", maxLength: 200).map { text throws(StorageError) in try StorageError.parseCID(text) }
                 let rows = try await self.metadata.pins(after: after, limit: limit + 1)
                 let page = rows.prefix(limit)
                 let pins = page.map { Pin(cid: $0.cid, name: $0.name, createdAt: Self.rfc3339(Date(timeIntervalSince1970: TimeInterval($0.createdAt)))) }

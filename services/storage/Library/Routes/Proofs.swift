@@ -60,7 +60,11 @@ extension StorageNode {
         router.post("/v1/proofs/verify") { request, context in
             try await handle {
                 if self.configuration.isPrivate { try context.require(.read) }
+                // Pairings are the most CPU one request can ask for: counted per client.
+                try self.verifyLimiter.check(context.rateLimitKey, what: "verify")
                 let body = try await request.decode(as: VerifyRequest.self, context: context)
+                // A caller's own key can be any size: only for callers with a read token.
+                if body.verifyingKey != nil { try context.require(.read) }
                 return try jsonResponse(try await self.verify(body))
             }
         }
@@ -92,7 +96,7 @@ extension StorageNode {
     /// The content must be a stored file of 1 byte … one tree's capacity.
     private func checkSealable(_ cid: CID) async throws(StorageError) {
         let node = try await reader.node(cid)
-        guard let size = reader.fileSize(cid, node: node) else {
+        guard let size = node.fileSize else {
             throw .invalidContent("\(cid) is not a file; only files can be sealed")
         }
         guard size > 0 else { throw .invalidContent("\(cid) is empty; a commitment needs at least one byte") }
@@ -133,8 +137,17 @@ extension StorageNode {
         guard body.proof != nil || body.proofHex != nil else {
             throw StorageError.invalidParameter("give the proof as proof (snarkjs JSON) or proofHex")
         }
+        // Public-input counts are checked before any curve arithmetic: only a known
+        // circuit's count (or the caller key's own, within the largest circuit's) is accepted.
+        let largest = StorageCircuit.batch(StorageCircuit.maximumBatchSize).publicInputCount
         let prepared: Groth16PreparedVerifyingKey
         if let given = body.verifyingKey {
+            guard given.ic.count >= 1, given.ic.count - 1 <= largest, given.nPublic == given.ic.count - 1 else {
+                throw StorageError.invalidParameter("verifyingKey must have nPublic = IC length - 1, at most \(largest) public inputs")
+            }
+            guard body.publicSignals.count == given.nPublic else {
+                throw StorageError.invalidParameter("verifyingKey takes \(given.nPublic) public signals, got \(body.publicSignals.count)")
+            }
             // Parsing checks curve points, preparing computes a pairing: compute threads.
             prepared = try await executors.compute.run { () throws(StorageError) -> Groth16PreparedVerifyingKey in
                 do {
@@ -144,8 +157,11 @@ extension StorageNode {
                 }
             }
         } else if let name = body.circuit {
-            guard StorageCircuit(name: name) != nil else {
+            guard let circuit = StorageCircuit(name: name) else {
                 throw StorageError.invalidParameter("circuit must be storage-single or storage-batch-<n>, got '\(name.prefix(60))'")
+            }
+            guard body.publicSignals.count == circuit.publicInputCount else {
+                throw StorageError.invalidParameter("\(name) takes \(circuit.publicInputCount) public signals, got \(body.publicSignals.count)")
             }
             try requireProvers()
             do {
