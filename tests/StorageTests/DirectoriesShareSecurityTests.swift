@@ -75,6 +75,55 @@ struct DirectoriesShareSecurityTests {
             while Int64(Date().timeIntervalSince1970) <= expired.expiresAt { try await Task.sleep(for: .milliseconds(100)) }
             #expect(try await node.send(.GET, expired.path, token: nil).status == .forbidden)
             #expect(try await node.json(.POST, "/v1/share", ShareRequest(cid: cid, expiresInSeconds: 0)).status == .badRequest)
+
+            // A link grants reading: a write-only token cannot mint one; a read token can.
+            let writer = try await node.json(.POST, "/v1/tokens", TokenCreateRequest(name: "writer", scopes: ["write"])).decode(TokenCreateResponse.self)
+            let refused = try await node.json(.POST, "/v1/share", ShareRequest(cid: cid), token: writer.token)
+            #expect(refused.status == .forbidden && refused.errorCode == "forbidden", "write-only token minted a share link: \(refused.status)")
+            let reader = try await node.json(.POST, "/v1/tokens", TokenCreateRequest(name: "reader", scopes: ["read"])).decode(TokenCreateResponse.self)
+            #expect(try await node.json(.POST, "/v1/share", ShareRequest(cid: cid), token: reader.token).status == .created)
+
+            // Share parameters are read strictly: never ignored, never a silent 403.
+            let base = "/v1/files/\(cid)?sig=\(share.path.components(separatedBy: "sig=").last ?? "")"
+            for bad in ["&expires=-1", "&expires=99999999999999999999", "&expires=1e9", "&expires=\(expires)&expires=\(expires)"] {
+                let reply = try await node.send(.GET, base + bad, token: nil)
+                #expect(reply.status == .badRequest && reply.errorCode == "invalid_parameter", "\(bad): \(reply.status)")
+            }
+        }
+    }
+
+    @Test("content carries nosniff, pages run sandboxed, and every query parameter is checked")
+    func headersAndQueryParameters() async throws {
+        try await TestNode.with(.sqlite) { node in
+            let page = Array("<script>fetch('/v1/stats')</script>".utf8)
+            let cid = try await node.add(page).cid
+            let html = try await node.send(.GET, "/v1/files/\(cid)?filename=site.html", token: nil)
+            #expect(html.headers.first(name: "Content-Type")?.hasPrefix("text/html") == true)
+            let policy = html.headers.first(name: "Content-Security-Policy") ?? ""
+            #expect(policy.contains("sandbox") && !policy.contains("allow-same-origin"), "an uploaded page must run in an opaque origin: '\(policy)'")
+            #expect(html.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            let text = try await node.send(.GET, "/ipfs/\(cid)?filename=notes.txt", token: nil)
+            #expect(text.headers.first(name: "Content-Security-Policy") == nil && text.headers.first(name: "X-Content-Type-Options") == "nosniff")
+            #expect(try await node.send(.GET, "/v1/stats", token: nil).headers.first(name: "X-Content-Type-Options") == "nosniff")
+            #expect(try await node.send(.GET, "/no/such/route", token: nil).headers.first(name: "X-Content-Type-Options") == "nosniff")
+
+            // Any file name is safe in Content-Disposition: ASCII fallback plus the exact name (RFC 8187).
+            let named = try await node.send(.GET, "/v1/files/\(cid)?filename=na%C3%AFve%20%22x%22.txt&download=true", token: nil)
+            #expect(named.headers.first(name: "Content-Disposition") == #"attachment; filename="na_ve _x_.txt"; filename*=UTF-8''na%C3%AFve%20%22x%22.txt"#)
+
+            let invalid = [
+                (HTTPMethod.GET, "/ipfs/\(cid)?format=zip"), (.GET, "/ipfs/\(cid)?format="), (.GET, "/ipfs/\(cid)?format=raw&format=car"),
+                (.GET, "/ipfs/\(cid)?format=car&dag-scope=entity"), (.GET, "/v1/files/\(cid)?download=maybe"),
+                (.GET, "/v1/files/\(cid)?filename=a%0Ab"), (.GET, "/v1/pins?limit=0"), (.GET, "/v1/pins?limit=%2B5"),
+                (.GET, "/v1/pins?after=not-a-cid"), (.POST, "/v1/files?pin="), (.POST, "/v1/files?profile=unixfs"),
+                (.POST, "/v1/files?name=a%2Fb"), (.POST, "/v1/car?pin=perhaps"), (.GET, "/v1/admin/jobs?state=sleeping"),
+            ]
+            let before = try await node.send(.GET, "/v1/stats").decode(StatsResponse.self)
+            for (method, path) in invalid {
+                let reply = try await node.send(method, path, body: method == .POST ? page : nil)
+                #expect(reply.status == .badRequest && reply.errorCode != nil, "\(method) \(path): \(reply.status) \(reply.text.prefix(120))")
+            }
+            #expect(try await node.send(.GET, "/v1/stats").decode(StatsResponse.self) == before, "a refused request stored something")
         }
     }
 

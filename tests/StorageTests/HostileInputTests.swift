@@ -17,7 +17,7 @@ struct HostileInputTests {
     func hostileInputIsRefused(backend: Backend) async throws {
         try await HostileTarget.with(backend) { target in
             // Legitimate content the hostile nodes point at (stored before the baseline).
-            let leaf = Block.raw(patternBytes(10, seed: 1))
+            let leaf = Block.raw(randomBytes(10, seed: 1))
             #expect(try await target.putBlock(leaf).status == .created)
             let before = try await target.state()
 
@@ -59,17 +59,17 @@ struct HostileInputTests {
             // 5. CARs that lie.
             try await refused("a CAR whose header length exceeds the body", try await target.importCAR(Varint.encode(1 << 40) + [0xa2]))
             try await refused("a CAR header of 2^63 - 1 bytes", try await target.importCAR(Varint.encode(UInt64(Int64.max))))
-            var wrongRoot = CARWriter.header(roots: [Block.raw(patternBytes(5, seed: 9)).cid])
-            wrongRoot += CARWriter.section(Block.raw(patternBytes(7, seed: 9)))
+            var wrongRoot = CARWriter.header(roots: [Block.raw(randomBytes(5, seed: 9)).cid])
+            wrongRoot += CARWriter.section(Block.raw(randomBytes(7, seed: 9)))
             try await refused("a CAR naming a root it does not hold", try await target.importCAR(wrongRoot))
-            let liar = Self.fileNode(children: [(Block.raw(patternBytes(20, seed: 3)).cid, 21)], filesize: 21)
+            let liar = Self.fileNode(children: [(Block.raw(randomBytes(20, seed: 3)).cid, 21)], filesize: 21)
             var lyingCAR = CARWriter.header(roots: [liar.cid]) + CARWriter.section(liar)
-            lyingCAR += CARWriter.section(Block.raw(patternBytes(20, seed: 3)))
+            lyingCAR += CARWriter.section(Block.raw(randomBytes(20, seed: 3)))
             try await refused("a CAR whose file node lies about its child", try await target.importCAR(lyingCAR))
             var wrongHash = CARWriter.header(roots: [leaf.cid])
             wrongHash += Varint.encode(UInt64(leaf.cid.bytes.count + 3)) + leaf.cid.bytes + [1, 2, 3]
             try await refused("a CAR block that does not hash to its CID", try await target.importCAR(wrongHash))
-            let chain = Self.chain(depth: 300, leaf: Block.raw(patternBytes(4, seed: 5)))
+            let chain = Self.chain(depth: 300, leaf: Block.raw(randomBytes(4, seed: 5)))
             var deepCAR = CARWriter.header(roots: [chain[0].cid])
             for block in chain { deepCAR += CARWriter.section(block) }
             try await refused("a CAR whose DAG is 300 levels deep", try await target.importCAR(deepCAR))
@@ -80,7 +80,7 @@ struct HostileInputTests {
     func liesFoundOnRead(backend: Backend) async throws {
         try await HostileTarget.with(backend) { target in
             // A parent stored before its child cannot be checked when stored.
-            let leaf = Block.raw(patternBytes(10, seed: 2))
+            let leaf = Block.raw(randomBytes(10, seed: 2))
             let parent = Self.fileNode(children: [(leaf.cid, 11)], filesize: 11)
             #expect(try await target.putBlock(parent).status == .created)
             #expect(try await target.putBlock(leaf).status == .created)
@@ -92,7 +92,7 @@ struct HostileInputTests {
                     "pinning checks presence, not sizes")
 
             // A chain deeper than the bound, stored one block at a time (each block is fine alone).
-            let chain = Self.chain(depth: 300, leaf: Block.raw(patternBytes(4, seed: 6)))
+            let chain = Self.chain(depth: 300, leaf: Block.raw(randomBytes(4, seed: 6)))
             for block in chain.reversed() { #expect(try await target.putBlock(block).status == .created) }
             let root = chain[0].cid
             #expect(try await target.send(.GET, "/ipfs/\(root)", token: nil).status == .unprocessableEntity, "GET of a 300-deep chain")
@@ -100,8 +100,8 @@ struct HostileInputTests {
             #expect(pin.status == .unprocessableEntity && pin.errorCode == "invalid_content", "pin of a 300-deep chain: \(pin.status)")
 
             // A lie deeper in the DAG than the first path breaks the stream off: never wrong bytes.
-            let good = Block.raw(patternBytes(10, seed: 7))
-            let shortLeaf = Block.raw(patternBytes(10, seed: 8))
+            let good = Block.raw(randomBytes(10, seed: 7))
+            let shortLeaf = Block.raw(randomBytes(10, seed: 8))
             let lateLiar = Self.fileNode(children: [(good.cid, 10), (shortLeaf.cid, 12)], filesize: 22)
             for block in [lateLiar, good, shortLeaf] { #expect(try await target.putBlock(block).status == .created) }
             let head = try await target.send(.HEAD, "/ipfs/\(lateLiar.cid)", token: nil)

@@ -18,8 +18,8 @@ schemathesis.serializer.alias("application/vnd.ipld.car", "application/octet-str
 # Strings declared with `"format": "cid"` get real CIDs instead of arbitrary text, so positive
 # tests get past the CID parser (most of these CIDs are not stored: 404, which is a valid
 # answer); `"format": "cid-sha256"` gets only sha2-256 CIDs, the ones PUT /v1/blocks/{cid} can
-# store. Unused until the document marks its CID strings with these formats; until then
-# arbitrary strings are sent and rejected with 400 `invalid_cid`, which the run reports.
+# store. docs/openapi.json marks its CID strings with these formats (a `pattern` is not enough:
+# the coverage phase sends strings such as `Qm` that match a prefix pattern and are no CID).
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 

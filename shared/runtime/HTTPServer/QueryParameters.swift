@@ -21,10 +21,11 @@ public struct QueryParameters: Sendable {
     /// Whether `name` is present (with any value, even empty).
     public func contains(_ name: String) -> Bool { values[name] != nil }
 
-    /// A free-form string of at most `maxLength` characters without control characters.
+    /// A free-form string of at most `maxLength` characters (Unicode scalars, as JSON Schema
+    /// counts them) without control characters.
     public func string(_ name: String, maxLength: Int = 1024) throws(ServiceError) -> String? {
         guard let value = values[name] else { return nil }
-        guard value.count <= maxLength else { throw Self.invalid(name, "is longer than \(maxLength) characters") }
+        guard value.unicodeScalars.count <= maxLength else { throw Self.invalid(name, "is longer than \(maxLength) characters") }
         guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
             throw Self.invalid(name, "contains control characters")
         }

@@ -104,18 +104,21 @@ public final class ServiceHost<Node: PakitService>: Sendable {
         return ServiceHost(node: node, configuration: configuration, url: url, port: port, group: group, runTask: runTask)
     }
 
-    /// The router every service serves: security headers, error envelope and metrics middleware, the node's
+    /// The router every service serves: security headers, error envelope, 405 and metrics middleware, the node's
     /// middleware, `/health` `/ready` `/metrics`, then the node's routes. Its `routes` list is
     /// what the OpenAPI tests hold the documents against.
     public static func makeRouter(for node: Node) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware())
+        let methods = MethodNotAllowedMiddleware<ServiceRequestContext>()
+        router.add(middleware: methods)
         router.add(middleware: MetricsMiddleware())
         node.addMiddleware(to: router)
         OperationalRoutes.add(to: router, service: Node.name, version: Node.version, readiness: node.readinessChecks,
                               callers: node.operationalCallers, metrics: MetricsBootstrap.registry)
         node.addRoutes(to: router)
+        methods.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
     }
 
