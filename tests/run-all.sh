@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite the way CI does: installs what is missing (Debian and PyPI
 # packages), starts a throwaway PostgreSQL on a free loopback port, builds, runs `swift test`
-# against SQLite and PostgreSQL, checks compose.yaml, and cleans up.
+# against SQLite and PostgreSQL, runs Schemathesis against a running node, checks compose.yaml,
+# and cleans up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -46,3 +47,8 @@ say "building (release, with tests)"
 swift build "${release[@]}" --build-tests --explicit-target-dependency-import-check error
 say "testing (SQLite and PostgreSQL)"
 swift test "${release[@]}" --skip-build
+
+# 5. The HTTP API of a running node against docs/openapi.json (Schemathesis: no 5xx, no invalid
+#    request accepted, no valid one refused, every response within its schema).
+say "testing the API against its OpenAPI document (Schemathesis)"
+bash tests/schemathesis/run.sh

@@ -106,6 +106,11 @@ struct DirectoriesShareSecurityTests {
             #expect(text.headers.first(name: "Content-Security-Policy") == nil && text.headers.first(name: "X-Content-Type-Options") == "nosniff")
             #expect(try await node.send(.GET, "/v1/stats", token: nil).headers.first(name: "X-Content-Type-Options") == "nosniff")
             #expect(try await node.send(.GET, "/no/such/route", token: nil).headers.first(name: "X-Content-Type-Options") == "nosniff")
+            // A known path with a method it does not take: 405 and what it does take.
+            let wrongMethod = try await node.send(.DELETE, "/v1/stats")
+            #expect(wrongMethod.status == .methodNotAllowed && wrongMethod.errorCode == "method_not_allowed")
+            #expect(wrongMethod.headers.first(name: "Allow") == "GET")
+            #expect(try await node.send(.POST, "/v1/files/\(cid)/a/b").headers.first(name: "Allow") == "GET, HEAD")
 
             // Any file name is safe in Content-Disposition: ASCII fallback plus the exact name (RFC 8187).
             let named = try await node.send(.GET, "/v1/files/\(cid)?filename=na%C3%AFve%20%22x%22.txt&download=true", token: nil)
@@ -117,6 +122,8 @@ struct DirectoriesShareSecurityTests {
                 (.GET, "/v1/files/\(cid)?filename=a%0Ab"), (.GET, "/v1/pins?limit=0"), (.GET, "/v1/pins?limit=%2B5"),
                 (.GET, "/v1/pins?after=not-a-cid"), (.POST, "/v1/files?pin="), (.POST, "/v1/files?profile=unixfs"),
                 (.POST, "/v1/files?name=a%2Fb"), (.POST, "/v1/car?pin=perhaps"), (.GET, "/v1/admin/jobs?state=sleeping"),
+                (.GET, "/ipfs/\(cid)?format=raw&dag-scope=block"), (.GET, "/ipfs/\(cid)?format=raw&download=maybe"),
+                (.GET, "/v1/files/\(cid)?filename="), (.GET, "/v1/blocks/\(cid)?expires=-5"),
             ]
             let before = try await node.send(.GET, "/v1/stats").decode(StatsResponse.self)
             for (method, path) in invalid {

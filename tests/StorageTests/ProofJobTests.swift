@@ -170,7 +170,7 @@ struct ProofJobTests {
                 let anyProof = SnarkjsProof(piA: ["1", "2", "1"], piB: [["0", "0"], ["0", "0"], ["1", "0"]], piC: ["1", "2", "1"])
                 expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(proof: anyProof, publicSignals: ["1"])), .badRequest, "invalid_parameter", "verify without circuit or key")
                 expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(circuit: "storage-batch-7", proof: anyProof, publicSignals: Array(repeating: "1", count: StorageCircuit.batch(7).publicInputCount))), .notFound, "unknown_circuit", "a circuit no prover serves")
-                expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(circuit: "storage-single", proof: anyProof, publicSignals: ["1"])), .badRequest, "invalid_parameter", "a public-signal count the circuit does not take")
+                expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(circuit: "storage-single", proof: anyProof, publicSignals: ["1"])), .unprocessableEntity, "invalid_content", "a public-signal count the circuit does not take")
                 expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(verifyingKey: Self.anyKey, proof: anyProof, publicSignals: ["1"]), token: nil), .unauthorized, "unauthorized", "a caller's own key without a token")
                 expectRefused(try await node.json(.POST, "/v1/proofs/verify", VerifyRequest(circuit: "rsa", proof: anyProof, publicSignals: ["1"])), .badRequest, "invalid_parameter", "not a circuit name")
                 let garbage = try await Self.verify(node, VerifyRequest(circuit: "storage-single", proof: anyProof, publicSignals: ["1", "2"]))

@@ -86,10 +86,11 @@ public final class StorageNode: PakitService {
                  identity: NodeIdentity, commitmentFiles: CommitmentFiles, logger: Logger) throws {
         self.configuration = configuration
         self.database = database
-        self.metadata = MetadataStore(database: database)
+        let metadata = MetadataStore(database: database)
+        self.metadata = metadata
         self.blockStore = blockStore
         self.executors = blockStore.executors
-        self.reader = DAGReader(blockStore: blockStore)
+        self.reader = DAGReader(blockStore: blockStore, metadata: metadata)
         self.tokens = tokens
         self.shareLinks = ShareLinks(identity: identity)
         self.logger = logger

@@ -16,7 +16,8 @@ public final class MethodNotAllowedMiddleware<Context: RequestContext>: RouterMi
 
     public init() {}
 
-    /// Takes the router's routes (path patterns such as `/v1/blocks/:cid` or `/ipfs/:cid/**`).
+    /// Takes the router's routes (path patterns as `RouterPath` prints them: `/v1/blocks/{cid}`,
+    /// `/ipfs/{cid}/**`; `:cid` and `*` are read the same way).
     public func load(_ routes: [(path: String, method: String)]) {
         var byPath: [String: Set<String>] = [:]
         for route in routes { byPath[route.path, default: []].insert(route.method) }
@@ -52,7 +53,7 @@ public final class MethodNotAllowedMiddleware<Context: RequestContext>: RouterMi
         for (index, component) in pattern.enumerated() {
             if component == "**" { return parts.count > index }
             guard index < parts.count else { return false }
-            if component.hasPrefix(":") || component == "*" { continue }
+            if component.hasPrefix(":") || component.hasPrefix("{") || component == "*" { continue }
             guard component == parts[index] else { return false }
         }
         return pattern.count == parts.count

@@ -5,7 +5,8 @@ import Synchronization
 
 /// Token buckets per client: each key may spend `burst` requests at once and regains `rate`
 /// per second. Keys are bounded (`maximumKeys`): when full, buckets that have refilled are
-/// forgotten first (a full bucket carries no state), then the oldest.
+/// forgotten first (a full bucket carries no state), then the fullest, so a client that is
+/// being limited keeps its empty bucket.
 public final class RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
@@ -54,10 +55,10 @@ public final class RateLimiter: Sendable {
     }
 
     private func evict(_ buckets: inout [String: Bucket], now: Double) {
-        let refill = burst / rate
-        buckets = buckets.filter { now - $0.value.updated < refill }
-        while buckets.count >= maximumKeys, let oldest = buckets.min(by: { $0.value.updated < $1.value.updated })?.key {
-            buckets[oldest] = nil
+        func level(_ bucket: Bucket) -> Double { min(burst, bucket.tokens + (now - bucket.updated) * rate) }
+        buckets = buckets.filter { level($0.value) < burst }
+        while buckets.count >= maximumKeys, let fullest = buckets.max(by: { level($0.value) < level($1.value) })?.key {
+            buckets[fullest] = nil
         }
     }
 }

@@ -85,13 +85,21 @@ struct BlockWriteSession {
 
     /// Client blocks: every file node's child that is in this write or already stored holds
     /// exactly the bytes its parent claims; children absent here are checked when read.
-    func verifyFileSizes() async throws {
+    /// Stored raw children are sized from their rows (one batched query); only stored dag-pb
+    /// children are read.
+    func verifyFileSizes(metadata: MetadataStore) async throws {
+        let storedRaw = claims.map(\.child).filter { $0.codec == .raw && fileBytes[$0.v1] == nil && $0.multihash.code != Multihash.identity }
+        for cid in storedRaw { await lease.protect(cid) }
+        let rawSizes = try await metadata.blockSizes(of: storedRaw)
         for claim in claims {
             let actual: UInt64?
             if let inWrite = fileBytes[claim.child.v1] {
                 actual = inWrite
             } else if claim.child.multihash.code == Multihash.identity {
                 actual = (try? DecodedNode(cid: claim.child, block: claim.child.multihash.digest))?.fileSize
+            } else if claim.child.codec == .raw {
+                guard let size = rawSizes[claim.child.v1] else { continue }
+                actual = size
             } else {
                 await lease.protect(claim.child)
                 guard let bytes = try await blockStore.read(claim.child) else { continue }
@@ -163,7 +171,7 @@ struct BlockWriteSession {
 
     /// Commits the remaining rows with `extra`, then ends GC protection.
     mutating func commit(metadata: MetadataStore, extra: @escaping @Sendable (any SQLExecutor) async throws -> Void) async throws {
-        if source == .client { try await verifyFileSizes() }
+        if source == .client { try await verifyFileSizes(metadata: metadata) }
         try await commitRows(metadata: metadata, extra: extra)
         lease.release()
     }

@@ -139,22 +139,31 @@ public struct MetadataStore: Sendable {
         }
     }
 
-    /// Which of `cids` have a block row, and the children of those, in batched queries: a DAG
-    /// walk over metadata that reads and hashes no block.
-    func presenceAndChildren(of cids: [CID]) async throws -> (present: Set<CID>, children: [CID]) {
-        var present: Set<CID> = []
-        var children: [CID] = []
+    /// The size (client bytes, before compression) of each of `cids` that has a block row, keyed
+    /// by CIDv1; absent keys are not stored. Batched `IN` queries: no block is read.
+    func blockSizes(of cids: [CID]) async throws -> [CID: UInt64] {
+        var sizes: [CID: UInt64] = [:]
         for batch in cids.chunked(500) {
-            let keys = batch.map(Self.key)
-            let list = (1...keys.count).map { "$\($0)" }.joined(separator: ", ")
-            for row in try await database.read("SELECT cid FROM blocks WHERE cid IN (\(list))", keys) {
-                present.insert(try CID(bytes: try row.blob("cid")))
+            for row in try await database.read("SELECT cid, size FROM blocks WHERE cid IN (\(Self.placeholders(batch.count)))", batch.map(Self.key)) {
+                sizes[try CID(bytes: try row.blob("cid"))] = UInt64(max(0, try row.int("size")))
             }
-            for row in try await database.read("SELECT child FROM links WHERE parent IN (\(list))", keys) {
+        }
+        return sizes
+    }
+
+    /// The children of all of `parents` from the links table (batched; no block is read).
+    func children(ofAll parents: [CID]) async throws -> [CID] {
+        var children: [CID] = []
+        for batch in parents.chunked(500) {
+            for row in try await database.read("SELECT child FROM links WHERE parent IN (\(Self.placeholders(batch.count)))", batch.map(Self.key)) {
                 children.append(try CID(bytes: try row.blob("child")))
             }
         }
-        return (present, children)
+        return children
+    }
+
+    static func placeholders(_ count: Int) -> String {
+        (1...max(1, count)).map { "$\($0)" }.joined(separator: ", ")
     }
 
     // MARK: stats

@@ -5,6 +5,7 @@ import PakitCore
 /// directories, file sizes, byte ranges of file DAGs, and DAG traversal for CAR export.
 struct DAGReader: Sendable {
     let blockStore: BlockStore
+    let metadata: MetadataStore
 
     func block(_ cid: CID) async throws(StorageError) -> [UInt8] {
         // Identity CIDs carry their block inline (multihash code 0x00): nothing to look up.
@@ -53,19 +54,26 @@ struct DAGReader: Sendable {
 
     /// Follows a file DAG's first path (to its first non-empty leaf) before any header is sent,
     /// checking each child holds what its parent claims and the depth bound: chains too deep
-    /// and sizes that lie along the way are a 422 rather than a stream that breaks off.
-    func checkLeadingPath(of node: DecodedNode) async throws(StorageError) {
+    /// and sizes that lie along the way are a 422 rather than a stream that breaks off. A raw
+    /// leaf is sized from its row, not read (the stream reads it next anyway).
+    func checkLeadingPath(of node: DecodedNode) async throws {
         var current = node
         var depth = 0
         while case .file(_, let children, _) = current, let first = children.first(where: { $0.fileBytes > 0 }) ?? children.first {
             depth += 1
             guard depth < DAGLimits.maximumDepth else {
-                throw .invalidContent("file DAG is more than \(DAGLimits.maximumDepth) levels deep")
+                throw StorageError.invalidContent("file DAG is more than \(DAGLimits.maximumDepth) levels deep")
+            }
+            let claimMismatch = StorageError.invalidContent("\(first.cid) does not hold the \(first.fileBytes) bytes its parent claims")
+            if first.cid.codec == .raw, first.cid.multihash.code != Multihash.identity {
+                guard let size = try await metadata.blockSizes(of: [first.cid])[first.cid.v1] else {
+                    throw StorageError.notFound("block \(first.cid) is not stored on this node")
+                }
+                guard size == first.fileBytes else { throw claimMismatch }
+                return
             }
             let child = try await self.node(first.cid)
-            guard child.fileSize == first.fileBytes else {
-                throw .invalidContent("\(first.cid) does not hold the \(first.fileBytes) bytes its parent claims")
-            }
+            guard child.fileSize == first.fileBytes else { throw claimMismatch }
             current = child
         }
     }

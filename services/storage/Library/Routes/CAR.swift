@@ -22,7 +22,7 @@ extension StorageNode {
         router.get("/v1/car/:cid") { request, context in
             try await handle {
                 let cid = try context.cidParameter()
-                try self.authorizeRead(try QueryParameters(request), context: context, root: cid, path: "")
+                try self.authorizeRead(try ReadQuery(request), context: context, root: cid, path: "")
                 return try await self.exportCAR(cid)
             }
         }
@@ -93,11 +93,10 @@ extension StorageNode {
             }
             // Completeness: every link of every imported dag-pb block, and every root, must resolve.
             for root in roots where !session.seen.contains(root.v1) { unresolved.insert(root.v1) }
-            var missing: [CID] = []
-            for cid in unresolved where cid.multihash.code != Multihash.identity {
-                await session.protectExisting(cid)
-                if !(try await metadata.hasBlock(cid)) { missing.append(cid) }
-            }
+            let outside = unresolved.filter { $0.multihash.code != Multihash.identity }
+            for cid in outside { await session.protectExisting(cid) }
+            let stored = try await metadata.blockSizes(of: Array(outside))
+            let missing = outside.filter { stored[$0] == nil }
             if let first = missing.first {
                 throw StorageError.invalidContent("CAR rejected: incomplete DAG, \(missing.count) block(s) missing, e.g. \(first)")
             }

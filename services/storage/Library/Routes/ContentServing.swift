@@ -11,21 +11,18 @@ import PakitHTTPServer
 extension StorageNode {
     /// Reads of content are open unless the node is private; a share signature, when present,
     /// must be valid (403 otherwise) and grants reading exactly that path.
-    func authorizeRead(_ query: QueryParameters, context: ServiceRequestContext, root: CID, path: String) throws -> Void {
-        let signature = try query.string("sig", maxLength: 200)
-        let expires = try query.integer("expires", in: 0...Int64.max)
-        if let valid = shareLinks.check(cid: root, path: path, signature: signature, expires: expires, now: Int64(Date().timeIntervalSince1970)) {
+    func authorizeRead(_ query: ReadQuery, context: ServiceRequestContext, root: CID, path: String) throws {
+        if let valid = shareLinks.check(cid: root, path: path, signature: query.signature, expires: query.expires,
+                                        now: Int64(Date().timeIntervalSince1970)) {
             guard valid else { throw StorageError.forbidden("share link is invalid or expired") }
             return
         }
         if configuration.isPrivate { try context.require(.read) }
     }
 
-    func serveContent(_ request: Request, context: ServiceRequestContext, root: CID, path: [String], head: Bool) async throws -> Response {
-        let query = try QueryParameters(request)
+    func serveContent(_ request: Request, query: ReadQuery, context: ServiceRequestContext, root: CID, path: [String], head: Bool) async throws -> Response {
         try authorizeRead(query, context: context, root: root, path: path.joined(separator: "/"))
-        let filename = try query.string("filename", maxLength: 255)
-        let download = try query.oneOf("download", ["true", "false"]) == "true"
+        let filename = query.filename
         var target = try await reader.resolve(root, path: path)
         var node = try await reader.node(target)
         var servedName = path.last
@@ -62,7 +59,7 @@ extension StorageNode {
         headers[.xIpfsPath] = "/ipfs/\(root.string)" + (path.isEmpty ? "" : "/" + encodedPath.joined(separator: "/"))
         headers[.xIpfsRoots] = root.string
         if let filename {
-            headers[.contentDisposition] = ContentDisposition.value(download ? "attachment" : "inline", filename: filename)
+            headers[.contentDisposition] = ContentDisposition.value(query.download ? "attachment" : "inline", filename: filename)
         }
         if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
             return Response(status: .notModified, headers: headers)
@@ -84,6 +81,27 @@ extension StorageNode {
             try await writer.finish(nil)
         }
         return Response(status: status, headers: headers, body: body)
+    }
+}
+
+/// The query parameters every content read takes, checked once (all of them, whichever branch
+/// the request then takes): share link (`sig`, `expires`), `filename`, `download`.
+struct ReadQuery {
+    let signature: String?
+    let expires: Int64?
+    let filename: String?
+    let download: Bool
+
+    init(_ query: QueryParameters) throws {
+        signature = try query.string("sig", maxLength: 200)
+        expires = try query.integer("expires", in: 0...Int64.max)
+        filename = try query.string("filename", maxLength: 255)
+        if filename?.isEmpty == true { throw StorageError.invalidParameter("filename must be 1…255 characters") }
+        download = try query.oneOf("download", ["true", "false"]) == "true"
+    }
+
+    init(_ request: Request) throws {
+        try self.init(try QueryParameters(request))
     }
 }
 

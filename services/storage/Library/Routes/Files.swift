@@ -36,7 +36,8 @@ extension StorageNode {
         for head in [false, true] {
             let serve: @Sendable (Request, ServiceRequestContext) async throws -> Response = { request, context in
                 try await handle {
-                    try await self.serveContent(request, context: context, root: try context.cidParameter(), path: context.pathTail, head: head)
+                    try await self.serveContent(request, query: try ReadQuery(request), context: context, root: try context.cidParameter(),
+                                                path: context.pathTail, head: head)
                 }
             }
             router.on("/v1/files/:cid", method: head ? .head : .get, use: serve)
@@ -59,6 +60,10 @@ extension StorageNode {
                 let cid = try StorageError.parseCID(entry.cid)
                 let tsize = try await protectDAG(cid, session: session)
                 entries.append(.init(name: entry.name, cid: cid, tsize: tsize))
+            }
+            // Unique names are a rule over the whole list, which no request schema can state: 422.
+            if Set(entries.map(\.name)).count != entries.count {
+                throw StorageError.invalidContent("directory entry names must be unique")
             }
             let block: Block
             do {
@@ -94,11 +99,11 @@ extension StorageNode {
             }
             for cid in level { await session.protectExisting(cid) }
             let stored = level.filter { $0.multihash.code != Multihash.identity }
-            let (present, storedChildren) = try await metadata.presenceAndChildren(of: stored)
-            if let missing = stored.first(where: { !present.contains($0.v1) }) {
+            let present = try await metadata.blockSizes(of: stored)
+            if let missing = stored.first(where: { present[$0.v1] == nil }) {
                 throw StorageError.notFound("block \(missing) of the DAG under \(root) is not stored on this node")
             }
-            var children = storedChildren
+            var children = try await metadata.children(ofAll: stored)
             for inline in level where inline.multihash.code == Multihash.identity && inline.codec == .dagPB {
                 children += (try await reader.node(inline)).links
             }

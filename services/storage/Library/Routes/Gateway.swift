@@ -20,9 +20,13 @@ extension StorageNode {
     func gateway(_ request: Request, context: ServiceRequestContext, head: Bool) async throws -> Response {
         let root = try context.cidParameter()
         let path = context.pathTail
-        let query = try QueryParameters(request)
+        let parameters = try QueryParameters(request)
+        // Every documented parameter is checked whichever format the request asks for.
+        let query = try ReadQuery(parameters)
+        // dag-scope: only "all" is served (what every CAR here holds); anything else is refused.
+        _ = try parameters.oneOf("dag-scope", ["all"])
         let accept = request.headers[.accept] ?? ""
-        var format = try query.oneOf("format", ["raw", "car"])
+        var format = try parameters.oneOf("format", ["raw", "car"])
         if format == nil {
             if accept.contains("application/vnd.ipld.raw") { format = "raw" } else if accept.contains("application/vnd.ipld.car") { format = "car" }
         }
@@ -31,7 +35,7 @@ extension StorageNode {
         }
         switch format {
         case nil:
-            return try await serveContent(request, context: context, root: root, path: path, head: head)
+            return try await serveContent(request, query: query, context: context, root: root, path: path, head: head)
         case "raw":
             guard path.isEmpty else { throw StorageError.invalidParameter("format=raw returns one block and takes no path") }
             try authorizeRead(query, context: context, root: root, path: "")
@@ -43,8 +47,7 @@ extension StorageNode {
             ], body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: bytes)))
         case "car":
             try authorizeRead(query, context: context, root: root, path: path.joined(separator: "/"))
-            _ = try query.oneOf("dag-scope", ["all"])
-            if query.contains("entity-bytes") { throw StorageError.invalidParameter("entity-bytes is not supported") }
+            if parameters.contains("entity-bytes") { throw StorageError.invalidParameter("entity-bytes is not supported") }
             let (target, walked) = try await reader.resolveCollecting(root, path: path)
             var response = try await exportCAR(root, dag: target, pathBlocks: walked)
             if head { response.body = .init() }

@@ -139,14 +139,15 @@ extension StorageNode {
         }
         // Public-input counts are checked before any curve arithmetic: only a known
         // circuit's count (or the caller key's own, within the largest circuit's) is accepted.
+        // A well-formed request whose counts do not fit is 422: no schema can say this.
         let largest = StorageCircuit.batch(StorageCircuit.maximumBatchSize).publicInputCount
         let prepared: Groth16PreparedVerifyingKey
         if let given = body.verifyingKey {
             guard given.ic.count >= 1, given.ic.count - 1 <= largest, given.nPublic == given.ic.count - 1 else {
-                throw StorageError.invalidParameter("verifyingKey must have nPublic = IC length - 1, at most \(largest) public inputs")
+                throw StorageError.invalidContent("verifyingKey must have nPublic = IC length - 1, at most \(largest) public inputs")
             }
             guard body.publicSignals.count == given.nPublic else {
-                throw StorageError.invalidParameter("verifyingKey takes \(given.nPublic) public signals, got \(body.publicSignals.count)")
+                throw StorageError.invalidContent("verifyingKey takes \(given.nPublic) public signals, got \(body.publicSignals.count)")
             }
             // Parsing checks curve points, preparing computes a pairing: compute threads.
             prepared = try await executors.compute.run { () throws(StorageError) -> Groth16PreparedVerifyingKey in
@@ -161,7 +162,7 @@ extension StorageNode {
                 throw StorageError.invalidParameter("circuit must be storage-single or storage-batch-<n>, got '\(name.prefix(60))'")
             }
             guard body.publicSignals.count == circuit.publicInputCount else {
-                throw StorageError.invalidParameter("\(name) takes \(circuit.publicInputCount) public signals, got \(body.publicSignals.count)")
+                throw StorageError.invalidContent("\(name) takes \(circuit.publicInputCount) public signals, got \(body.publicSignals.count)")
             }
             try requireProvers()
             do {
