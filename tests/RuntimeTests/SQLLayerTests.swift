@@ -54,6 +54,32 @@ struct SQLLayerTests {
         await database.close()
     }
 
+    @Test("prepared statements are reused and stay correct past the cache; empty blobs, text and reals round-trip; errors name the cause",
+          arguments: Backend.available)
+    func statementsAndValues(backend: Backend) async throws {
+        let (database, path) = try await Self.open(backend)
+        defer { if !path.isEmpty { try? FileManager.default.removeItem(atPath: path) } }
+        try await Migrator.migrate(database, schema: "test", migrations: Self.migrations, logger: Logger(label: "test.sql"))
+        try await database.query("INSERT INTO items (id, n, label) VALUES ($1, $2, $3)", [.blob([]), .integer(-1), .text("naïve ✓ 'quoted'")])
+        let row = try #require(try await database.read("SELECT id, n, label FROM items WHERE n = $1", [.integer(-1)]).first)
+        #expect(try row.blob("id") == [], "an empty blob must not come back as NULL")
+        #expect(try row.text("label") == "naïve ✓ 'quoted'")
+        // The same statement with other values, many times: a reused statement must not keep old bindings.
+        for i in 0..<300 {
+            try await database.query("INSERT INTO items (id, n) VALUES ($1, $2)", [.blob(withUnsafeBytes(of: Int64(i)) { Array($0) }), .integer(Int64(i))])
+        }
+        // More distinct statements than the SQLite statement cache holds (256): all still answer right.
+        for width in 1...300 {
+            let sql = "SELECT COUNT(*) AS n FROM items WHERE n IN (" + (1...width).map { "$\($0)" }.joined(separator: ", ") + ")"
+            let count = try await database.read(sql, (0..<width).map { .integer(Int64($0)) }).first?.int("n")
+            #expect(count == Int64(width))
+        }
+        let real = try await database.read("SELECT CAST($1 AS DOUBLE PRECISION) AS x", [.real(0.25)]).first?["x"]
+        #expect(real == .real(0.25))
+        await #expect(throws: SQLError.self) { try await database.read("SELECT nothing FROM nowhere", []) }
+        await database.close()
+    }
+
     @Test("an unreachable PostgreSQL fails fast with a clear error instead of hanging")
     func unreachable() async throws {
         await #expect(throws: SQLError.self) {

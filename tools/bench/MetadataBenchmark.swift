@@ -36,6 +36,24 @@ enum MetadataBenchmark {
         return clock.now - start
     }
 
+    /// `count` lookups of random existing blocks, `perStatement` keys per statement through
+    /// `MetadataStore.blockSizes` (what pins, directories and CAR imports use); returns the
+    /// elapsed time.
+    static func batchedLookups(_ database: any SQLDatabase, existing: Int, count: Int, perStatement: Int) async throws -> Duration {
+        let store = MetadataStore(database: database)
+        var generator = SplitMix64(seed: 99)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var done = 0
+        while done < count {
+            let keys = (0..<min(perStatement, count - done)).map { _ in syntheticCID(Int(generator.next() % UInt64(existing))) }
+            let found = try await store.blockSizes(of: keys)
+            guard found.count == Set(keys).count else { throw BenchError("batched lookup found \(found.count) of \(keys.count)") }
+            done += keys.count
+        }
+        return clock.now - start
+    }
+
     /// `count` lookups of random existing blocks by `concurrency` tasks; returns the elapsed time.
     static func lookups(_ database: any SQLDatabase, existing: Int, count: Int, concurrency: Int) async throws -> Duration {
         let store = MetadataStore(database: database)
@@ -54,5 +72,29 @@ enum MetadataBenchmark {
             try await group.waitForAll()
         }
         return clock.now - start
+    }
+}
+
+/// The same point lookup driven by PostgreSQL's own C client (`pgbench`, one connection) in
+/// the same run: the floor our Swift client path is compared with.
+enum PgbenchFloor {
+    /// Lookups per second of one existing key, with `protocolMode` `extended` (an unnamed
+    /// statement per query, as postgres-nio sends them) or `prepared`; nil when pgbench or the
+    /// server is not available.
+    static func lookups(url: String, key: [UInt8], protocolMode: String, seconds: Int = 3) -> Double? {
+        guard let components = URLComponents(string: url), let host = components.host, let port = components.port else { return nil }
+        let database = String(components.path.dropFirst())
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        guard let version = versions.sorted().last else { return nil }
+        let pgbench = "/usr/lib/postgresql/\(version)/bin/pgbench"
+        let script = NSTemporaryDirectory() + "pakit-bench-lookup-\(UUID().uuidString.prefix(6)).sql"
+        let hex = key.map { String(format: "%02x", $0) }.joined()
+        guard FileManager.default.createFile(atPath: script, contents: Data("SELECT size, stored_size, encoding FROM blocks WHERE cid = '\\x\(hex)'::bytea;\n".utf8)) else { return nil }
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        guard let output = try? runCommand([pgbench, "-h", host, "-p", "\(port)", "-U", components.user ?? "postgres", "-n", "-c", "1",
+                                            "-T", "\(seconds)", "-M", protocolMode, "-f", script, database]),
+              let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
+              let value = Double(line.dropFirst(6).prefix(while: { $0 != " " })) else { return nil }
+        return value
     }
 }

@@ -24,6 +24,33 @@ struct Report {
     }
 }
 
+/// A figure that varies from run to run: every run's value, reported as the median with the
+/// minimum and maximum. Ratios between figures use the medians.
+struct Spread {
+    let values: [Double]
+
+    init(_ values: [Double]) { self.values = values }
+
+    /// The middle value (the mean of the two middle ones for an even count).
+    var median: Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    var min: Double { values.min() ?? .nan }
+    var max: Double { values.max() ?? .nan }
+
+    /// "225 MB/s (median of 3; min 210, max 230)"; `format` is a printf format for one value.
+    func text(_ format: String, _ unit: String) -> String {
+        let value = { (number: Double) in String(format: format, number) }
+        let suffix = unit.isEmpty ? "" : " \(unit)"
+        guard values.count > 1 else { return "\(value(median))\(suffix) (1 run)" }
+        return "\(value(median))\(suffix) (median of \(values.count); min \(value(min)), max \(value(max)))"
+    }
+}
+
 /// Unbuffered output: a long benchmark shows each figure as soon as it is measured.
 func say(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
@@ -36,8 +63,9 @@ extension Duration {
 
 /// Writes `size` pseudo-random bytes to `path`.
 func writeRandomFile(_ path: String, size: Int, seed: UInt64) throws {
-    FileManager.default.createFile(atPath: path, contents: nil)
-    guard let handle = FileHandle(forWritingAtPath: path) else { throw BenchError("cannot create \(path)") }
+    guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+        throw BenchError("cannot create \(path)")
+    }
     var random = SplitMix64(seed: seed)
     var buffer = [UInt8](repeating: 0, count: 1 << 20)
     var written = 0
@@ -105,6 +133,7 @@ final class StorageServer {
 
     init(executable: String, dataDirectory: String, databaseURL: String?) throws {
         self.dataDirectory = dataDirectory
+        try Self.initialise(dataDirectory: dataDirectory, storageExecutable: executable)
         try? FileManager.default.removeItem(atPath: "\(dataDirectory)/storage.url")
         process.executableURL = URL(fileURLWithPath: executable)
         var arguments = ["--data-dir", dataDirectory, "--port", "0", "--log-level", "warning"]
@@ -112,6 +141,18 @@ final class StorageServer {
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+    }
+
+    /// The service refuses to start without the node's certificates: issues them once with
+    /// `pakit init --data D` (the `pakit` executable beside `pakit-storage`). Skipped when they
+    /// exist already, so a restart figure does not include it.
+    static func initialise(dataDirectory: String, storageExecutable: String) throws {
+        guard !FileManager.default.isReadableFile(atPath: "\(dataDirectory)/tls/storage.pem") else { return }
+        let pakit = URL(fileURLWithPath: storageExecutable).deletingLastPathComponent().appendingPathComponent("pakit").path
+        guard FileManager.default.isExecutableFile(atPath: pakit) else {
+            throw BenchError("\(pakit) not found: build it first (swift build -c release)")
+        }
+        try runCommand([pakit, "init", "--data", dataDirectory])
     }
 
     /// Waits until the server is listening; returns the time since it was spawned.
@@ -132,6 +173,23 @@ final class StorageServer {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
               let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
         return kib * 1024
+    }
+
+    /// CPU time (user + system, all threads, live and exited) the server process has used so
+    /// far: fields 14 and 15 of /proc/PID/stat, in clock ticks.
+    func cpuSeconds() throws -> Double {
+        let path = "/proc/\(process.processIdentifier)/stat"
+        // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+        guard let stat = try? String(contentsOfFile: path, encoding: .utf8), let end = stat.lastIndex(of: ")") else {
+            throw BenchError("cannot read \(path)")
+        }
+        let fields = stat[stat.index(after: end)...].split(separator: " ", omittingEmptySubsequences: true)
+        // fields[0] is field 3 (state), so field n is fields[n - 3].
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]), ticks > 0 else {
+            throw BenchError("unexpected \(path): \(stat.prefix(200))")
+        }
+        return (user + system) / ticks
     }
 
     func stop() {

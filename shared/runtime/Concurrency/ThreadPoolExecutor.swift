@@ -28,8 +28,10 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
     private var jobs: [UnownedJob] = []
     private var head = 0
     private var running = 0
+    private var stopping = false
 
-    /// Starts `threads` worker threads (at least one). They live as long as the process.
+    /// Starts `threads` worker threads (at least one). They live as long as the process, or
+    /// until `shutdown()`.
     public init(threads: Int, name: String) {
         self.name = name
         self.threadCount = max(1, threads)
@@ -71,6 +73,15 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// Lets the threads end once the jobs already queued have run. For pools that belong to
+    /// something with an end (a database connection); nothing may be enqueued afterwards.
+    public func shutdown() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Jobs waiting for a thread (not counting those running). Cheap: one lock.
     public var queueDepth: Int {
         condition.lock()
@@ -100,7 +111,13 @@ public final class ThreadPoolExecutor: TaskExecutor, @unchecked Sendable {
         Thread.current.threadDictionary[Self.poolKey] = PoolReference(self)
         while true {
             condition.lock()
-            while head == jobs.count { condition.wait() }
+            while head == jobs.count {
+                if stopping {
+                    condition.unlock()
+                    return
+                }
+                condition.wait()
+            }
             let job = jobs[head]
             head += 1
             if head == jobs.count {

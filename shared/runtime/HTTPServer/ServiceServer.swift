@@ -1,5 +1,5 @@
 import Hummingbird
-import HummingbirdHTTP2
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOSSL
@@ -16,7 +16,7 @@ public enum ServiceServer {
         let tlsConfiguration = try tls.serverConfiguration()
         return Application(
             router: router,
-            server: try .http2Upgrade(tlsConfiguration: tlsConfiguration),
+            server: HTTPServerBuilder { responder in try ServiceHTTPChannel(tlsConfiguration: tlsConfiguration, responder: responder) },
             configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger)

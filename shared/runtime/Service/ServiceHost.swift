@@ -113,7 +113,7 @@ public final class ServiceHost<Node: PakitService>: Sendable {
         router.add(middleware: ErrorEnvelopeMiddleware())
         let methods = MethodNotAllowedMiddleware<ServiceRequestContext>()
         router.add(middleware: methods)
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware(registry: MetricsBootstrap.registry))
         node.addMiddleware(to: router)
         OperationalRoutes.add(to: router, service: Node.name, version: Node.version, readiness: node.readinessChecks,
                               callers: node.operationalCallers, metrics: MetricsBootstrap.registry)

@@ -141,7 +141,7 @@ public struct MetadataStore: Sendable {
 
     /// The size (client bytes, before compression) of each of `cids` that has a block row, keyed
     /// by CIDv1; absent keys are not stored. Batched `IN` queries: no block is read.
-    func blockSizes(of cids: [CID]) async throws -> [CID: UInt64] {
+    public func blockSizes(of cids: [CID]) async throws -> [CID: UInt64] {
         var sizes: [CID: UInt64] = [:]
         for batch in cids.chunked(500) {
             for row in try await database.read("SELECT cid, size FROM blocks WHERE cid IN (\(Self.placeholders(batch.count)))", batch.map(Self.key)) {

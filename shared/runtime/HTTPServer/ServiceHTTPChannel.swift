@@ -1,0 +1,119 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP2
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP2
+import NIOSSL
+
+/// The connection every service serves: TLS, then HTTP/2 or HTTP/1.1 as ALPN chooses.
+///
+/// It is Hummingbird's `HTTP2UpgradeChannel` with one difference that matters to storage:
+/// HTTP/2 flow-control windows sized for bulk uploads. Hummingbird fixes them at the protocol's
+/// default of 64 KiB, which capped one upload stream at about half of what HTTP/1.1 carries on
+/// the same connection (docs/benchmarks.md): the client stops after 64 KiB until the server
+/// has consumed data and sent a WINDOW_UPDATE. Here each stream may have `streamWindow` bytes
+/// in flight and the connection `connectionWindow` in all, so at most that much of a client's
+/// data is buffered per stream and per connection. HTTP/1.1 requests are Hummingbird's own
+/// `HTTP1Channel`; graceful shutdown, idle and age limits of HTTP/2 connections are NIO's
+/// `NIOHTTP2ServerConnectionManagementHandler`.
+public struct ServiceHTTPChannel: HTTPChannelHandler {
+    public typealias StreamChannel = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    public struct Value: ServerChildChannelValue {
+        let negotiated: EventLoopFuture<NIONegotiatedHTTPVersion<HTTP1Channel.Value, NIOHTTP2Handler.AsyncStreamMultiplexer<StreamChannel>>>
+        public let channel: any Channel
+    }
+
+    public struct Windows: Sendable {
+        /// Bytes one HTTP/2 stream may have in flight before the server reads them.
+        public var stream: Int
+        /// Bytes all streams of one connection may have in flight together.
+        public var connection: Int
+
+        public init(stream: Int, connection: Int) {
+            self.stream = stream
+            self.connection = connection
+        }
+
+        /// 4 MiB per stream, 8 MiB per connection (docs/benchmarks.md: ingest over one stream).
+        public static let bulk = Windows(stream: 4 << 20, connection: 8 << 20)
+    }
+
+    public let responder: HTTPChannelHandler.Responder
+    private let sslContext: NIOSSLContext
+    private let http1: HTTP1Channel
+    private let http2Configuration: NIOHTTP2Handler.Configuration
+
+    public init(tlsConfiguration: TLSConfiguration, windows: Windows = .bulk, responder: @escaping HTTPChannelHandler.Responder) throws {
+        var tlsConfiguration = tlsConfiguration
+        tlsConfiguration.applicationProtocols = NIOHTTP2SupportedALPNProtocols
+        sslContext = try NIOSSLContext(configuration: tlsConfiguration)
+        self.responder = responder
+        http1 = HTTP1Channel(responder: responder)
+        var configuration = NIOHTTP2Handler.Configuration()
+        configuration.connection.initialSettings = nioDefaultSettings + [
+            HTTP2Setting(parameter: .initialWindowSize, value: Self.clamped(windows.stream))
+        ]
+        configuration.connection.targetWindowSize = Self.clamped(windows.connection)
+        configuration.stream.targetWindowSize = Self.clamped(windows.stream)
+        http2Configuration = configuration
+    }
+
+    /// HTTP/2 windows are 31-bit.
+    private static func clamped(_ window: Int) -> Int { min(max(window, 65_535), Int(Int32.max)) }
+
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        do {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+        let http1 = self.http1
+        let configuration = self.http2Configuration
+        return channel.configureHTTP2AsyncSecureUpgrade { channel in
+            http1.setup(channel: channel, logger: logger)
+        } http2ConnectionInitializer: { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let management = NIOHTTP2ServerConnectionManagementHandler(eventLoop: channel.eventLoop, configuration: .defaults)
+                let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
+                    mode: .server, streamDelegate: management.http2StreamDelegate, configuration: configuration
+                ) { stream in
+                    stream.eventLoop.makeCompletedFuture {
+                        try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTPServerCodec())
+                        try stream.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        return try StreamChannel(wrappingChannelSynchronously: stream)
+                    }
+                }
+                try channel.pipeline.syncOperations.addHandler(management)
+                return multiplexer
+            }
+        }
+        .map { Value(negotiated: $0, channel: channel) }
+    }
+
+    public func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.negotiated.get() {
+            case .http1_1(let connection):
+                await http1.handle(value: connection, logger: logger)
+            case .http2(let multiplexer):
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await stream in multiplexer.inbound {
+                        group.addTask { await handleStream(stream, logger: logger) }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("connection ended: \(error)")
+        }
+    }
+
+    /// One request per HTTP/2 stream, through Hummingbird's own request loop.
+    private func handleStream(_ stream: StreamChannel, logger: Logger) async {
+        await handleHTTP(asyncChannel: stream, logger: logger)
+    }
+}
+
