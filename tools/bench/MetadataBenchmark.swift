@@ -10,7 +10,7 @@ enum MetadataBenchmark {
     /// Opens a database and applies the storage schema, as the service does at start-up.
     static func open(url: String, logger: Logger) async throws -> any SQLDatabase {
         let database = try await SQLDatabases.open(url: url, logger: logger)
-        try await Migrator.migrate(database, schema: StorageSchema.name, migrations: StorageSchema.migrations, logger: logger)
+        try await StorageSchema.migrate(database, logger: logger)
         return database
     }
 

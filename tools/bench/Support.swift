@@ -84,46 +84,43 @@ struct BenchError: Error, CustomStringConvertible {
 }
 
 /// Runs a command and returns its standard output; throws with its standard error on failure.
-/// Runs a command and returns its standard output. `detached` is for commands that leave a
-/// daemon behind (pg_ctl start): their output goes to /dev/null, since the daemon would hold
-/// a pipe open forever.
+/// `detached` is for commands that leave a daemon behind (pg_ctl start): their output goes to
+/// /dev/null, since the daemon would hold it open for ever.
+///
+/// posix_spawn and waitpid, with output in temporary files: Foundation's `Process` was seen
+/// never to report a child's exit on Linux (`waitUntilExit` spinning a core on a zombie).
 @discardableResult
 func runCommand(_ arguments: [String], detached: Bool = false) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    if detached {
-        // posix_spawn + waitpid: Foundation's Process was seen never to report the exit of a
-        // command whose daemon child lives on.
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var argv: [UnsafeMutablePointer<CChar>?] = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, "/usr/bin/env", &actions, nil, &argv, environ) == 0 else {
-            throw BenchError("cannot start \(arguments[0])")
+    let stem = NSTemporaryDirectory() + "pakit-bench-command-\(UUID().uuidString.prefix(8))"
+    let (outputPath, errorPath) = detached ? ("/dev/null", "/dev/null") : (stem + ".out", stem + ".err")
+    defer {
+        if !detached {
+            unlink(outputPath)
+            unlink(errorPath)
         }
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        guard status == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed (status \(status))") }
-        return ""
     }
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw BenchError("\(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self).prefix(500))")
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    var argv: [UnsafeMutablePointer<CChar>?] = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, "/usr/bin/env", &actions, nil, &argv, environ) == 0 else {
+        throw BenchError("cannot start \(arguments[0])")
     }
-    return String(decoding: data, as: UTF8.self)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let output = detached ? "" : ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
+    guard status == 0 else {
+        let errors = detached ? "" : ((try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+        throw BenchError("\(arguments.joined(separator: " ")) failed (status \(status)): \(errors.prefix(500))")
+    }
+    return output
 }
+
 
 /// The real `pakit-storage` executable (from the same build) as a child process.
 final class StorageServer {
@@ -192,10 +189,25 @@ final class StorageServer {
         return (user + system) / ticks
     }
 
-    func stop() {
+    /// SIGTERM, then SIGKILL if the server has not exited after `grace` (a hung graceful
+    /// shutdown must not stall the benchmark; it is reported). Polls instead of
+    /// `waitUntilExit`, which spins a core on Linux when called off the main thread.
+    func stop(grace: Duration = .seconds(15)) {
         guard process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        guard !waitForExit(within: grace) else { return }
+        say("  warning: pakit-storage (pid \(process.processIdentifier)) still running \(grace) after SIGTERM: sent SIGKILL")
+        kill(process.processIdentifier, SIGKILL)
+        _ = waitForExit(within: .seconds(10))
+    }
+
+    private func waitForExit(within limit: Duration) -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { return false }
+            usleep(10_000)
+        }
+        return true
     }
 
     /// A client of this server: one attempt per request (a retry would distort the figures).

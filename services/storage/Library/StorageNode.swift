@@ -56,9 +56,7 @@ public final class StorageNode: PakitService {
         let identity = try NodeIdentity.loadOrCreate(in: "\(configuration.dataDirectory)/keys")
         let database = try await SQLDatabases.open(url: configuration.databaseURL, logger: logger)
         do {
-            // The job queue's table first: storage's migration 3 moves its old proof jobs into it.
-            try await JobSchema.migrate(database, logger: logger)
-            try await Migrator.migrate(database, schema: StorageSchema.name, migrations: StorageSchema.migrations, logger: logger)
+            try await StorageSchema.migrate(database, logger: logger)
             let tokens = TokenStore(database: database)
             try await tokens.migrate(logger: logger)
             let (blockStore, commitmentFiles) = try await executors.blockingIO.run {

@@ -87,7 +87,7 @@ public struct ServiceHTTPChannel: HTTPChannelHandler {
                         return try StreamChannel(wrappingChannelSynchronously: stream)
                     }
                 }
-                try channel.pipeline.syncOperations.addHandler(management)
+                try channel.pipeline.syncOperations.addHandlers(management, CloseOnInputClosed())
                 return multiplexer
             }
         }
@@ -117,3 +117,18 @@ public struct ServiceHTTPChannel: HTTPChannelHandler {
     }
 }
 
+
+/// Closes an HTTP/2 connection whose client has shut its side. The server lets clients
+/// half-close (HTTP/1.1 needs it), but HTTP/2 has no use for a half-open connection, and left
+/// open it would sit in CLOSE-WAIT and hold up a graceful shutdown for ever: the GOAWAY and
+/// PING that end it could never be answered.
+final class CloseOnInputClosed: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTP2Frame
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+}

@@ -1,3 +1,5 @@
+import Logging
+import PakitJobs
 import PakitSQL
 
 /// The storage service's tables. Block keys are binary CIDv1 (`BYTEA`/`BLOB`); times are Unix
@@ -5,6 +7,13 @@ import PakitSQL
 /// live in the runtime's job queue (`jobs`, `JobSchema`) since v3.
 public enum StorageSchema {
     public static let name = "storage"
+
+    /// Brings a database to the current schema: the job queue's table first, because
+    /// migration 3 moves the old proof jobs into it.
+    public static func migrate(_ database: any SQLDatabase, logger: Logger) async throws {
+        try await JobSchema.migrate(database, logger: logger)
+        try await Migrator.migrate(database, schema: name, migrations: migrations, logger: logger)
+    }
 
     public static let migrations: [Migration] = [
         Migration(
