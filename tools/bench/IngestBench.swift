@@ -133,7 +133,7 @@ extension StorageBench {
         }
         let h2Speed = Spread(http2.map { Double(random.bytes) / 1e6 / $0.wall })
         Report.line("\(random.label) \(random.bytes >> 20) MiB, Pakit \(IngestProfile.current.name), HTTP/2 (one stream)",
-                    h2Speed.text("%.0f", "MB/s"), reference: "one stream; the server advertises 4 MiB stream / 8 MiB connection windows (ServiceHTTPChannel)")
+                    h2Speed.text("%.0f", "MB/s"), reference: "one stream; the server advertises 1 MiB stream / 2 MiB connection windows (ServiceHTTPChannel)")
         say("      " + timeText(wall: http2.map(\.wall), cpu: http2.map(\.cpu)))
     }
 

@@ -38,8 +38,9 @@ public struct ServiceHTTPChannel: HTTPChannelHandler {
             self.connection = connection
         }
 
-        /// 4 MiB per stream, 8 MiB per connection (docs/benchmarks.md: ingest over one stream).
-        public static let bulk = Windows(stream: 4 << 20, connection: 8 << 20)
+        /// 1 MiB per stream, 2 MiB per connection: larger windows made AsyncHTTPClient (what
+        /// services send with) slower, not faster (docs/benchmarks.md, "One HTTP/2 stream").
+        public static let bulk = Windows(stream: 1 << 20, connection: 2 << 20)
     }
 
     public let responder: HTTPChannelHandler.Responder
