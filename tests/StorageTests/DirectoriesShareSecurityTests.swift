@@ -92,6 +92,27 @@ struct DirectoriesShareSecurityTests {
         }
     }
 
+    @Test("proof verification is rate-limited per client over HTTP: past the burst, 429 with Retry-After and the envelope")
+    func verifyRateLimit() async throws {
+        try await TestNode.with(.sqlite, extraArguments: ["--verify-rate", "1"]) { node in
+            // Rate 1/s, burst 2: of 10 requests sent back to back at least one is refused (all 10
+            // would pass only if they took more than 8 s). A body that is not even a valid request
+            // is fine: the limit is checked before anything else is done for the caller.
+            var statuses: [HTTPResponseStatus] = []
+            var refused: TestNode.Reply?
+            for _ in 0..<10 {
+                let reply = try await node.send(.POST, "/v1/proofs/verify", body: Array("{}".utf8), token: nil,
+                                                headers: [("Content-Type", "application/json")])
+                statuses.append(reply.status)
+                if reply.status == .tooManyRequests { refused = reply }
+            }
+            let reply = try #require(refused, "no 429 among \(statuses)")
+            #expect(reply.errorCode == "rate_limited")
+            #expect(reply.headers.first(name: "Retry-After").flatMap(Int.init).map { $0 >= 1 } == true)
+            #expect(statuses.prefix(2).allSatisfy { $0 != .tooManyRequests }, "the burst of 2 must pass: \(statuses)")
+        }
+    }
+
     @Test("content carries nosniff, pages run sandboxed, and every query parameter is checked")
     func headersAndQueryParameters() async throws {
         try await TestNode.with(.sqlite) { node in
