@@ -78,6 +78,11 @@ struct SQLLayerTests {
         #expect(real == .real(0.25))
         await #expect(throws: SQLError.self) { try await database.read("SELECT nothing FROM nowhere", []) }
         await database.close()
+        if case .sqlite = backend {
+            // Each SQLite connection's thread ends with it: a late statement gets an error, not a hang.
+            await #expect(throws: SQLError.self) { try await database.read("SELECT 1 AS one", []) }
+            await #expect(throws: SQLError.self) { try await database.query("SELECT 1 AS one", []) }
+        }
     }
 
     @Test("an unreachable PostgreSQL fails fast with a clear error instead of hanging")

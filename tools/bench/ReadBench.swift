@@ -52,16 +52,15 @@ extension StorageBench {
         FileManager.default.createFile(atPath: urls, contents: Data(cids.map { "\(server.url)/v1/blocks/\($0)\n" }.joined().utf8))
         let blocks = ["-i", urls]
         let health = ["\(server.url)/health"]
-        let pid = server.process.processIdentifier
 
         // Warm-up, then interleaved runs so drift in the machine hits both routes alike.
-        _ = try H2Load.run(blocks + ["-n", "5000", "-c", "1", "-m", "16"], serverPID: pid)
-        _ = try H2Load.run(health + ["-n", "5000", "-c", "1", "-m", "16"], serverPID: pid)
+        _ = try H2Load.run(blocks + ["-n", "5000", "-c", "1", "-m", "16"], server: server)
+        _ = try H2Load.run(health + ["-n", "5000", "-c", "1", "-m", "16"], server: server)
         var blockRuns: [H2Load.Result] = []
         var healthRuns: [H2Load.Result] = []
         for _ in 0..<max(3, runs) {
-            blockRuns.append(try H2Load.run(blocks + ["-n", "30000", "-c", "1", "-m", "16"], serverPID: pid))
-            healthRuns.append(try H2Load.run(health + ["-n", "30000", "-c", "1", "-m", "16"], serverPID: pid))
+            blockRuns.append(try H2Load.run(blocks + ["-n", "30000", "-c", "1", "-m", "16"], server: server))
+            healthRuns.append(try H2Load.run(health + ["-n", "30000", "-c", "1", "-m", "16"], server: server))
         }
         let blockRate = Spread(blockRuns.map(\.rate))
         let healthRate = Spread(healthRuns.map(\.rate))
@@ -73,8 +72,8 @@ extension StorageBench {
                     reference: String(format: "server CPU %.0f µs/request", Spread(healthRuns.map(\.serverCPUPerRequest)).median * 1e6))
         Report.line("  block GET / trivial route", String(format: "%.2f×", ratio), target: "≥ 0.9×", met: ratio >= 0.9)
 
-        let single = try H2Load.run(blocks + ["-n", "10000", "-c", "1", "-m", "1"], serverPID: pid, latencies: "\(work)/read-latency.log")
-        let singleHealth = try H2Load.run(health + ["-n", "10000", "-c", "1", "-m", "1"], serverPID: pid, latencies: "\(work)/health-latency.log")
+        let single = try H2Load.run(blocks + ["-n", "10000", "-c", "1", "-m", "1"], server: server, latencies: "\(work)/read-latency.log")
+        let singleHealth = try H2Load.run(health + ["-n", "10000", "-c", "1", "-m", "1"], server: server, latencies: "\(work)/health-latency.log")
         Report.line("one stream: block GET p50", String(format: "%.0f µs", single.p50 * 1e6),
                     reference: String(format: "/health p50 %.0f µs", singleHealth.p50 * 1e6), target: "≤ 300 µs", met: single.p50 <= 300e-6)
         Report.line("one stream: block GET p99", String(format: "%.0f µs", single.p99 * 1e6),
@@ -92,11 +91,11 @@ enum H2Load {
         var p99: Double = 0
     }
 
-    static func run(_ arguments: [String], serverPID: Int32, latencies: String? = nil) throws -> Result {
+    static func run(_ arguments: [String], server: StorageServer, latencies: String? = nil) throws -> Result {
         let count = Double(arguments.firstIndex(of: "-n").map { arguments[$0 + 1] }.flatMap(Int.init) ?? 1)
-        let before = cpuSeconds(serverPID)
+        let before = try server.cpuSeconds()
         let output = try runCommand(["h2load"] + arguments + (latencies.map { ["--log-file=\($0)"] } ?? []))
-        let after = cpuSeconds(serverPID)
+        let after = try server.cpuSeconds()
         guard output.contains("\(Int(count)) succeeded"),
               let line = output.split(separator: "\n").first(where: { $0.hasPrefix("finished in") }),
               let rate = line.split(separator: ",").dropFirst().first.flatMap({ Double($0.split(separator: " ").first ?? "") }) else {
@@ -112,15 +111,5 @@ enum H2Load {
             result.p99 = values[values.count * 99 / 100] / 1e6
         }
         return result
-    }
-
-    /// utime + stime of a process, in seconds.
-    static func cpuSeconds(_ pid: Int32) -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // Fields after the name start at field 3 (state); utime and stime are fields 14 and 15.
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }
