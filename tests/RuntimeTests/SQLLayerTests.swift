@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PakitSQL
+import PakitTLS
 import PakitTestSupport
 import Testing
 
@@ -82,6 +83,33 @@ struct SQLLayerTests {
             // Each SQLite connection's thread ends with it: a late statement gets an error, not a hang.
             await #expect(throws: SQLError.self) { try await database.read("SELECT 1 AS one", []) }
             await #expect(throws: SQLError.self) { try await database.query("SELECT 1 AS one", []) }
+        }
+    }
+
+    /// `tests/run-all.sh` serves its PostgreSQL over TLS too (`ssl=on`, a certificate for
+    /// 127.0.0.1 whose PEM path is in `PAKIT_TEST_POSTGRES_TLS_ROOT`); plain connections stay
+    /// allowed so the other suites need no TLS.
+    @Test("PostgreSQL over TLS: sslmode=require and verify-full encrypt the connection; verify-full refuses an unknown issuer with a clear error",
+          .enabled(if: ProcessInfo.processInfo.environment["PAKIT_TEST_POSTGRES_TLS_ROOT"] != nil))
+    func postgresTLS() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let base = try #require(environment["PAKIT_TEST_POSTGRES_URL"])
+        let root = try #require(environment["PAKIT_TEST_POSTGRES_TLS_ROOT"])
+        let logger = Logger(label: "test.sql.tls")
+        let encrypted = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        for mode in ["disable", "require", "verify-full&sslrootcert=\(root)"] {
+            let database = try await SQLDatabases.open(url: "\(base)?sslmode=\(mode)", logger: logger)
+            let row = try #require(try await database.read(encrypted, []).first)
+            // pg_stat_ssl.ssl is a boolean; the SQL layer reads booleans as integers.
+            #expect(row["ssl"] == .integer(mode == "disable" ? 0 : 1), "sslmode=\(mode)")
+            await database.close()
+        }
+        // A root that did not issue the server's certificate: verification fails, quickly and clearly.
+        let directory = NSTemporaryDirectory() + "pakit-stranger-ca-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let stranger = try LocalCertificateAuthority.loadOrCreate(in: directory)
+        await #expect(throws: SQLError.self) {
+            _ = try await SQLDatabases.open(url: "\(base)?sslmode=verify-full&sslrootcert=\(stranger.certificatePath)", logger: logger)
         }
     }
 
