@@ -1,7 +1,7 @@
 # Multi-stage build of the Pakit service executables.
 # Build: docker compose build   (no Docker engine runs on the build machine; CI validates compose.yaml only)
 FROM swift:6.3-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libzstd-dev libsqlite3-dev && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libzstd-dev libsqlite3-dev libpq-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
 COPY shared ./shared
@@ -17,7 +17,7 @@ RUN swift build -c release --static-swift-stdlib --product pakit-storage \
  && install -D "$(swift build -c release --show-bin-path)/pakit" /out/pakit
 
 FROM debian:bookworm-slim AS runtime
-RUN apt-get update && apt-get install -y --no-install-recommends libzstd1 libsqlite3-0 ca-certificates curl && rm -rf /var/lib/apt/lists/* \
+RUN apt-get update && apt-get install -y --no-install-recommends libzstd1 libsqlite3-0 libpq5 ca-certificates curl && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /data --uid 10001 pakit && mkdir -p /data && chown pakit /data
 COPY --from=build /out/ /usr/local/bin/
 USER pakit

@@ -86,6 +86,43 @@ struct SQLLayerTests {
         }
     }
 
+    @Test("PostgreSQL notifications: LISTEN reports .listening, delivers NOTIFY payloads in order, and resubscribes after the server ends its session",
+          .enabled(if: Backend.available.contains(.postgres)))
+    func postgresNotifications() async throws {
+        let (database, _) = try await Self.open(.postgres)
+        let stream = try #require(database.notifications(channel: "pakit test channel"))
+        var events = stream.makeAsyncIterator()
+        #expect(await events.next() == .listening)
+        for payload in ["one", "two", "naïve ✓"] {
+            try await database.notify(channel: "pakit test channel", payload: payload)
+        }
+        #expect(await events.next() == .message("one"))
+        #expect(await events.next() == .message("two"))
+        #expect(await events.next() == .message("naïve ✓"))
+        // The server ends the listening session (as a restart or failover would): the listener
+        // reconnects by itself and says so, and delivers what is sent afterwards.
+        let ended = try await database.query(
+            "SELECT COUNT(*) AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND datname = current_database()) AS ended", [])
+        #expect(try ended.first?.int("n") == 1)
+        #expect(await events.next() == .listening)
+        try await database.notify(channel: "pakit test channel", payload: "after")
+        #expect(await events.next() == .message("after"))
+        await database.close()
+    }
+
+    @Test("a pooled PostgreSQL connection whose session the server ended is reconnected on its next use",
+          .enabled(if: Backend.available.contains(.postgres)))
+    func postgresReconnects() async throws {
+        let (database, _) = try await Self.open(.postgres)
+        try await Migrator.migrate(database, schema: "test", migrations: Self.migrations, logger: Logger(label: "test.sql"))
+        try await database.query("INSERT INTO items (id, n) VALUES ($1, $2)", [.blob([7]), .integer(7)])
+        // One client, so one connection: the statement ends its own session.
+        await #expect(throws: SQLError.self) { try await database.query("SELECT pg_terminate_backend(pg_backend_pid())", []) }
+        #expect(try await database.read("SELECT n FROM items WHERE id = $1", [.blob([7])]).first?.int("n") == 7)
+        await database.close()
+        await #expect(throws: SQLError.self) { try await database.read("SELECT 1 AS one", []) }
+    }
+
     /// `tests/run-all.sh` serves its PostgreSQL over TLS too (`ssl=on`, a certificate for
     /// 127.0.0.1 whose PEM path is in `PAKIT_TEST_POSTGRES_TLS_ROOT`); plain connections stay
     /// allowed so the other suites need no TLS.

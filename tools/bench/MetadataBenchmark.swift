@@ -78,10 +78,10 @@ enum MetadataBenchmark {
 /// The same point lookup driven by PostgreSQL's own C client (`pgbench`, one connection) in
 /// the same run: the floor our Swift client path is compared with.
 enum PgbenchFloor {
-    /// Lookups per second of one existing key, with `protocolMode` `extended` (an unnamed
-    /// statement per query, as postgres-nio sends them) or `prepared`; nil when pgbench or the
-    /// server is not available.
-    static func lookups(url: String, key: [UInt8], protocolMode: String, seconds: Int = 3) -> Double? {
+    /// Lookups per second of one existing key from `clients` connections, with `protocolMode`
+    /// `extended` (an unnamed statement per query) or `prepared` (what the service's client
+    /// does for a statement it has seen before); nil when pgbench or the server is not available.
+    static func lookups(url: String, key: [UInt8], protocolMode: String, clients: Int = 1, seconds: Int = 3) -> Double? {
         guard let components = URLComponents(string: url), let host = components.host, let port = components.port else { return nil }
         let database = String(components.path.dropFirst())
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
@@ -91,8 +91,8 @@ enum PgbenchFloor {
         let hex = key.map { String(format: "%02x", $0) }.joined()
         guard FileManager.default.createFile(atPath: script, contents: Data("SELECT size, stored_size, encoding FROM blocks WHERE cid = '\\x\(hex)'::bytea;\n".utf8)) else { return nil }
         defer { try? FileManager.default.removeItem(atPath: script) }
-        guard let output = try? runCommand([pgbench, "-h", host, "-p", "\(port)", "-U", components.user ?? "postgres", "-n", "-c", "1",
-                                            "-T", "\(seconds)", "-M", protocolMode, "-f", script, database]),
+        guard let output = try? runCommand([pgbench, "-h", host, "-p", "\(port)", "-U", components.user ?? "postgres", "-n", "-c", "\(clients)",
+                                            "-j", "\(clients)", "-T", "\(seconds)", "-M", protocolMode, "-f", script, database]),
               let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
               let value = Double(line.dropFirst(6).prefix(while: { $0 != " " })) else { return nil }
         return value

@@ -1,61 +1,42 @@
 import Logging
-import NIOCore
-import NIOSSL
-import PostgresNIO
+import Synchronization
 
-/// Production metadata on PostgreSQL through postgres-nio's pooled client.
+/// Production metadata on PostgreSQL through libpq, PostgreSQL's own C client (Debian's
+/// `libpq-dev`), one thread per connection (`PostgresConnection`) and a small pool of them.
 ///
-/// `PostgresClient` retries forever when the server is unreachable, so `connect` first probes
-/// with a single connection and fails fast with the server's own error.
+/// (postgres-nio, used before, cost about 250 µs of client CPU per single-row statement — its
+/// pool, its event loop and the hops between them and Swift's cooperative pool — against a
+/// server that answers in tens of microseconds; docs/benchmarks.md.)
 public final class PostgresSQLDatabase: SQLDatabase {
     public let dialect = SQLDialect.postgres
-    private let client: PostgresClient
-    private let runTask: Task<Void, Never>
-    private let logger: Logger
+    private let pool: PostgresConnectionPool
     private let listener: PostgresNotificationListener
 
-    private init(client: PostgresClient, runTask: Task<Void, Never>, listener: PostgresNotificationListener, logger: Logger) {
-        self.client = client
-        self.runTask = runTask
+    private init(pool: PostgresConnectionPool, listener: PostgresNotificationListener) {
+        self.pool = pool
         self.listener = listener
-        self.logger = logger
     }
 
     /// Connects using a `postgres://user:password@host:port/database[?sslmode=…&sslrootcert=…]`
-    /// URL; `sslmode` as libpq reads it (`PostgresURL.SSLMode`).
+    /// URL; `sslmode` as libpq reads it (`PostgresURL.SSLMode`). The first connection is made
+    /// now, so a wrong password, database or certificate fails here with the server's words.
     public static func connect(url: String, maxConnections: Int = 8, logger: Logger) async throws(SQLError) -> PostgresSQLDatabase {
         let settings = try PostgresURL(url)
-        let tls = try settings.clientTLS()
-        var configuration = PostgresClient.Configuration(
-            host: settings.host, port: settings.port, username: settings.user,
-            password: settings.password, database: settings.database, tls: tls.client)
-        configuration.options.maximumConnections = maxConnections
-        let single = PostgresConnection.Configuration(
-            host: settings.host, port: settings.port, username: settings.user,
-            password: settings.password, database: settings.database, tls: tls.connection)
-        // Fail-fast probe: report a wrong password or missing database now, not as a hang later.
+        let parameters = settings.connectionParameters
+        let pool = PostgresConnectionPool(parameters: parameters, maximum: maxConnections)
         do {
-            let probe = try await PostgresConnection.connect(configuration: single, id: 0, logger: logger)
-            try await probe.close()
+            let first = try await pool.lease()
+            pool.release(first)
         } catch {
-            throw SQLError.unavailable("cannot connect to PostgreSQL at \(settings.host):\(settings.port)/\(settings.database ?? ""): \(String(reflecting: error))")
+            throw SQLError.unavailable("cannot connect to PostgreSQL at \(settings.host):\(settings.port)/\(settings.database ?? ""): \(error)")
         }
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let runTask = Task { await client.run() }
-        // Let run() start before the first lease, or postgres-nio logs a spurious warning.
-        for _ in 0..<10 { await Task.yield() }
-        return PostgresSQLDatabase(client: client, runTask: runTask,
-                                   listener: PostgresNotificationListener(configuration: single, logger: logger), logger: logger)
+        return PostgresSQLDatabase(pool: pool, listener: PostgresNotificationListener(parameters: parameters, logger: logger))
     }
 
     public func query(_ sql: String, _ binds: [SQLValue]) async throws(SQLError) -> [SQLRow] {
-        do {
-            return try await Self.collect(client.query(Self.makeQuery(sql, binds), logger: logger))
-        } catch let error as SQLError {
-            throw error
-        } catch {
-            throw SQLError.statement(String(reflecting: error))
-        }
+        let connection = try await pool.lease()
+        defer { pool.release(connection) }
+        return try await connection.execute(sql, binds)
     }
 
     public func read(_ sql: String, _ binds: [SQLValue]) async throws(SQLError) -> [SQLRow] {
@@ -63,17 +44,16 @@ public final class PostgresSQLDatabase: SQLDatabase {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        let logger = self.logger
-        return try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                let result = try await body(Connection(connection: connection, logger: logger))
-                try await connection.query("COMMIT", logger: logger)
-                return result
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
+        let connection = try await pool.lease()
+        defer { pool.release(connection) }
+        try await connection.execute("BEGIN", [])
+        do {
+            let result = try await body(Transaction(connection: connection))
+            try await connection.execute("COMMIT", [])
+            return result
+        } catch {
+            _ = try? await connection.execute("ROLLBACK", [])
+            throw error
         }
     }
 
@@ -87,65 +67,109 @@ public final class PostgresSQLDatabase: SQLDatabase {
     }
 
     public func close() async {
-        runTask.cancel()
-        _ = await runTask.value
+        await pool.close()
     }
 
-    struct Connection: SQLExecutor {
+    /// The pooled connection a transaction holds.
+    struct Transaction: SQLExecutor {
         let connection: PostgresConnection
-        let logger: Logger
         var dialect: SQLDialect { .postgres }
         func query(_ sql: String, _ binds: [SQLValue]) async throws(SQLError) -> [SQLRow] {
-            do {
-                return try await PostgresSQLDatabase.collect(
-                    connection.query(PostgresSQLDatabase.makeQuery(sql, binds), logger: logger))
-            } catch let error as SQLError {
-                throw error
-            } catch {
-                throw SQLError.statement(String(reflecting: error))
+            try await connection.execute(sql, binds)
+        }
+    }
+}
+
+/// At most `maximum` connections, opened when first needed and kept; a caller that finds all
+/// of them busy waits for the next one released.
+final class PostgresConnectionPool: Sendable {
+    private struct State {
+        var idle: [PostgresConnection] = []
+        var all: [PostgresConnection] = []
+        var opening = 0
+        var waiters: [CheckedContinuation<PostgresConnection?, Never>] = []
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    private let parameters: [(String, String)]
+    private let maximum: Int
+
+    init(parameters: [(String, String)], maximum: Int) {
+        self.parameters = parameters
+        self.maximum = max(1, maximum)
+    }
+
+    func lease() async throws(SQLError) -> PostgresConnection {
+        enum Next { case ready(PostgresConnection), open, wait, closed }
+        while true {
+            let next = state.withLock { state -> Next in
+                if state.closed { return .closed }
+                if let connection = state.idle.popLast() { return .ready(connection) }
+                if state.all.count + state.opening < maximum {
+                    state.opening += 1
+                    return .open
+                }
+                return .wait
+            }
+            switch next {
+            case .ready(let connection):
+                return connection
+            case .closed:
+                throw SQLError.unavailable("the PostgreSQL database is closed")
+            case .open:
+                let number = state.withLock { $0.all.count + $0.opening }
+                do {
+                    let connection = try await PostgresConnection.open(parameters: parameters, name: "pakit-pg-\(number)")
+                    state.withLock { state in
+                        state.opening -= 1
+                        state.all.append(connection)
+                    }
+                    return connection
+                } catch {
+                    // Whoever waits gets to try opening one in turn.
+                    let waiter = state.withLock { state -> CheckedContinuation<PostgresConnection?, Never>? in
+                        state.opening -= 1
+                        return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
+                    }
+                    waiter?.resume(returning: nil)
+                    throw error
+                }
+            case .wait:
+                let handed = await withCheckedContinuation { (continuation: CheckedContinuation<PostgresConnection?, Never>) in
+                    let immediate = state.withLock { state -> PostgresConnection?? in
+                        if let connection = state.idle.popLast() { return .some(connection) }
+                        if state.closed || state.all.count + state.opening < maximum { return .some(nil) }
+                        state.waiters.append(continuation)
+                        return .none
+                    }
+                    if let immediate { continuation.resume(returning: immediate) }
+                }
+                if let handed { return handed }
+                // nil: a slot opened up (or the pool closed): look again.
             }
         }
     }
 
-    static func makeQuery(_ sql: String, _ binds: [SQLValue]) throws -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: binds.count)
-        for value in binds {
-            switch value {
-            case .null: bindings.appendNull()
-            case .integer(let v): bindings.append(v)
-            case .text(let v): bindings.append(v)
-            case .blob(let v): bindings.append(ByteBuffer(bytes: v))
-            case .real(let v): bindings.append(v)
+    func release(_ connection: PostgresConnection) {
+        let waiter = state.withLock { state -> CheckedContinuation<PostgresConnection?, Never>? in
+            if state.waiters.isEmpty {
+                state.idle.append(connection)
+                return nil
             }
+            return state.waiters.removeFirst()
         }
-        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+        waiter?.resume(returning: connection)
     }
 
-    static func collect(_ rows: PostgresRowSequence) async throws -> [SQLRow] {
-        var result: [SQLRow] = []
-        for try await row in rows {
-            var columns: [String] = []
-            var values: [SQLValue] = []
-            columns.reserveCapacity(row.count)
-            values.reserveCapacity(row.count)
-            for cell in row {
-                columns.append(cell.columnName)
-                values.append(try decode(cell))
-            }
-            result.append(SQLRow(columns: columns, values: values))
+    func close() async {
+        let (connections, waiters) = state.withLock { state in
+            state.closed = true
+            defer { state.waiters.removeAll(); state.idle.removeAll() }
+            return (state.all, state.waiters)
         }
-        return result
-    }
-
-    private static func decode(_ cell: PostgresCell) throws -> SQLValue {
-        guard var bytes = cell.bytes else { return .null }
-        switch cell.dataType {
-        case .int2, .int4, .int8, .oid: return .integer(try cell.decode(Int64.self))
-        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
-        case .float4, .float8, .numeric: return .real(try cell.decode(Double.self))
-        case .bytea: return .blob(bytes.readBytes(length: bytes.readableBytes) ?? [])
-        default: return .text(try cell.decode(String.self))
-        }
+        for waiter in waiters { waiter.resume(returning: nil) }
+        for connection in connections { await connection.close() }
     }
 }
 
@@ -160,7 +184,8 @@ struct PostgresURL {
         /// Encrypt or fail; no certificate check (libpq checks the chain only when a root
         /// certificate is given: so does this).
         case require
-        /// Encrypt; the chain must lead to `sslrootcert` (or the system roots).
+        /// Encrypt; the chain must lead to `sslrootcert` (libpq's default file,
+        /// `~/.postgresql/root.crt`, when the URL names none).
         case verifyCA = "verify-ca"
         /// As `verify-ca`, and the certificate must name the host.
         case verifyFull = "verify-full"
@@ -237,33 +262,15 @@ struct PostgresURL {
         }
     }
 
-    /// The TLS settings `sslMode` stands for, for the pool and for single connections.
-    func clientTLS() throws(SQLError) -> (client: PostgresClient.Configuration.TLS, connection: PostgresConnection.Configuration.TLS) {
-        guard sslMode != .disable else { return (.disable, .disable) }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let sslRootCertificate {
-            do {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(sslRootCertificate))
-            } catch {
-                throw SQLError.unavailable("cannot read sslrootcert \(sslRootCertificate): \(error)")
-            }
-        }
-        switch sslMode {
-        case .disable, .prefer, .require:
-            // As libpq: without a root certificate these modes encrypt but trust any server.
-            tls.certificateVerification = sslRootCertificate == nil ? .none : .noHostnameVerification
-        case .verifyCA:
-            tls.certificateVerification = .noHostnameVerification
-        case .verifyFull:
-            tls.certificateVerification = .fullVerification
-        }
-        do {
-            let context = try NIOSSLContext(configuration: tls)
-            if sslMode == .prefer { return (.prefer(tls), .prefer(context)) }
-            return (.require(tls), .require(context))
-        } catch {
-            throw SQLError.unavailable("cannot set up TLS for PostgreSQL: \(error)")
-        }
+    /// libpq's keyword/value connection parameters for these settings. Every parameter is
+    /// given, so libpq's environment defaults (`PGSSLMODE`, …) cannot change what the URL says.
+    var connectionParameters: [(String, String)] {
+        var parameters = [("host", host), ("port", String(port)), ("user", user), ("sslmode", sslMode.rawValue),
+                          ("connect_timeout", "10"), ("application_name", "pakit")]
+        if let password { parameters.append(("password", password)) }
+        if let database { parameters.append(("dbname", database)) }
+        if let sslRootCertificate { parameters.append(("sslrootcert", sslRootCertificate)) }
+        return parameters
     }
 }
 
