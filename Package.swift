@@ -232,6 +232,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: mesh gateway
+        .target(
+            name: "MeshGatewayService",
+            dependencies: [
+                "PakitCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "services/mesh-gateway/Library",
+            swiftSettings: strict
+        ),
+
         // MARK: prover service
         .target(
             name: "ProverService",
@@ -353,6 +364,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "tests/StorageTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MeshGatewayTests",
+            dependencies: [
+                "MeshGatewayService", "PakitCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "tests/MeshGatewayTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -3,7 +3,7 @@
 public struct CoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Which format or structure the bad input claimed to be.
     public enum Kind: String, Sendable, Equatable {
-        case varint, multibase, multihash, cid, dagPB, unixFS, car, cbor, merkle, chunker
+        case varint, multibase, multihash, cid, dagPB, unixFS, car, cbor, merkle, chunker, peerID
     }
 
     public let kind: Kind
