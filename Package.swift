@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "pakit", targets: ["PakitCLI"]),
         .executable(name: "pakit-storage", targets: ["PakitStorage"]),
         .executable(name: "pakit-prover", targets: ["PakitProver"]),
+        .executable(name: "pakit-mesh-gateway", targets: ["PakitMeshGateway"]),
         .executable(name: "pakit-bench", targets: ["PakitBench"]),
         // Test fixture, not shipped (the Dockerfile builds the products above by name): a real
         // job worker process the runtime tests kill mid-job. A product so `swift build` names
@@ -236,10 +237,24 @@ let package = Package(
         .target(
             name: "MeshGatewayService",
             dependencies: [
-                "PakitCore",
+                "PakitContracts", "PakitCore", "PakitConcurrency", "PakitConfiguration", "PakitHTTPClient", "PakitHTTPServer",
+                "PakitIdentity", "PakitService",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "services/mesh-gateway/Library",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "PakitMeshGateway",
+            dependencies: ["MeshGatewayService", "PakitService"],
+            path: "services/mesh-gateway/Executable",
             swiftSettings: strict
         ),
 
@@ -369,8 +384,10 @@ let package = Package(
         .testTarget(
             name: "MeshGatewayTests",
             dependencies: [
-                "MeshGatewayService", "PakitCore",
+                "MeshGatewayService", "PakitContracts", "PakitCore", "PakitTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "tests/MeshGatewayTests",
             swiftSettings: strict

@@ -425,9 +425,9 @@ public final class SWIMMembership {
     private func applyStatement(_ statement: MembershipStatement, now: UInt64) {
         let subject = statement.subject
         if subject == me {
-            if statement.kind != .left, statement.incarnation >= record.record.incarnation {
-                refute(above: statement.incarnation)
-            }
+            // A "left" of this node that it did not just send is from an earlier run: a node
+            // that is running outranks it like any accusation.
+            if statement.incarnation >= record.record.incarnation { refute(above: statement.incarnation) }
             return
         }
         // Only current members (or this node, or the subject about its own leave) may accuse.

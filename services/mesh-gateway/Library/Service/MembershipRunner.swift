@@ -1,0 +1,224 @@
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import PakitContracts
+import PakitCore
+import PakitHTTPClient
+
+/// The shell around `SWIMMembership`: the UDP socket, a millisecond clock, state exchanges
+/// over HTTPS, and the seeds. One actor, so the state machine sees one input at a time.
+actor MembershipRunner {
+    let membership: SWIMMembership
+    private let key: Curve25519.Signing.PrivateKey
+    private let endpoint: UDPEndpoint
+    private let client: ServiceClient
+    private let seeds: [String]
+    private let logger: Logger
+    private let start = ContinuousClock.now
+    private var resolved: [MeshAddress: SocketAddress] = [:]
+    /// Datagrams or state answers that failed to decode or verify.
+    private var undecodable = 0
+    private var lastJoinAttempt: UInt64 = 0
+
+    init(membership: SWIMMembership, key: Curve25519.Signing.PrivateKey, endpoint: UDPEndpoint, client: ServiceClient, seeds: [String], logger: Logger) {
+        self.membership = membership
+        self.key = key
+        self.endpoint = endpoint
+        self.client = client
+        self.seeds = seeds
+        self.logger = logger
+    }
+
+    /// Milliseconds since this runner started (the membership's clock).
+    var now: UInt64 {
+        let elapsed = ContinuousClock.now - start
+        return UInt64(elapsed.components.seconds) * 1_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    // MARK: inputs
+
+    func handle(_ datagram: InboundDatagram) {
+        guard let source = Self.meshAddress(datagram.source) else { return }
+        let packet: MeshPacket
+        do {
+            packet = try MeshPacket.decode(datagram.bytes)
+        } catch {
+            undecodable += 1
+            logger.debug("dropped a mesh packet", metadata: ["from": "\(source)", "reason": "\(error)"])
+            return
+        }
+        if case .state = packet.body {
+            undecodable += 1  // state exchanges come over HTTPS only
+            return
+        }
+        send(membership.receive(packet, from: source, now: now))
+        logEvents()
+    }
+
+    /// Runs the membership's timers when one is due (called every few milliseconds).
+    func tickIfDue() {
+        let now = self.now
+        guard membership.nextDeadline <= now else { return }
+        send(membership.tick(now: now))
+        logEvents()
+    }
+
+    /// `POST /v1/mesh/state`: merges a peer's table and answers with ours, signed.
+    func answerState(_ packet: MeshPacket) throws -> [UInt8] {
+        guard case .state(true, let updates) = packet.body else {
+            throw MeshWireError("a state exchange must be a state packet asking for a reply")
+        }
+        membership.mergeState(updates, now: now)
+        logEvents()
+        return try MeshPacket(sender: membership.me, body: .state(requestsReply: false, updates: membership.stateUpdates()))
+            .encoded(signedWith: key)
+    }
+
+    // MARK: joining
+
+    /// Joins through the seeds when this node knows no live member (at start, and again when
+    /// it finds itself alone): a state exchange with each seed, in parallel; true when one answered.
+    @discardableResult
+    func joinIfAlone() async -> Bool {
+        guard !seeds.isEmpty, membership.liveMemberCount == 0 else { return false }
+        let now = self.now
+        guard lastJoinAttempt == 0 || now - lastJoinAttempt >= 2_000 else { return false }
+        lastJoinAttempt = now
+        let request: [UInt8]
+        do {
+            request = try MeshPacket(sender: membership.me, body: .state(requestsReply: true, updates: membership.stateUpdates())).encoded(signedWith: key)
+        } catch {
+            return false
+        }
+        let answers = await withTaskGroup(of: [UInt8]?.self) { group in
+            for seed in seeds {
+                group.addTask { [client, logger] in
+                    do {
+                        return try await Self.exchange(request, with: seed, client: client)
+                    } catch {
+                        logger.info("seed did not answer", metadata: ["seed": "\(seed)", "error": "\(error)"])
+                        return nil
+                    }
+                }
+            }
+            var answers: [[UInt8]] = []
+            for await answer in group { if let answer { answers.append(answer) } }
+            return answers
+        }
+        for answer in answers { mergeAnswer(answer) }
+        if membership.liveMemberCount > 0 {
+            logger.notice("joined the mesh", metadata: ["members": "\(membership.liveMemberCount)"])
+        }
+        return !answers.isEmpty
+    }
+
+    /// Sends a signed goodbye to every live member.
+    func leave() {
+        if let packets = try? membership.leave(now: now) { send(packets) }
+    }
+
+    // MARK: what the API shows
+
+    func peers() -> MeshPeersResponse {
+        let now = self.now
+        let me = MeshPeer(record: membership.record.record, status: .alive, incarnation: membership.record.record.incarnation, secondsInStatus: 0)
+        let peers = membership.memberViews.map { view in
+            MeshPeer(record: view.record, status: MeshPeer.Status(rawValue: view.status.rawValue) ?? .dead, incarnation: view.incarnation,
+                     secondsInStatus: Double(now - min(now, view.since)) / 1_000)
+        }
+        return MeshPeersResponse(node: me, peers: peers)
+    }
+
+    /// `rateLimited`: datagrams the socket refused before decoding (too fast from their source).
+    func health(rateLimited: Int) -> MeshHealth {
+        let views = membership.memberViews
+        return MeshHealth(alive: views.count { $0.status == .alive }, suspect: views.count { $0.status == .suspect },
+                          dead: views.count { $0.status == .dead }, left: views.count { $0.status == .left },
+                          healthMultiplier: membership.awareness, incarnation: membership.record.record.incarnation,
+                          broadcastQueue: membership.broadcastQueueDepth,
+                          rejectedPackets: undecodable + rateLimited + membership.ignoredPackets,
+                          invalidUpdates: membership.invalidUpdates, refutations: membership.refutations)
+    }
+
+    // MARK: sending
+
+    private func send(_ packets: [OutgoingPacket]) {
+        for packet in packets {
+            if case .state = packet.body {
+                exchangeState(packet)
+                continue
+            }
+            guard let address = socketAddress(packet.address),
+                  let bytes = try? MeshPacket(sender: membership.me, body: packet.body).encoded(signedWith: key) else { continue }
+            endpoint.send(bytes, to: address)
+        }
+    }
+
+    /// The periodic anti-entropy: our table to the member at `packet.address`, theirs back.
+    private func exchangeState(_ packet: OutgoingPacket) {
+        guard let member = membership.memberViews.first(where: { $0.record.meshAddress == packet.address }),
+              let bytes = try? MeshPacket(sender: membership.me, body: packet.body).encoded(signedWith: key) else { return }
+        let gatewayURL = member.record.gatewayURL
+        Task { [client, logger] in
+            do {
+                let answer = try await Self.exchange(bytes, with: gatewayURL, client: client)
+                await self.mergeAnswer(answer)
+            } catch {
+                logger.debug("state exchange failed", metadata: ["peer": "\(member.record.peer)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func mergeAnswer(_ bytes: [UInt8]) {
+        guard let packet = try? MeshPacket.decode(bytes, maximumSize: MeshPacket.maximumStateSize),
+              case .state(false, let updates) = packet.body else {
+            undecodable += 1
+            return
+        }
+        membership.mergeState(updates, now: now)
+        logEvents()
+    }
+
+    private static func exchange(_ bytes: [UInt8], with gatewayURL: String, client: ServiceClient) async throws -> [UInt8] {
+        let request = ServiceRequest(.POST, "/v1/mesh/state", headers: ["Content-Type": "application/octet-stream"],
+                                     body: .bytes(ByteBuffer(bytes: bytes)), idempotent: true, timeout: .seconds(5),
+                                     retry: RetryPolicy(maximumAttempts: 2), responseLimit: MeshPacket.maximumStateSize)
+        return try await client.send(request, to: gatewayURL).bytes
+    }
+
+    private func socketAddress(_ address: MeshAddress) -> SocketAddress? {
+        if let known = resolved[address] { return known }
+        guard let socket = try? SocketAddress.makeAddressResolvingHost(address.host, port: address.port) else { return nil }
+        if resolved.count > 10_000 { resolved.removeAll() }
+        resolved[address] = socket
+        return socket
+    }
+
+    static func meshAddress(_ socket: SocketAddress) -> MeshAddress? {
+        guard let ip = socket.ipAddress, let port = socket.port else { return nil }
+        return try? MeshAddress(host: ip, port: port)
+    }
+
+    private func logEvents() {
+        for event in membership.drainEvents() {
+            switch event {
+            case .statusChanged(let peer, let status):
+                logger.info("member \(status.rawValue)", metadata: ["peer": "\(peer)"])
+            case .refuted(let incarnation):
+                logger.notice("refuted a suspicion of this node", metadata: ["incarnation": "\(incarnation)"])
+            }
+        }
+    }
+}
+
+extension MeshPeer {
+    init(record: PeerRecord, status: Status, incarnation: UInt64, secondsInStatus: Double) {
+        self.init(peerID: record.peer.string, status: status, incarnation: incarnation, meshAddress: record.meshAddress.description,
+                  gatewayURL: record.gatewayURL, storageURL: record.storageURL,
+                  gatewayCertificateSHA256: Hex.encode(record.gatewayCertificateSHA256),
+                  storageCertificateSHA256: Hex.encode(record.storageCertificateSHA256),
+                  recordIssuedAt: record.issuedAt, secondsInStatus: secondsInStatus)
+    }
+}

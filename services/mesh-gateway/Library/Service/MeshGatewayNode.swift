@@ -1,0 +1,184 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOSSL
+import PakitConcurrency
+import PakitConfiguration
+import PakitContracts
+import PakitCore
+import PakitHTTPClient
+import PakitHTTPServer
+import PakitIdentity
+import PakitService
+import ServiceLifecycle
+import Synchronization
+
+/// One running mesh-gateway: the node's identity in the mesh, its UDP socket and its SWIM
+/// membership (`MembershipRunner`). `ServiceMain` (the `pakit-mesh-gateway` executable) and
+/// the tests run it through `ServiceHost`.
+///
+/// The UDP socket is bound in `open`, so a taken port fails the start; the signed record needs
+/// the HTTPS URL, so the membership starts once the server listens.
+public final class MeshGatewayNode: PakitService {
+    public static let name = ServiceName.meshGateway
+    public static let version = "0.1.0"
+
+    public let configuration: MeshGatewayConfiguration
+    let identity: NodeIdentity
+    let peer: PeerID
+    let endpoint: UDPEndpoint
+    let client: ServiceClient
+    let logger: Logger
+    /// State exchanges one client IP may start per second (bursts of four times that).
+    let stateLimiter = RateLimiter(rate: 5, burst: 20)
+    private let rateLimitedPackets: RateLimitedCounter
+    private let runnerSlot = Mutex<MembershipRunner?>(nil)
+    private let runnerStarted = WakeSignal()
+
+    public static func open(_ configuration: MeshGatewayConfiguration, logger: Logger) async throws -> MeshGatewayNode {
+        let identity = try NodeIdentity.loadOrCreate(in: configuration.nodeKeyDirectory)
+        let limiter = RateLimiter(rate: configuration.packetRate, burst: 2 * configuration.packetRate)
+        let counter = RateLimitedCounter()
+        let endpoint: UDPEndpoint
+        do {
+            endpoint = try await UDPEndpoint.bind(host: configuration.meshHost, port: configuration.meshPort) { source in
+                guard limiter.acquire("ip:\(source.ipAddress ?? "?")").allowed else {
+                    counter.value.add(1, ordering: .relaxed)
+                    return false
+                }
+                return true
+            }
+        } catch {
+            throw ConfigurationError("cannot bind the mesh's UDP socket on \(configuration.meshHost):\(configuration.meshPort): \(error)")
+        }
+        // Peers' certificates come from their own node CAs: a state exchange is trusted for
+        // its signatures (every record and statement in it is signed), not for the channel.
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        let client = ServiceClient(tls: tls, timeout: .seconds(10))
+        return MeshGatewayNode(configuration: configuration, identity: identity, endpoint: endpoint, client: client,
+                               counter: counter, logger: logger)
+    }
+
+    private init(configuration: MeshGatewayConfiguration, identity: NodeIdentity, endpoint: UDPEndpoint, client: ServiceClient,
+                 counter: RateLimitedCounter, logger: Logger) {
+        self.configuration = configuration
+        self.identity = identity
+        // The key came from a 32-byte seed: its public key is 32 bytes.
+        self.peer = (try? PeerID(ed25519PublicKey: identity.publicKey.rawRepresentation)) ?? Self.unreachablePeer
+        self.endpoint = endpoint
+        self.client = client
+        self.logger = logger
+        self.rateLimitedPackets = counter
+    }
+
+    private static let unreachablePeer: PeerID = {
+        guard let peer = try? PeerID(ed25519PublicKey: [UInt8](repeating: 0, count: 32)) else { fatalError("32 bytes make a peer ID") }
+        return peer
+    }()
+
+    /// The UDP address other nodes reach this one at.
+    public var meshAddress: String { configuration.meshAdvertise ?? "\(configuration.meshHost):\(endpoint.localPort)" }
+
+    /// The membership, once the server listens (nil before).
+    var runner: MembershipRunner? { runnerSlot.withLock { $0 } }
+
+    func waitForRunner() async -> MembershipRunner {
+        while true {
+            if let runner { return runner }
+            await runnerStarted.wait(timeout: .seconds(1))
+        }
+    }
+
+    var rateLimitedCount: Int { rateLimitedPackets.value.load(ordering: .relaxed) }
+
+    // MARK: PakitService
+
+    public func addRoutes(to router: Router<ServiceRequestContext>) {
+        addMeshRoutes(to: router)
+    }
+
+    public var readinessChecks: [ReadinessCheck] {
+        [ReadinessCheck(name: "membership") { [self] in
+            guard runner != nil else { throw ServiceError(.serviceUnavailable, "starting", "the membership has not started") }
+        }]
+    }
+
+    public func backgroundServices() -> [any Service] { [MembershipLoop(node: self)] }
+
+    public func didStartListening(url: String, port: Int) async {
+        do {
+            let address = try MeshAddress(meshAddress)
+            let record = PeerRecord(peer: peer, incarnation: 0, issuedAt: UInt64(Date().timeIntervalSince1970 * 1_000), meshAddress: address,
+                                    gatewayURL: url, storageURL: storageURL(),
+                                    gatewayCertificateSHA256: Self.fingerprint(of: configuration.common.tls.certificate),
+                                    storageCertificateSHA256: Self.fingerprint(of: "\(configuration.dataDirectory)/tls/storage.pem"))
+            let membership = try SWIMMembership(key: identity.privateKey, record: record, settings: configuration.membership,
+                                                seed: UInt64.random(in: 0...UInt64.max), now: 0)
+            let runner = MembershipRunner(membership: membership, key: identity.privateKey, endpoint: endpoint, client: client,
+                                          seeds: configuration.seeds, logger: logger)
+            runnerSlot.withLock { $0 = runner }
+            runnerStarted.signal()
+            logger.notice("mesh identity", metadata: ["peer": "\(peer)", "mesh": "\(address)"])
+        } catch {
+            logger.critical("cannot start the membership: \(error)")
+        }
+    }
+
+    public func close() async {
+        await endpoint.close()
+        await client.shutdown()
+    }
+
+    private func storageURL() -> String {
+        if let url = configuration.storageURL { return url }
+        let file = "\(configuration.dataDirectory)/storage.url"
+        let text = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return text.utf8.count <= PeerRecord.maximumURLLength ? text : ""
+    }
+
+    /// SHA-256 of the DER form of the first certificate in a PEM file; empty when unreadable.
+    static func fingerprint(of pemFile: String) -> [UInt8] {
+        guard let certificate = try? NIOSSLCertificate.fromPEMFile(pemFile).first, let der = try? certificate.toDERBytes() else { return [] }
+        return Array(SHA256.hash(data: der))
+    }
+}
+
+/// The counter the UDP socket's admission check bumps on the event loop.
+final class RateLimitedCounter: Sendable {
+    let value = Atomic<Int>(0)
+}
+
+/// Runs the membership beside the server: joins through the seeds, feeds it datagrams and
+/// timer ticks; on graceful shutdown says goodbye to the members.
+struct MembershipLoop: Service {
+    let node: MeshGatewayNode
+
+    func run() async throws {
+        let runner = await node.waitForRunner()
+        let datagrams = node.endpoint.datagrams
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await datagram in datagrams { await runner.handle(datagram) }
+                }
+                group.addTask {
+                    // Timers at 10 ms resolution (probe timeouts are 150 ms); the seeds are
+                    // tried whenever this node knows no live member.
+                    var ticks = 0
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(10))
+                        await runner.tickIfDue()
+                        ticks += 1
+                        if ticks % 50 == 1 { await runner.joinIfAlone() }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        await runner.leave()
+    }
+}

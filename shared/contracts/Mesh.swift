@@ -1,0 +1,82 @@
+/// One node of the mesh as the mesh-gateway's `GET /v1/peers` shows it.
+public struct MeshPeer: Codable, Sendable, Equatable {
+    /// `alive`, `suspect`, `dead` or `left`.
+    public enum Status: String, Codable, Sendable, Equatable, CaseIterable {
+        case alive, suspect, dead, left
+    }
+
+    /// libp2p peer ID of the node's Ed25519 key (`12D3KooW…`).
+    public var peerID: String
+    public var status: Status
+    /// The incarnation the status is about.
+    public var incarnation: UInt64
+    /// UDP `host:port` of its gateway.
+    public var meshAddress: String
+    public var gatewayURL: String
+    public var storageURL: String
+    /// Hex SHA-256 of the certificates its gateway and storage serve (empty when unknown).
+    public var gatewayCertificateSHA256: String
+    public var storageCertificateSHA256: String
+    /// When the node signed its current record (Unix milliseconds, its own clock).
+    public var recordIssuedAt: UInt64
+    /// Seconds since this gateway last saw the status change.
+    public var secondsInStatus: Double
+
+    public init(peerID: String, status: Status, incarnation: UInt64, meshAddress: String, gatewayURL: String, storageURL: String,
+                gatewayCertificateSHA256: String, storageCertificateSHA256: String, recordIssuedAt: UInt64, secondsInStatus: Double) {
+        self.peerID = peerID
+        self.status = status
+        self.incarnation = incarnation
+        self.meshAddress = meshAddress
+        self.gatewayURL = gatewayURL
+        self.storageURL = storageURL
+        self.gatewayCertificateSHA256 = gatewayCertificateSHA256
+        self.storageCertificateSHA256 = storageCertificateSHA256
+        self.recordIssuedAt = recordIssuedAt
+        self.secondsInStatus = secondsInStatus
+    }
+}
+
+/// `GET /v1/peers`: this node and every member it knows.
+public struct MeshPeersResponse: Codable, Sendable, Equatable {
+    /// This node (status `alive`).
+    public var node: MeshPeer
+    public var peers: [MeshPeer]
+
+    public init(node: MeshPeer, peers: [MeshPeer]) {
+        self.node = node
+        self.peers = peers
+    }
+}
+
+/// The mesh-gateway's membership health, part of its `/ready` details and `/v1/mesh/health`.
+public struct MeshHealth: Codable, Sendable, Equatable {
+    public var alive: Int
+    public var suspect: Int
+    public var dead: Int
+    public var left: Int
+    /// Lifeguard's local health multiplier (0 = healthy; probes slow down as it grows).
+    public var healthMultiplier: Int
+    public var incarnation: UInt64
+    /// Membership updates waiting to be piggybacked or gossiped.
+    public var broadcastQueue: Int
+    /// Packets dropped because they failed to decode or verify, or came too fast.
+    public var rejectedPackets: Int
+    /// Updates inside verified packets whose own signature failed.
+    public var invalidUpdates: Int
+    public var refutations: Int
+
+    public init(alive: Int, suspect: Int, dead: Int, left: Int, healthMultiplier: Int, incarnation: UInt64, broadcastQueue: Int,
+                rejectedPackets: Int, invalidUpdates: Int, refutations: Int) {
+        self.alive = alive
+        self.suspect = suspect
+        self.dead = dead
+        self.left = left
+        self.healthMultiplier = healthMultiplier
+        self.incarnation = incarnation
+        self.broadcastQueue = broadcastQueue
+        self.rejectedPackets = rejectedPackets
+        self.invalidUpdates = invalidUpdates
+        self.refutations = refutations
+    }
+}

@@ -1,0 +1,173 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import PakitContracts
+import PakitTestSupport
+import Testing
+
+/// Real `pakit-mesh-gateway` processes on loopback: UDP between them, state exchanges over
+/// HTTPS, each with its own data directory, node key and CA (as three machines would have).
+@Suite("Mesh gateway processes", .serialized)
+struct MeshProcessTests {
+    final class Gateway {
+        let directory: String
+        var process: Process
+        var url: String
+        let client: HTTPClient
+
+        init(directory: String, seeds: [String]) async throws {
+            self.directory = directory
+            _ = try runProcess(try BuiltProduct.path("pakit"), ["init", "--data", directory])
+            (process, url) = try await Self.launch(directory: directory, seeds: seeds)
+            client = try TestTLS.trustingClient(dataDirectory: directory)
+        }
+
+        static func launch(directory: String, seeds: [String]) async throws -> (Process, String) {
+            try? FileManager.default.removeItem(atPath: "\(directory)/mesh-gateway.url")
+            var arguments = ["--data-dir", directory, "--port", "0", "--mesh-port", "0", "--log-level", "warning"]
+            if !seeds.isEmpty { arguments += ["--seeds", seeds.joined(separator: ",")] }
+            let process = try ServiceProcess.launch(try BuiltProduct.path("pakit-mesh-gateway"), arguments)
+            let url = try await ServiceProcess.waitForFile("\(directory)/mesh-gateway.url", while: process, timeout: .seconds(60))
+            return (process, url)
+        }
+
+        func restart(seeds: [String]) async throws {
+            (process, url) = try await Self.launch(directory: directory, seeds: seeds)
+        }
+
+        func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
+            let response = try await client.execute(HTTPClientRequest(url: url + path), timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            guard response.status == .ok else { throw TestFailure("\(path): \(response.status)") }
+            return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+        }
+
+        func peers() async throws -> MeshPeersResponse { try await get("/v1/peers", as: MeshPeersResponse.self) }
+
+        /// This gateway's view: peer ID → status.
+        func view() async throws -> [String: MeshPeer.Status] {
+            Dictionary(uniqueKeysWithValues: try await peers().peers.map { ($0.peerID, $0.status) })
+        }
+
+        func stop() async throws {
+            ServiceProcess.kill(process)
+            try await client.shutdown()
+        }
+    }
+
+    /// Polls `condition` (each gateway's answer changes only as the protocol runs) until it
+    /// holds or `timeout` passes; the failure names what was last seen.
+    static func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> (Bool, String)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var last = ""
+        while ContinuousClock.now < deadline {
+            let (done, seen) = try await condition()
+            if done { return }
+            last = seen
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("\(what) did not happen within \(timeout); last seen: \(last)")
+    }
+
+    @Test("three gateways form a mesh through one seed; kill -9 is detected everywhere; a restart refutes its death; SIGTERM leaves")
+    func lifecycle() async throws {
+        let root = NSTemporaryDirectory() + "pakit-mesh-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = try await Gateway(directory: "\(root)/a", seeds: [])
+        let b = try await Gateway(directory: "\(root)/b", seeds: [a.url])
+        let c = try await Gateway(directory: "\(root)/c", seeds: [a.url])
+        let gateways = [a, b, c]
+        defer { for gateway in gateways { ServiceProcess.kill(gateway.process) } }
+        let ids = try await gateways.asyncMap { try await $0.peers().node.peerID }
+        #expect(ids.allSatisfy { $0.hasPrefix("12D3KooW") } && Set(ids).count == 3)
+
+        try await Self.eventually("every gateway sees the other two alive") {
+            let views = try await gateways.asyncMap { try await $0.view() }
+            let done = views.enumerated().allSatisfy { index, view in
+                ids.indices.filter { $0 != index }.allSatisfy { view[ids[$0]] == .alive }
+            }
+            return (done, "\(views)")
+        }
+
+        ServiceProcess.kill(c.process)
+        try await Self.eventually("a and b declare the killed c dead") {
+            let views = try await [a, b].asyncMap { try await $0.view() }
+            return (views.allSatisfy { $0[ids[2]] == .dead && $0[ids[0]] != .dead && $0[ids[1]] != .dead }, "\(views)")
+        }
+
+        // The same node (same key) comes back on new ports: it refutes its death with a higher incarnation.
+        try await c.restart(seeds: [a.url])
+        try await Self.eventually("the restarted c is alive again everywhere, at a higher incarnation") {
+            let peers = try await [a, b].asyncMap { try await $0.peers().peers }
+            let seen = peers.map { $0.first { $0.peerID == ids[2] } }
+            return (seen.allSatisfy { $0?.status == .alive && ($0?.incarnation ?? 0) >= 1 }, "\(seen)")
+        }
+
+        Foundation.kill(b.process.processIdentifier, SIGTERM)
+        b.process.waitUntilExit()
+        #expect(b.process.terminationStatus == 0)
+        try await Self.eventually("a and c record b as left") {
+            let views = try await [a, c].asyncMap { try await $0.view() }
+            return (views.allSatisfy { $0[ids[1]] == .left }, "\(views)")
+        }
+        for gateway in gateways { try await gateway.stop() }
+    }
+
+    @Test("garbage, forged and oversized input is refused and counted; the gateway keeps serving and its membership is unchanged")
+    func hostileInput() async throws {
+        let root = NSTemporaryDirectory() + "pakit-mesh-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = try await Gateway(directory: "\(root)/a", seeds: [])
+        defer { ServiceProcess.kill(a.process) }
+        let mesh = try await a.peers().node.meshAddress
+        guard let colon = mesh.lastIndex(of: ":"), let port = UInt16(mesh[mesh.index(after: colon)...]) else { throw TestFailure("mesh address \(mesh)") }
+        // Garbage, a truncated header, and a well-formed packet whose signature is wrong.
+        var forged: [UInt8] = [0x50, 0x4B, 0x4D, 0x01, 5] + [UInt8](repeating: 7, count: 32) + [0, 0]
+        forged += [UInt8](repeating: 1, count: 64)
+        for datagram in [[UInt8](repeating: 0xAB, count: 300), [0x50, 0x4B, 0x4D, 0x01, 1], forged] {
+            try sendUDP(datagram, to: "127.0.0.1", port: port)
+        }
+        try await Self.eventually("the three datagrams are counted as rejected", timeout: .seconds(20)) {
+            let health = try await a.get("/v1/mesh/health", as: MeshHealth.self)
+            return (health.rejectedPackets >= 3, "\(health)")
+        }
+        // The HTTPS state exchange refuses what is not a signed state packet, with the envelope.
+        var request = HTTPClientRequest(url: a.url + "/v1/mesh/state")
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(bytes: forged))
+        let response = try await a.client.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 16)
+        #expect(response.status == .badRequest)
+        let envelope = try JSONDecoder().decode(ErrorEnvelope.self, from: Data(body.readableBytesView))
+        #expect(envelope.error.code == "invalid_packet")
+        let peers = try await a.peers()
+        #expect(peers.peers.isEmpty)
+        try await a.stop()
+    }
+}
+
+private func sendUDP(_ bytes: [UInt8], to host: String, port: UInt16) throws {
+    let socket = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    guard socket >= 0 else { throw TestFailure("socket: errno \(errno)") }
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    inet_pton(AF_INET, host, &address.sin_addr)
+    let sent = bytes.withUnsafeBytes { buffer in
+        withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(socket, buffer.baseAddress, buffer.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+    }
+    guard sent == bytes.count else { throw TestFailure("sendto: errno \(errno)") }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
+}
