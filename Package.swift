@@ -384,8 +384,9 @@ let package = Package(
         .testTarget(
             name: "MeshGatewayTests",
             dependencies: [
-                "MeshGatewayService", "PakitContracts", "PakitCore", "PakitTestSupport",
+                "MeshGatewayService", "PakitContracts", "PakitCore", "PakitService", "PakitTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

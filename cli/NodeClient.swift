@@ -13,7 +13,7 @@ struct NodeOptions: ParsableArguments {
     @Option(name: .long, help: "Node data directory (default: $PAKIT_DATA_DIR or ./.pakit).")
     var data: String?
 
-    @Option(name: .long, help: "Storage URL (default: the one the node wrote to <data>/storage.url).")
+    @Option(name: .long, help: "Service URL (default: the one the service wrote to <data>/<service>.url; storage for most commands).")
     var url: String?
 
     @Option(name: .long, help: "Bearer token (default: $PAKIT_TOKEN or <data>/admin.token).")
@@ -46,7 +46,9 @@ final class NodeClient: Sendable {
     let baseURL: String
     let token: String?
 
-    init(_ options: NodeOptions, http1Only: Bool = false) throws {
+    /// A client of `service` (storage unless named), found at `--url` or the URL the service
+    /// wrote to `<data>/<service>.url`.
+    init(_ options: NodeOptions, service name: ServiceName = .storage, http1Only: Bool = false) throws {
         let dataDirectory = options.dataDirectory
         let caPath = options.ca ?? "\(dataDirectory)/tls/ca.pem"
         guard FileManager.default.fileExists(atPath: caPath) else {
@@ -54,10 +56,10 @@ final class NodeClient: Sendable {
         }
         if let url = options.url {
             baseURL = url.hasSuffix("/") ? String(url.dropLast()) : url
-        } else if let text = try? String(contentsOfFile: "\(dataDirectory)/storage.url", encoding: .utf8) {
+        } else if let text = try? String(contentsOfFile: "\(dataDirectory)/\(name.rawValue).url", encoding: .utf8) {
             baseURL = text.trimmingCharacters(in: .whitespacesAndNewlines)
         } else {
-            throw CLIError("no storage URL: is the node running ('pakit up')? Or pass --url")
+            throw CLIError("no \(name.rawValue) URL: is the node running ('pakit up')? Or pass --url")
         }
         token = options.token ?? ProcessInfo.processInfo.environment["PAKIT_TOKEN"]
             ?? (try? String(contentsOfFile: "\(dataDirectory)/admin.token", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -77,8 +79,9 @@ final class NodeClient: Sendable {
     }
 
     /// Runs `body` and always shuts the client down (AsyncHTTPClient requires it).
-    static func with<T: Sendable>(_ options: NodeOptions, http1Only: Bool = false, _ body: (NodeClient) async throws -> T) async throws -> T {
-        let client = try NodeClient(options, http1Only: http1Only)
+    static func with<T: Sendable>(_ options: NodeOptions, service: ServiceName = .storage, http1Only: Bool = false,
+                                  _ body: (NodeClient) async throws -> T) async throws -> T {
+        let client = try NodeClient(options, service: service, http1Only: http1Only)
         do {
             let result = try await body(client)
             await client.shutdown()

@@ -28,13 +28,30 @@ struct Up: AsyncParsableCommand {
     @Flag(name: .long, help: "Start no prover (also the case when PAKIT_STORAGE_PROVERS names provers elsewhere).")
     var noProver = false
 
+    @Option(name: .long, help: "Mesh gateway HTTPS port (default: $PAKIT_MESH_GATEWAY_PORT, else 7071, or a free port when --port is 0).")
+    var gatewayPort: Int?
+
+    @Option(name: .long, help: "UDP port of the mesh (default: $PAKIT_MESH_PORT, else 7946, or any free port when --port is 0).")
+    var meshPort: Int?
+
+    @Option(name: .long, help: "Gateway URLs of other nodes to join (https://host:port), comma-separated (default: $PAKIT_MESH_SEEDS).")
+    var seeds: String?
+
     func run() async throws {
         let dataDirectory = data.path
         try NodeBootstrap.initialize(dataDirectory: dataDirectory, hostnames: NodeBootstrap.hostnames(hostnames))
         let environment = ProcessInfo.processInfo.environment
         let externalProvers = environment["PAKIT_STORAGE_PROVERS"].flatMap { $0.isEmpty ? nil : $0 }
         var options = NodeServices.Options(dataDirectory: dataDirectory, storageHost: host, storagePort: port, proverPort: nil,
-                                           startProver: !noProver && externalProvers == nil)
+                                           startProver: !noProver && externalProvers == nil, gatewayPort: nil, meshPort: meshPort, seeds: seeds)
+        var gateway = try gatewayPort ?? environment["PAKIT_MESH_GATEWAY_PORT"].map { text -> Int in
+            guard let value = Int(text), (0...65535).contains(value) else { throw CLIError("PAKIT_MESH_GATEWAY_PORT must be a port number") }
+            return value
+        } ?? (port == 0 ? 0 : ServiceName.meshGateway.defaultPort)
+        // Fixed before anything starts, so a restarted gateway comes back at the same URL.
+        if gateway == 0 { gateway = try Self.freeLoopbackPort() }
+        options.gatewayPort = gateway
+        if meshPort == nil, port == 0, environment["PAKIT_MESH_PORT"] == nil { options.meshPort = 0 }
         if options.startProver {
             var chosen = try proverPort ?? environment["PAKIT_PROVER_PORT"].map { text -> Int in
                 guard let value = Int(text), (0...65535).contains(value) else { throw CLIError("PAKIT_PROVER_PORT must be a port number") }
@@ -107,7 +124,7 @@ struct Up: AsyncParsableCommand {
                 bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
             }
         }
-        guard bound else { throw CLIError("cannot find a free port for the prover") }
+        guard bound else { throw CLIError("cannot find a free loopback port") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
@@ -136,6 +153,9 @@ enum NodeServices {
         var storagePort: Int?
         var proverPort: Int?
         var startProver: Bool
+        var gatewayPort: Int?
+        var meshPort: Int?
+        var seeds: String?
     }
 
     struct Spec: Sendable {
@@ -179,6 +199,16 @@ enum NodeServices {
              environment: { options in
                  options.proverPort.map { ["PAKIT_STORAGE_PROVERS": "https://127.0.0.1:\($0)"] } ?? [:]
              }),
+        // After storage: the gateway signs storage's URL (from <data>/storage.url) into its record.
+        Spec(service: .meshGateway, executable: "pakit-mesh-gateway", requires: [.storage], note: "",
+             enabled: { _ in true },
+             arguments: { options in
+                 ["--data-dir", options.dataDirectory, "--port", "\(options.gatewayPort ?? ServiceName.meshGateway.defaultPort)"]
+                     + (options.storageHost.map { ["--host", $0] } ?? [])
+                     + (options.meshPort.map { ["--mesh-port", "\($0)"] } ?? [])
+                     + (options.seeds.map { ["--seeds", $0] } ?? [])
+             },
+             environment: { _ in [:] }),
     ]
 }
 

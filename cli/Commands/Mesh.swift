@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import PakitContracts
+
+/// `pakit peers`: the members this node's mesh gateway knows, with their SWIM status.
+struct Peers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the mesh members this node knows.")
+
+    @OptionGroup var node: NodeOptions
+
+    @Flag(name: .long, help: "Print the gateway's JSON answer.")
+    var json = false
+
+    func run() async throws {
+        let answer = try await NodeClient.with(node, service: .meshGateway) { client in
+            try await client.json(MeshPeersResponse.self, .GET, "/v1/peers")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(answer), as: UTF8.self))
+            return
+        }
+        print("this node \(answer.node.peerID) at \(answer.node.meshAddress) (incarnation \(answer.node.incarnation))")
+        var rows = [["PEER", "STATUS", "INCARNATION", "MESH", "STORAGE", "FOR"]]
+        for peer in answer.peers {
+            rows.append([peer.peerID, peer.status.rawValue, "\(peer.incarnation)", peer.meshAddress, peer.storageURL.isEmpty ? "-" : peer.storageURL,
+                         String(format: "%.0fs", peer.secondsInStatus)])
+        }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
+        }
+        if answer.peers.isEmpty { print("(no other members yet: start another node with --seeds \(try gatewayURL()))") }
+    }
+
+    private func gatewayURL() throws -> String {
+        (try? String(contentsOfFile: "\(node.dataDirectory)/mesh-gateway.url", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "<this gateway's URL>"
+    }
+}

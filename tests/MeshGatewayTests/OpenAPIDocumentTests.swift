@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+@testable import MeshGatewayService
+import PakitContracts
+import PakitService
+import PakitTestSupport
+import Testing
+
+/// docs/mesh-gateway-openapi.json stays true: the same routes as the gateway's router, both
+/// ways, and its schemas have exactly the fields the contract types encode.
+@Suite("Mesh gateway OpenAPI document")
+struct MeshOpenAPIDocumentTests {
+    @Test("the document and the router agree both ways")
+    func documentMatchesRouter() async throws {
+        let directory = NSTemporaryDirectory() + "pakit-mesh-doc-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let configuration = try ServiceHost<MeshGatewayNode>.configuration(
+            arguments: ["--data-dir", directory, "--port", "0", "--mesh-port", "0"], environment: [:])
+        let node = try await MeshGatewayNode.open(configuration, logger: Logger(label: "test"))
+        let served = OpenAPIRoutes.served(ServiceHost<MeshGatewayNode>.makeRouter(for: node))
+        await node.close()
+        let documented = try OpenAPIRoutes.documented("docs/mesh-gateway-openapi.json")
+        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
+        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
+        #expect(served.count >= 6)
+    }
+
+    @Test("documented schemas match the contract types field for field")
+    func schemasMatchContracts() throws {
+        let url = OpenAPIRoutes.repositoryRoot.appendingPathComponent("docs/mesh-gateway-openapi.json")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+        let peer = MeshPeer(peerID: "", status: .alive, incarnation: 0, meshAddress: "", gatewayURL: "", storageURL: "",
+                            gatewayCertificateSHA256: "", storageCertificateSHA256: "", recordIssuedAt: 0, secondsInStatus: 0)
+        let samples: [String: any Encodable] = [
+            "MeshPeer": peer,
+            "MeshPeersResponse": MeshPeersResponse(node: peer, peers: []),
+            "MeshHealth": MeshHealth(alive: 0, suspect: 0, dead: 0, left: 0, healthMultiplier: 0, incarnation: 0, broadcastQueue: 0,
+                                     rejectedPackets: 0, invalidUpdates: 0, refutations: 0),
+            "HealthResponse": HealthResponse(status: "", service: "", version: ""),
+            "ErrorEnvelope": ErrorEnvelope(code: "", message: ""),
+        ]
+        for (name, sample) in samples {
+            let schema = try #require(schemas[name], "schema \(name) is not documented")
+            let documented = Set((schema["properties"] as? [String: Any])?.keys.map { $0 } ?? [])
+            let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(sample)) as? [String: Any]
+            #expect(documented == Set(encoded?.keys.map { $0 } ?? []), "schema \(name) differs from the contract type")
+        }
+    }
+}
