@@ -12,7 +12,11 @@ public struct NodeIdentity: Sendable {
     /// Loads `<directory>/node-ed25519.key` or creates it. Concurrent first starts agree on one key.
     public static func loadOrCreate(in directory: String) throws -> NodeIdentity {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let path = "\(directory)/node-ed25519.key"
+        return try loadOrCreate(file: "\(directory)/node-ed25519.key")
+    }
+
+    /// Loads the key file at `path` (a base64 Ed25519 seed) or creates it (0600) in an existing directory.
+    public static func loadOrCreate(file path: String) throws -> NodeIdentity {
         if !FileManager.default.fileExists(atPath: path) {
             let key = Curve25519.Signing.PrivateKey()
             _ = try AtomicFile.createExclusively(key.rawRepresentation.base64EncodedString() + "\n", at: path)

@@ -164,7 +164,7 @@ actor MembershipRunner {
         Task { [client, logger] in
             do {
                 let answer = try await Self.exchange(bytes, with: gatewayURL, client: client)
-                await self.mergeAnswer(answer)
+                self.mergeAnswer(answer)
             } catch {
                 logger.debug("state exchange failed", metadata: ["peer": "\(member.record.peer)", "error": "\(error)"])
             }

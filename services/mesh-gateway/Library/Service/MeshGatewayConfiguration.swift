@@ -13,6 +13,7 @@ public struct MeshGatewayConfiguration: ServiceConfiguration {
         Setting("mesh-port", env: "PAKIT_MESH_PORT", default: "\(defaultMeshPort)", help: "UDP port of the mesh (0 = any free port)"),
         Setting("mesh-advertise", env: "PAKIT_MESH_ADVERTISE", default: nil, help: "host:port other nodes send mesh packets to; default: mesh host and bound port (required when binding 0.0.0.0 or ::)"),
         Setting("seeds", env: "PAKIT_MESH_SEEDS", default: "", help: "gateway URLs of nodes to join through (https://host:port), comma-separated; each is tried until one answers"),
+        Setting("node-key", env: "PAKIT_MESH_NODE_KEY", default: nil, help: "the node's Ed25519 key file (0600; its peer ID names the node); default <data-dir>/keys/node-ed25519.key, created when missing"),
         Setting("storage-url", env: "PAKIT_MESH_STORAGE_URL", default: nil, help: "this node's storage URL in its signed record; default: <data-dir>/storage.url when present"),
         Setting("probe-interval-ms", env: "PAKIT_MESH_PROBE_INTERVAL_MS", default: "500", help: "SWIM probe interval in milliseconds (× the local health multiplier)"),
         Setting("probe-timeout-ms", env: "PAKIT_MESH_PROBE_TIMEOUT_MS", default: "150", help: "wait for a direct ack before indirect probes, milliseconds"),
@@ -30,7 +31,7 @@ public struct MeshGatewayConfiguration: ServiceConfiguration {
     public var packetRate: Double
 
     public var dataDirectory: String { common.dataDirectory }
-    public var nodeKeyDirectory: String { "\(common.dataDirectory)/keys" }
+    public var nodeKey: String?
 
     public init(common: CommonSettings, settings: Settings) throws(ConfigurationError) {
         self.common = common
@@ -50,6 +51,7 @@ public struct MeshGatewayConfiguration: ServiceConfiguration {
             seeds.append(seed.hasSuffix("/") ? String(seed.dropLast()) : seed)
         }
         self.seeds = seeds
+        nodeKey = settings.optionalString("node-key").map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         if let url = settings.optionalString("storage-url") {
             guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.utf8.count <= PeerRecord.maximumURLLength else {
                 throw settings.invalid("storage-url", "'\(url.prefix(80))' is not an http(s) URL of at most \(PeerRecord.maximumURLLength) bytes")

@@ -38,7 +38,8 @@ public final class MeshGatewayNode: PakitService {
     private let runnerStarted = WakeSignal()
 
     public static func open(_ configuration: MeshGatewayConfiguration, logger: Logger) async throws -> MeshGatewayNode {
-        let identity = try NodeIdentity.loadOrCreate(in: configuration.nodeKeyDirectory)
+        let identity = try configuration.nodeKey.map { try NodeIdentity.loadOrCreate(file: $0) }
+            ?? NodeIdentity.loadOrCreate(in: "\(configuration.dataDirectory)/keys")
         let limiter = RateLimiter(rate: configuration.packetRate, burst: 2 * configuration.packetRate)
         let counter = RateLimitedCounter()
         let endpoint: UDPEndpoint
