@@ -300,7 +300,7 @@ let package = Package(
         .executableTarget(
             name: "PakitBench",
             dependencies: [
-                "PakitContracts", "PakitCore", "PakitZK", "StorageService", "PakitFiles", "PakitHTTPClient", "PakitSQL",
+                "PakitContracts", "PakitCore", "PakitZK", "StorageService", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer", "PakitSQL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -353,7 +353,8 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PakitContracts", "PakitConfiguration", "PakitIdentity", "PakitSQL", "PakitTLS", "PakitTestSupport", "PakitConcurrency", "PakitJobs", "PakitHTTPClient", "PakitHTTPServer",
+                "PakitContracts", "PakitConfiguration", "PakitCore", "PakitIdentity", "PakitSQL", "PakitTLS", "PakitTestSupport", "PakitConcurrency", "PakitJobs", "PakitHTTPClient", "PakitHTTPServer",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),
@@ -370,7 +371,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "StorageService", "PakitConcurrency", "PakitContracts", "PakitCore", "PakitTestSupport", "PakitHTTPClient", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS", "PakitJobs",
+                "StorageService", "PakitConcurrency", "PakitContracts", "PakitCore", "PakitTestSupport", "PakitHTTPClient", "PakitHTTPServer", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS", "PakitJobs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -4,6 +4,7 @@ import NIOFoundationCompat
 import PakitContracts
 import PakitCore
 import PakitHTTPClient
+import PakitHTTPServer
 
 /// The ingest and memory sections of `pakit-bench storage`.
 ///
@@ -112,7 +113,7 @@ extension StorageBench {
                 Report.line("\(input.label) \(input.bytes >> 20) MiB, Pakit \(profile.name) (\(profile.summary)), HTTP/1.1",
                             speed.text("%.0f", "MB/s"),
                             reference: String(format: "%.2f× durable write, %.2f× SHA-256", speed.median / floor.median, speed.median / sha),
-                            target: "≥ 0.8× durable write", met: speed.median >= 0.8 * floor.median)
+                            target: "≥ 0.9× durable write", met: speed.median >= 0.9 * floor.median)
                 say("      " + timeText(wall: uploads.map(\.wall), cpu: uploads.map(\.cpu))
                         + String(format: " = server %.2f + client %.2f s (medians)", Spread(uploads.map(\.serverCPU)).median,
                                  Spread(uploads.map(\.clientCPU)).median))
@@ -132,8 +133,14 @@ extension StorageBench {
             }
         }
         let h2Speed = Spread(http2.map { Double(random.bytes) / 1e6 / $0.wall })
-        Report.line("\(random.label) \(random.bytes >> 20) MiB, Pakit \(IngestProfile.current.name), HTTP/2 (one stream)",
-                    h2Speed.text("%.0f", "MB/s"), reference: "one stream; the server advertises 1 MiB stream / 2 MiB connection windows (ServiceHTTPChannel)")
+        let h1Uploads = pakit["\(random.label)/\(IngestProfile.current.name)"] ?? []
+        let h1Speed = Spread(h1Uploads.map { Double(random.bytes) / 1e6 / $0.wall })
+        let h2Ratio = h1Uploads.isEmpty ? 0 : h2Speed.median / h1Speed.median
+        Report.line("\(random.label) \(random.bytes >> 20) MiB, Pakit \(IngestProfile.current.name), HTTP/2 (one stream, AsyncHTTPClient)",
+                    h2Speed.text("%.0f", "MB/s"),
+                    reference: String(format: "%.2f× the same upload over HTTP/1.1 in these rounds; the server advertises %d KiB stream / %d KiB connection windows (ServiceHTTPChannel)",
+                                      h2Ratio, ServiceHTTPChannel.Windows.bulk.stream >> 10, ServiceHTTPChannel.Windows.bulk.connection >> 10),
+                    target: "≥ 0.8× HTTP/1.1", met: h2Ratio >= 0.8)
         say("      " + timeText(wall: http2.map(\.wall), cpu: http2.map(\.cpu)))
     }
 
