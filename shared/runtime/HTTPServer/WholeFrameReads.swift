@@ -80,14 +80,19 @@ final class WholeFrameReads: ChannelInboundHandler, RemovableChannelHandler {
         }
         while offset < readable {
             let available = readable - offset
-            guard available >= Self.headerLength, let header = buffer.getBytes(at: start + offset, length: 5) else { return offset }
-            let length = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
+            // Length (24 bits), type, flags: read in place, no allocation per frame.
+            guard available >= Self.headerLength,
+                  let high = buffer.getInteger(at: start + offset, as: UInt8.self),
+                  let low = buffer.getInteger(at: start + offset + 1, as: UInt16.self),
+                  let type = buffer.getInteger(at: start + offset + 3, as: UInt8.self),
+                  let flags = buffer.getInteger(at: start + offset + 4, as: UInt8.self) else { return offset }
+            let length = Int(high) << 16 | Int(low)
             let total = Self.headerLength + length
             if available >= total {
                 offset += total
                 continue
             }
-            let unpaddedData = header[3] == Self.dataFrame && header[4] & Self.paddedFlag == 0
+            let unpaddedData = type == Self.dataFrame && flags & Self.paddedFlag == 0
             if length > maximumFrameSize || (unpaddedData && available > Self.headerLength) {
                 // Oversized (refused downstream), or DATA with some payload here: the decoder
                 // can stop inside it without growing its buffer.
