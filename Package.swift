@@ -238,7 +238,8 @@ let package = Package(
             name: "MeshGatewayService",
             dependencies: [
                 "PakitContracts", "PakitCore", "PakitConcurrency", "PakitConfiguration", "PakitHTTPClient", "PakitHTTPServer",
-                "PakitIdentity", "PakitService",
+                "PakitIdentity", "PakitService", "PakitSQL",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -385,7 +386,7 @@ let package = Package(
         .testTarget(
             name: "MeshGatewayTests",
             dependencies: [
-                "MeshGatewayService", "PakitContracts", "PakitCore", "PakitService", "PakitTestSupport",
+                "MeshGatewayService", "PakitConfiguration", "PakitContracts", "PakitCore", "PakitService", "PakitSQL", "PakitTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -39,3 +39,33 @@ struct Peers: AsyncParsableCommand {
         (try? String(contentsOfFile: "\(node.dataDirectory)/mesh-gateway.url", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "<this gateway's URL>"
     }
 }
+
+/// `pakit providers CID`: the nodes this node's mesh gateway knows to hold a CID.
+struct Providers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the nodes that hold a CID (from the mesh's provider announcements).")
+
+    @OptionGroup var node: NodeOptions
+
+    @Argument(help: "The CID.")
+    var cid: String
+
+    @Flag(name: .long, help: "Print the gateway's JSON answer.")
+    var json = false
+
+    func run() async throws {
+        guard cid.utf8.count <= 256, cid.allSatisfy({ $0.isLetter || $0.isNumber }) else { throw CLIError("'\(cid.prefix(80))' is not a CID") }
+        let answer = try await NodeClient.with(node, service: .meshGateway) { client in
+            try await client.json(ProvidersResponse.self, .GET, "/v1/providers/\(cid)")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(answer), as: UTF8.self))
+            return
+        }
+        if answer.providers.isEmpty { print("no known provider of \(answer.cid)") }
+        for provider in answer.providers {
+            print("\(provider.peerID)  \(provider.status.rawValue)  \(provider.storageURL.isEmpty ? "-" : provider.storageURL)")
+        }
+    }
+}

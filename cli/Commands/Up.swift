@@ -197,7 +197,13 @@ enum NodeServices {
              arguments: { ["--data-dir", $0.dataDirectory] + ($0.storageHost.map { ["--host", $0] } ?? [])
                  + ($0.storagePort.map { ["--port", "\($0)"] } ?? []) },
              environment: { options in
-                 options.proverPort.map { ["PAKIT_STORAGE_PROVERS": "https://127.0.0.1:\($0)"] } ?? [:]
+                 var environment = options.proverPort.map { ["PAKIT_STORAGE_PROVERS": "https://127.0.0.1:\($0)"] } ?? [:]
+                 // Storage announces its pinned roots to the gateway (which starts after it; storage retries).
+                 if let gateway = options.gatewayPort {
+                     let host = options.storageHost.flatMap { ["0.0.0.0", "::"].contains($0) ? nil : $0 } ?? "127.0.0.1"
+                     environment["PAKIT_STORAGE_MESH_GATEWAY"] = "https://\(host):\(gateway)"
+                 }
+                 return environment
              }),
         // After storage: the gateway signs storage's URL (from <data>/storage.url) into its record.
         Spec(service: .meshGateway, executable: "pakit-mesh-gateway", requires: [.storage], note: "",

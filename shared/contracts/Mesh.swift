@@ -80,3 +80,86 @@ public struct MeshHealth: Codable, Sendable, Equatable {
         self.refutations = refutations
     }
 }
+
+/// `POST /internal/v1/provide` (storage → its mesh gateway): CIDs this node now holds or no
+/// longer holds. The gateway signs them into announcements of at most 1,000 CIDs each.
+public struct ProvideRequest: Codable, Sendable, Equatable {
+    public var added: [String]
+    public var removed: [String]
+
+    public init(added: [String], removed: [String]) {
+        self.added = added
+        self.removed = removed
+    }
+}
+
+/// What `POST /internal/v1/provide` did.
+public struct ProvideResponse: Codable, Sendable, Equatable {
+    /// Announcements signed and stored (0 for an empty request).
+    public var announcements: Int
+    /// The sequence number of the last of them in this node's provider log.
+    public var lastSequence: UInt64
+
+    public init(announcements: Int, lastSequence: UInt64) {
+        self.announcements = announcements
+        self.lastSequence = lastSequence
+    }
+}
+
+/// `GET /v1/providers/{cid}`: the live members (and this node) whose latest announcement says
+/// they hold the CID.
+public struct ProvidersResponse: Codable, Sendable, Equatable {
+    public var cid: String
+    public var providers: [MeshPeer]
+
+    public init(cid: String, providers: [MeshPeer]) {
+        self.cid = cid
+        self.providers = providers
+    }
+}
+
+/// `POST /v1/mesh/providers/digest`: per origin, the announcements the asker holds without a
+/// gap (1…n); the answer is every newer announcement the gateway has, signed by its origin.
+public struct ProviderDigest: Codable, Sendable, Equatable {
+    /// Peer ID → n.
+    public var have: [String: UInt64]
+
+    public init(have: [String: UInt64]) {
+        self.have = have
+    }
+}
+
+/// The IPFS delegated-routing answer (HTTP routing v1, `GET /routing/v1/providers/{cid}`).
+public struct RoutingProvidersResponse: Codable, Sendable, Equatable {
+    public var providers: [RoutingPeerRecord]
+
+    enum CodingKeys: String, CodingKey {
+        case providers = "Providers"
+    }
+
+    public init(providers: [RoutingPeerRecord]) {
+        self.providers = providers
+    }
+}
+
+/// One provider in the routing v1 "peer" schema.
+public struct RoutingPeerRecord: Codable, Sendable, Equatable {
+    public var schema: String
+    /// libp2p peer ID (`12D3KooW…`).
+    public var id: String
+    /// Multiaddrs of the provider's storage, e.g. `/ip4/10.0.0.5/tcp/7070/https`.
+    public var addrs: [String]
+    /// `transport-ipfs-gateway-http`: the provider serves the IPFS trustless-gateway forms.
+    public var protocols: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case schema = "Schema", id = "ID", addrs = "Addrs", protocols = "Protocols"
+    }
+
+    public init(schema: String = "peer", id: String, addrs: [String], protocols: [String]) {
+        self.schema = schema
+        self.id = id
+        self.addrs = addrs
+        self.protocols = protocols
+    }
+}

@@ -1,4 +1,7 @@
 import AsyncHTTPClient
+import Crypto
+@testable import MeshGatewayService
+import PakitCore
 import Foundation
 import NIOCore
 import PakitContracts
@@ -15,16 +18,19 @@ struct MeshProcessTests {
         var url: String
         let client: HTTPClient
 
-        init(directory: String, seeds: [String]) async throws {
+        let extra: [String]
+
+        init(directory: String, seeds: [String], extra: [String] = []) async throws {
             self.directory = directory
+            self.extra = extra
             _ = try runProcess(try BuiltProduct.path("pakit"), ["init", "--data", directory])
-            (process, url) = try await Self.launch(directory: directory, seeds: seeds)
+            (process, url) = try await Self.launch(directory: directory, seeds: seeds, extra: extra)
             client = try TestTLS.trustingClient(dataDirectory: directory)
         }
 
-        static func launch(directory: String, seeds: [String]) async throws -> (Process, String) {
+        static func launch(directory: String, seeds: [String], extra: [String] = []) async throws -> (Process, String) {
             try? FileManager.default.removeItem(atPath: "\(directory)/mesh-gateway.url")
-            var arguments = ["--data-dir", directory, "--port", "0", "--mesh-port", "0", "--log-level", "warning"]
+            var arguments = ["--data-dir", directory, "--port", "0", "--mesh-port", "0", "--log-level", "warning"] + extra
             if !seeds.isEmpty { arguments += ["--seeds", seeds.joined(separator: ",")] }
             let process = try ServiceProcess.launch(try BuiltProduct.path("pakit-mesh-gateway"), arguments)
             let url = try await ServiceProcess.waitForFile("\(directory)/mesh-gateway.url", while: process, timeout: .seconds(60))
@@ -32,7 +38,7 @@ struct MeshProcessTests {
         }
 
         func restart(seeds: [String]) async throws {
-            (process, url) = try await Self.launch(directory: directory, seeds: seeds)
+            (process, url) = try await Self.launch(directory: directory, seeds: seeds, extra: extra)
         }
 
         func get<T: Decodable>(_ path: String, as type: T.Type) async throws -> T {
@@ -110,6 +116,67 @@ struct MeshProcessTests {
             let views = try await [a, c].asyncMap { try await $0.view() }
             return (views.allSatisfy { $0[ids[1]] == .left }, "\(views)")
         }
+        for gateway in gateways { try await gateway.stop() }
+    }
+
+    @Test("storage's announcements reach every member; a member that joins later gets them by digest exchange; only storage may announce, only members are believed")
+    func providers() async throws {
+        let root = NSTemporaryDirectory() + "pakit-mesh-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let fast = ["--push-pull-interval-ms", "1000"]
+        let a = try await Gateway(directory: "\(root)/a", seeds: [], extra: fast)
+        let b = try await Gateway(directory: "\(root)/b", seeds: [a.url], extra: fast)
+        var gateways = [a, b]
+        defer { for gateway in gateways { ServiceProcess.kill(gateway.process) } }
+        let aID = try await a.peers().node.peerID
+        try await Self.eventually("a and b see each other") {
+            let views = try await [a, b].asyncMap { try await $0.peers().peers.count }
+            return (views == [1, 1], "\(views)")
+        }
+        let cid = "bafkreibosmyye46krz2x5j6neaofco25arrahlldnaqgocku6ejggcimwa"
+        // Storage's certificate (issued by a's CA, as `pakit init` did) may announce; the operator's may not.
+        let storage = try TestTLS.client(presenting: "storage", dataDirectory: a.directory)
+        let operatorClient = try TestTLS.client(presenting: "operator", dataDirectory: a.directory)
+        defer { Task { try? await storage.shutdown(); try? await operatorClient.shutdown() } }
+        let provide = try JSONEncoder().encode(ProvideRequest(added: [cid], removed: []))
+        var request = HTTPClientRequest(url: a.url + "/internal/v1/provide")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: provide))
+        let refused = try await operatorClient.execute(request, timeout: .seconds(10))
+        #expect(refused.status == .forbidden)
+        let anonymous = try await a.client.execute(request, timeout: .seconds(10))
+        #expect(anonymous.status == .unauthorized || anonymous.status == .forbidden)
+        let accepted = try await storage.execute(request, timeout: .seconds(10))
+        let acceptedBody = try await accepted.body.collect(upTo: 1 << 16)
+        #expect(accepted.status == .ok)
+        #expect(try JSONDecoder().decode(ProvideResponse.self, from: Data(acceptedBody.readableBytesView)).announcements == 1)
+
+        try await Self.eventually("b names a as the provider") {
+            let answer = try await b.get("/v1/providers/\(cid)", as: ProvidersResponse.self)
+            return (answer.providers.map(\.peerID) == [aID], "\(answer)")
+        }
+        // c joins after the announcement was published: the digest exchange brings it.
+        let c = try await Gateway(directory: "\(root)/c", seeds: [b.url], extra: fast)
+        gateways.append(c)
+        try await Self.eventually("c, which joined later, names a too") {
+            let answer = try await c.get("/v1/providers/\(cid)", as: ProvidersResponse.self)
+            return (answer.providers.map(\.peerID) == [aID], "\(answer)")
+        }
+        // The IPFS delegated-routing form from the same index.
+        let routing = try await c.get("/routing/v1/providers/\(cid)", as: RoutingProvidersResponse.self)
+        #expect(routing.providers.map(\.id) == [aID] && routing.providers.first?.protocols == ["transport-ipfs-gateway-http"])
+        let unknown = try await c.client.execute(HTTPClientRequest(url: c.url + "/routing/v1/providers/bafkreiddrh2xnrfm5ph7am2sbp52s2xeat4tafbhlogxadeblta5g26xoe"), timeout: .seconds(10))
+        #expect(unknown.status == .notFound)
+
+        // An outsider's correctly signed announcement is not believed.
+        let outsider = Curve25519.Signing.PrivateKey()
+        let lie = try ProviderAnnouncement(origin: outsider, sequence: 1, issuedAt: 0, added: [try CID("bafkreiddrh2xnrfm5ph7am2sbp52s2xeat4tafbhlogxadeblta5g26xoe")], removed: [])
+        var post = HTTPClientRequest(url: c.url + "/v1/mesh/providers")
+        post.method = .POST
+        post.body = .bytes(ByteBuffer(bytes: lie.encoded))
+        let response = try await c.client.execute(post, timeout: .seconds(10))
+        #expect(response.status == .badRequest)
         for gateway in gateways { try await gateway.stop() }
     }
 

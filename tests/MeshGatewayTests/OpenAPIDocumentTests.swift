@@ -38,6 +38,12 @@ struct MeshOpenAPIDocumentTests {
             "MeshHealth": MeshHealth(alive: 0, suspect: 0, dead: 0, left: 0, healthMultiplier: 0, incarnation: 0, broadcastQueue: 0,
                                      rejectedPackets: 0, invalidUpdates: 0, refutations: 0),
             "HealthResponse": HealthResponse(status: "", service: "", version: ""),
+            "ProvideRequest": ProvideRequest(added: [], removed: []),
+            "ProvideResponse": ProvideResponse(announcements: 0, lastSequence: 0),
+            "ProvidersResponse": ProvidersResponse(cid: "", providers: []),
+            "ProviderDigest": ProviderDigest(have: [:]),
+            "RoutingProvidersResponse": RoutingProvidersResponse(providers: []),
+            "RoutingPeerRecord": RoutingPeerRecord(id: "", addrs: [], protocols: []),
             "ErrorEnvelope": ErrorEnvelope(code: "", message: ""),
         ]
         for (name, sample) in samples {

@@ -7,7 +7,7 @@ import Testing
 /// given the first's gateway as seed, then `pakit peers` on each.
 @Suite("pakit up forms a mesh", .serialized)
 struct PakitUpMeshTests {
-    @Test("three `pakit up` nodes join through the first; `pakit peers` on each names the other two alive with their storage URLs")
+    @Test("three `pakit up` nodes join through the first; `pakit peers` on each names the other two; `pakit providers` on the first names the node where content was added")
     func threeNodes() async throws {
         let root = NSTemporaryDirectory() + "pakit-up-mesh-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -54,6 +54,28 @@ struct PakitUpMeshTests {
             if !converged { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(converged, "the three nodes did not converge: \(last)")
+        // Content added on b and on c: a names each as its provider (storage announced the pinned root).
+        var ids: [String] = []
+        for node in nodes {
+            let result = try runProcess(pakit, ["peers", "--data", node.data, "--json"], environment: environment)
+            ids.append(try JSONDecoder().decode(MeshPeersResponse.self, from: result.stdout).node.peerID)
+        }
+        for index in [1, 2] {
+            let file = "\(root)/content-\(index).txt"
+            try Data("content held by node \(index)\n".utf8).write(to: URL(fileURLWithPath: file))
+            let added = try runProcess(pakit, ["add", "--data", nodes[index].data, file], environment: environment)
+            #expect(added.status == 0, "pakit add: \(added.stderr)")
+            let cid = try #require(added.output.split(separator: " ").dropFirst().first.map(String.init))
+            var named: [String] = []
+            let until = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < until {
+                let result = try runProcess(pakit, ["providers", "--data", nodes[0].data, cid, "--json"], environment: environment)
+                named = (try? JSONDecoder().decode(ProvidersResponse.self, from: result.stdout))?.providers.map(\.peerID) ?? []
+                if named == [ids[index]] { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect(named == [ids[index]], "pakit providers on a for \(cid) added on node \(index)")
+        }
         // The human form names the same peers.
         let table = try runProcess(pakit, ["peers", "--data", nodes[0].data], environment: environment).output
         #expect(table.contains("alive") && table.contains(storageURLs[1]) && table.contains(storageURLs[2]))

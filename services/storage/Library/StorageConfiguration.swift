@@ -15,6 +15,7 @@ public struct StorageConfiguration: ServiceConfiguration {
         Setting("verify-rate", env: "PAKIT_VERIFY_RATE", default: "20", help: "proof verifications per second one client may ask for (bursts of twice that); 429 beyond"),
         Setting("private", env: "PAKIT_PRIVATE", default: "false", help: "when true, reading content also needs a read token or a share link"),
         Setting("default-profile", env: "PAKIT_DEFAULT_PROFILE", default: ChunkingProfile.unixfsV1.rawValue, help: "chunking profile when an upload names none: \(ChunkingProfile.allCases.map(\.rawValue).joined(separator: ", "))"),
+        Setting("mesh-gateway", env: "PAKIT_STORAGE_MESH_GATEWAY", default: "", help: "this node's mesh gateway (https://host:port): pinned roots are announced to it; empty = not announced"),
         Setting("provers", env: "PAKIT_STORAGE_PROVERS", default: "", help: "prover base URLs (https://host:port), comma-separated; empty = proof endpoints answer 503"),
         Setting("proof-batch-size", env: "PAKIT_PROOF_BATCH_SIZE", default: "\(StorageProofParameters.defaultBatchSize)", help: "challenges in a batch proof; the provers must serve circuit storage-batch-<n>"),
         Setting("proof-attempts", env: "PAKIT_PROOF_ATTEMPTS", default: "5", help: "prover requests a seal or proof job may make before it is marked failed"),
@@ -30,6 +31,8 @@ public struct StorageConfiguration: ServiceConfiguration {
     var defaultProfile: ChunkingProfile
     /// Prover base URLs, without a trailing slash.
     public var provers: [String]
+    /// This node's mesh gateway, told which roots the node holds; nil: no announcements.
+    public var meshGateway: String?
     public var proofBatchSize: Int
     public var proofAttempts: Int
     public var proverTimeoutSeconds: Int
@@ -62,6 +65,14 @@ public struct StorageConfiguration: ServiceConfiguration {
             if !provers.contains(url) { provers.append(url) }
         }
         self.provers = provers
+        var gateway = (settings.optionalString("mesh-gateway") ?? "").trimmingCharacters(in: .whitespaces)
+        while gateway.hasSuffix("/") { gateway.removeLast() }
+        if !gateway.isEmpty {
+            guard gateway.hasPrefix("https://"), URL(string: gateway)?.host != nil else {
+                throw settings.invalid("mesh-gateway", "'\(gateway.prefix(80))' is not an https:// URL")
+            }
+            meshGateway = gateway
+        }
         proofBatchSize = try settings.int("proof-batch-size", in: 1...BatchChunkCircuit.maximumCount)
         proofAttempts = try settings.int("proof-attempts", in: 1...100)
         proverTimeoutSeconds = try settings.int("prover-timeout", in: 1...86_400)

@@ -6,6 +6,7 @@ import PakitAuth
 import PakitConcurrency
 import PakitCore
 import PakitFiles
+import PakitHTTPClient
 import PakitHTTPServer
 import PakitIdentity
 import PakitJobs
@@ -39,6 +40,8 @@ public final class StorageNode: PakitService {
     let verifyingKeys: VerifyingKeyCache
     let verifyLimiter: RateLimiter
     let jobRunner: ProofJobRunner
+    /// Tells the mesh gateway what this node holds (nil when no gateway is configured).
+    let announcer: ProviderAnnouncer?
     private let listeningURL = Mutex<String?>(nil)
 
     /// The URL share links name: `public-url`, else the address the server listens on.
@@ -106,6 +109,19 @@ public final class StorageNode: PakitService {
             keys: verifyingKeys, reader: reader, files: commitmentFiles, executors: blockStore.executors,
             maxAttempts: configuration.proofAttempts,
             nodeID: nodeID, logger: logger)
+        if let gateway = configuration.meshGateway {
+            let client = ServiceClient(tls: try configuration.common.tls.clientConfiguration(), timeout: .seconds(60))
+            self.announcer = ProviderAnnouncer(gatewayURL: gateway, client: client, pinnedRoots: { [metadata] in
+                try await metadata.database.read("SELECT cid FROM pins").map { try CID(bytes: try $0.blob("cid")) }
+            }, logger: logger)
+        } else {
+            self.announcer = nil
+        }
+    }
+
+    /// Queues pinned roots (CID strings from a response) for the mesh gateway's provider index.
+    func announcePinned(_ cids: [String]) {
+        announcer?.added(cids.compactMap { try? CID($0) })
     }
 
     /// Where the admin token of this node is kept (0600), created on first start.
@@ -150,7 +166,7 @@ public final class StorageNode: PakitService {
 
     /// The durable seal and proof job runner runs beside the server (it resumes unfinished
     /// jobs at start and hands interrupted ones back at shutdown).
-    public func backgroundServices() -> [any Service] { [jobRunner] }
+    public func backgroundServices() -> [any Service] { [jobRunner] + (announcer.map { [$0] } ?? []) }
 
     public func didStartListening(url: String, port: Int) async {
         listeningURL.withLock { $0 = url }

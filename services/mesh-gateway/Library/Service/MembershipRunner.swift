@@ -119,6 +119,23 @@ actor MembershipRunner {
         if let packets = try? membership.leave(now: now) { send(packets) }
     }
 
+    // MARK: what the provider book asks
+
+    func liveMembers() -> [PeerRecord] {
+        membership.memberViews.filter { $0.status == .alive || $0.status == .suspect }.map(\.record)
+    }
+
+    /// A member in any state (announcements of a node that died stay valid; it is answered as a
+    /// provider only while alive).
+    func isKnownMember(_ peer: PeerID) -> Bool { membership.member(peer) != nil }
+
+    func member(_ peer: PeerID) -> MemberView? { membership.member(peer) }
+
+    func ownRecord() -> PeerRecord { membership.record.record }
+
+    /// A random live member's gateway, for the provider digest exchange.
+    func randomLiveGateway() -> String? { liveMembers().randomElement()?.gatewayURL }
+
     // MARK: what the API shows
 
     func peers() -> MeshPeersResponse {
@@ -188,9 +205,10 @@ actor MembershipRunner {
         return try await client.send(request, to: gatewayURL).bytes
     }
 
+    /// IP literals only: a name in a peer's record would make this actor wait on DNS.
     private func socketAddress(_ address: MeshAddress) -> SocketAddress? {
         if let known = resolved[address] { return known }
-        guard let socket = try? SocketAddress.makeAddressResolvingHost(address.host, port: address.port) else { return nil }
+        guard let socket = try? SocketAddress(ipAddress: address.host, port: address.port) else { return nil }
         if resolved.count > 10_000 { resolved.removeAll() }
         resolved[address] = socket
         return socket

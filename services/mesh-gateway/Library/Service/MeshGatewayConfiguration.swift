@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PakitConfiguration
 import PakitContracts
 import PakitService
@@ -6,12 +7,14 @@ import PakitService
 /// The mesh-gateway's own settings, beside the common ones (`pakit-mesh-gateway --help`).
 public struct MeshGatewayConfiguration: ServiceConfiguration {
     public static let service = ServiceName.meshGateway
+    /// The provider index (announcements and who holds what).
+    public static let database: DatabaseDefault? = DatabaseDefault(relativePath: "mesh-gateway/providers.sqlite")
     /// memberlist's port, the conventional one for SWIM over UDP.
     public static let defaultMeshPort = 7946
     public static let settings: [Setting] = [
         Setting("mesh-host", env: "PAKIT_MESH_HOST", default: nil, help: "address the UDP mesh socket binds; default: --host"),
         Setting("mesh-port", env: "PAKIT_MESH_PORT", default: "\(defaultMeshPort)", help: "UDP port of the mesh (0 = any free port)"),
-        Setting("mesh-advertise", env: "PAKIT_MESH_ADVERTISE", default: nil, help: "host:port other nodes send mesh packets to; default: mesh host and bound port (required when binding 0.0.0.0 or ::)"),
+        Setting("mesh-advertise", env: "PAKIT_MESH_ADVERTISE", default: nil, help: "IP:port other nodes send mesh packets to; default: mesh host and bound port (required when binding 0.0.0.0 or ::)"),
         Setting("seeds", env: "PAKIT_MESH_SEEDS", default: "", help: "gateway URLs of nodes to join through (https://host:port), comma-separated; each is tried until one answers"),
         Setting("node-key", env: "PAKIT_MESH_NODE_KEY", default: nil, help: "the node's Ed25519 key file (0600; its peer ID names the node); default <data-dir>/keys/node-ed25519.key, created when missing"),
         Setting("storage-url", env: "PAKIT_MESH_STORAGE_URL", default: nil, help: "this node's storage URL in its signed record; default: <data-dir>/storage.url when present"),
@@ -38,10 +41,14 @@ public struct MeshGatewayConfiguration: ServiceConfiguration {
         meshHost = settings.optionalString("mesh-host") ?? common.host
         meshPort = try settings.int("mesh-port", in: 0...65535)
         if let advertise = settings.optionalString("mesh-advertise") {
-            guard (try? MeshAddress(advertise)) != nil else { throw settings.invalid("mesh-advertise", "'\(advertise.prefix(80))' is not host:port") }
+            guard let address = try? MeshAddress(advertise), (try? SocketAddress(ipAddress: address.host, port: address.port)) != nil else {
+                throw settings.invalid("mesh-advertise", "'\(advertise.prefix(80))' is not IP:port (peers send to it without DNS)")
+            }
             meshAdvertise = advertise
         } else if ["0.0.0.0", "::", ""].contains(meshHost) {
-            throw settings.invalid("mesh-advertise", "binding \(meshHost) needs an address other nodes can reach (host:port)")
+            throw settings.invalid("mesh-advertise", "binding \(meshHost) needs an address other nodes can reach (IP:port)")
+        } else if (try? SocketAddress(ipAddress: meshHost, port: 1)) == nil {
+            throw settings.invalid("mesh-host", "'\(meshHost.prefix(80))' is not an IP address; give one, or --mesh-advertise IP:port")
         }
         var seeds: [String] = []
         for seed in (settings.optionalString("seeds") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !seed.isEmpty {

@@ -12,6 +12,7 @@ import PakitHTTPClient
 import PakitHTTPServer
 import PakitIdentity
 import PakitService
+import PakitSQL
 import ServiceLifecycle
 import Synchronization
 
@@ -34,7 +35,8 @@ public final class MeshGatewayNode: PakitService {
     /// State exchanges one client IP may start per second (bursts of four times that).
     let stateLimiter = RateLimiter(rate: 5, burst: 20)
     private let rateLimitedPackets: RateLimitedCounter
-    private let runnerSlot = Mutex<MembershipRunner?>(nil)
+    let database: any SQLDatabase
+    private let runnerSlot = Mutex<(runner: MembershipRunner, providers: ProviderBook)?>(nil)
     private let runnerStarted = WakeSignal()
 
     public static func open(_ configuration: MeshGatewayConfiguration, logger: Logger) async throws -> MeshGatewayNode {
@@ -59,36 +61,48 @@ public final class MeshGatewayNode: PakitService {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
         let client = ServiceClient(tls: tls, timeout: .seconds(10))
-        return MeshGatewayNode(configuration: configuration, identity: identity, endpoint: endpoint, client: client,
-                               counter: counter, logger: logger)
+        let peer = try PeerID(ed25519PublicKey: identity.publicKey.rawRepresentation)
+        let database: any SQLDatabase
+        do {
+            let url = configuration.common.databaseURL ?? "sqlite:\(configuration.dataDirectory)/mesh-gateway/providers.sqlite"
+            if url.hasPrefix("sqlite:") {
+                try FileManager.default.createDirectory(atPath: (String(url.dropFirst(7)) as NSString).deletingLastPathComponent,
+                                                        withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+            database = try await SQLDatabases.open(url: url, logger: logger)
+            try await Migrator.migrate(database, schema: "mesh", migrations: ProviderIndex.migrations, logger: logger)
+        } catch {
+            await endpoint.close()
+            await client.shutdown()
+            throw error
+        }
+        return MeshGatewayNode(configuration: configuration, identity: identity, peer: peer, endpoint: endpoint, client: client,
+                               database: database, counter: counter, logger: logger)
     }
 
-    private init(configuration: MeshGatewayConfiguration, identity: NodeIdentity, endpoint: UDPEndpoint, client: ServiceClient,
-                 counter: RateLimitedCounter, logger: Logger) {
+    private init(configuration: MeshGatewayConfiguration, identity: NodeIdentity, peer: PeerID, endpoint: UDPEndpoint, client: ServiceClient,
+                 database: any SQLDatabase, counter: RateLimitedCounter, logger: Logger) {
+        self.database = database
         self.configuration = configuration
         self.identity = identity
-        // The key came from a 32-byte seed: its public key is 32 bytes.
-        self.peer = (try? PeerID(ed25519PublicKey: identity.publicKey.rawRepresentation)) ?? Self.unreachablePeer
+        self.peer = peer
         self.endpoint = endpoint
         self.client = client
         self.logger = logger
         self.rateLimitedPackets = counter
     }
 
-    private static let unreachablePeer: PeerID = {
-        guard let peer = try? PeerID(ed25519PublicKey: [UInt8](repeating: 0, count: 32)) else { fatalError("32 bytes make a peer ID") }
-        return peer
-    }()
-
     /// The UDP address other nodes reach this one at.
     public var meshAddress: String { configuration.meshAdvertise ?? "\(configuration.meshHost):\(endpoint.localPort)" }
 
     /// The membership, once the server listens (nil before).
-    var runner: MembershipRunner? { runnerSlot.withLock { $0 } }
+    var runner: MembershipRunner? { runnerSlot.withLock { $0?.runner } }
+    /// The provider index and log, once the membership runs.
+    var providerBook: ProviderBook? { runnerSlot.withLock { $0?.providers } }
 
-    func waitForRunner() async -> MembershipRunner {
+    func waitForRunner() async -> (runner: MembershipRunner, providers: ProviderBook) {
         while true {
-            if let runner { return runner }
+            if let started = runnerSlot.withLock({ $0 }) { return started }
             await runnerStarted.wait(timeout: .seconds(1))
         }
     }
@@ -99,6 +113,7 @@ public final class MeshGatewayNode: PakitService {
 
     public func addRoutes(to router: Router<ServiceRequestContext>) {
         addMeshRoutes(to: router)
+        addProviderRoutes(to: router)
     }
 
     public var readinessChecks: [ReadinessCheck] {
@@ -120,7 +135,9 @@ public final class MeshGatewayNode: PakitService {
                                                 seed: UInt64.random(in: 0...UInt64.max), now: 0)
             let runner = MembershipRunner(membership: membership, key: identity.privateKey, endpoint: endpoint, client: client,
                                           seeds: configuration.seeds, logger: logger)
-            runnerSlot.withLock { $0 = runner }
+            let providers = ProviderBook(index: ProviderIndex(database: database), key: identity.privateKey, me: peer, runner: runner,
+                                         client: client, logger: logger)
+            runnerSlot.withLock { $0 = (runner, providers) }
             runnerStarted.signal()
             logger.notice("mesh identity", metadata: ["peer": "\(peer)", "mesh": "\(address)"])
         } catch {
@@ -131,6 +148,7 @@ public final class MeshGatewayNode: PakitService {
     public func close() async {
         await endpoint.close()
         await client.shutdown()
+        await database.close()
     }
 
     private func storageURL() -> String {
@@ -158,8 +176,9 @@ struct MembershipLoop: Service {
     let node: MeshGatewayNode
 
     func run() async throws {
-        let runner = await node.waitForRunner()
+        let (runner, providers) = await node.waitForRunner()
         let datagrams = node.endpoint.datagrams
+        let repairInterval = Duration.milliseconds(Int64(node.configuration.membership.pushPullInterval))
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -174,6 +193,13 @@ struct MembershipLoop: Service {
                         await runner.tickIfDue()
                         ticks += 1
                         if ticks % 50 == 1 { await runner.joinIfAlone() }
+                    }
+                }
+                group.addTask {
+                    // Provider anti-entropy: one random live member per interval.
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: repairInterval)
+                        if let url = await runner.randomLiveGateway() { await providers.repair(from: url) }
                     }
                 }
                 await group.next()

@@ -10,7 +10,10 @@ extension StorageNode {
         router.post("/v1/gc") { _, context in
             try await handle {
                 try context.require(.admin)
-                return try jsonResponse(try await GarbageCollector(metadata: self.metadata, blockStore: self.blockStore, guardian: self.guardian).collect())
+                let collected = try await GarbageCollector(metadata: self.metadata, blockStore: self.blockStore, guardian: self.guardian).collect()
+                // What is gone is no longer held: the mesh hears it.
+                self.announcer?.removed(collected.removedCIDs.compactMap { try? CID($0) })
+                return try jsonResponse(collected)
             }
         }
         router.post("/v1/repo/verify") { _, context in

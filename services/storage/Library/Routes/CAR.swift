@@ -16,7 +16,9 @@ extension StorageNode {
                 if let length = request.headers[.contentLength].flatMap(Int64.init), length > self.configuration.maxUploadBytes {
                     throw StorageError.tooLarge("CAR of \(length) bytes exceeds the configured limit")
                 }
-                return try jsonResponse(try await self.importCAR(request.body, pin: pin), status: .created)
+                let imported = try await self.importCAR(request.body, pin: pin)
+                if imported.pinned { self.announcePinned(imported.roots) }
+                return try jsonResponse(imported, status: .created)
             }
         }
         router.get("/v1/car/:cid") { request, context in

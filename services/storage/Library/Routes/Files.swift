@@ -23,6 +23,7 @@ extension StorageNode {
                 }
                 let result = try await self.ingest.ingest(body: request.body, profile: profile, name: name, pin: pin,
                                                           maxBytes: self.configuration.maxUploadBytes)
+                if pin { self.announcePinned([result.cid]) }
                 return try jsonResponse(result, status: .created)
             }
         }
@@ -30,7 +31,9 @@ extension StorageNode {
             try await handle {
                 try context.require(.write)
                 let body = try await request.decode(as: DirectoryCreateRequest.self, context: context)
-                return try jsonResponse(try await self.createDirectory(body), status: .created)
+                let created = try await self.createDirectory(body)
+                if created.pinned { self.announcePinned([created.cid]) }
+                return try jsonResponse(created, status: .created)
             }
         }
         for head in [false, true] {

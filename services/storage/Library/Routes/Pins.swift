@@ -28,6 +28,7 @@ extension StorageNode {
                     throw error
                 }
                 let time = createdAt.value.withLock { $0 }
+                self.announcePinned([cid.string])
                 return try jsonResponse(Pin(cid: cid.string, name: body.name,
                                             createdAt: Self.rfc3339(Date(timeIntervalSince1970: TimeInterval(time)))), status: .created)
             }
