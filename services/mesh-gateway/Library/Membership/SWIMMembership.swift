@@ -90,6 +90,9 @@ public final class SWIMMembership {
         nextGossipAt = now + settings.gossipInterval
         nextReprobeAt = now + settings.reprobeInterval
         nextPushPullAt = now + settings.pushPullInterval
+        // A node gossips its own record too, so a joiner is known quickly, not only through the
+        // member it joined by.
+        broadcasts.append(Broadcast(update: .alive(self.record), transmits: 0))
     }
 
     // MARK: what the shell reads
@@ -257,7 +260,10 @@ public final class SWIMMembership {
                 probe = nil
                 // Lifeguard: helpers that neither acked nor nacked suggest the problem is here.
                 if current.nacks < current.helpers.count { raiseAwareness() }
-                if let member = members[current.target], member.status == .alive {
+                // A first accusation, or this node's independent confirmation of another's
+                // (Lifeguard: confirmations shorten the suspicion towards its minimum).
+                if let member = members[current.target],
+                   member.status == .alive || (member.status == .suspect && member.suspicion?.accusers.contains(me) == false) {
                     accuse(current.target, incarnation: member.incarnation, now: now)
                 }
             }

@@ -1,0 +1,193 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+import PakitContracts
+
+/// `pakit-bench mesh`: the membership of real `pakit-mesh-gateway` processes on loopback —
+/// how fast a joiner learns the mesh and the mesh learns the joiner, what idle members cost,
+/// how fast a killed member is declared dead everywhere — each beside the target and
+/// what the anchors reach (`../shared/reference/mesh.md` §8, labelled as references).
+///
+/// Every gateway has its own data directory, node key and CA, as separate machines would. The
+/// views are read by polling each gateway's `GET /v1/peers` every 25 ms, so every time below
+/// carries up to 25 ms of polling resolution, and the polling itself is load on the same two
+/// cores the gateways share.
+struct MeshBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "mesh", abstract: "Mesh gateway membership benchmark (real processes).")
+
+    @Option(help: "Gateways to start (each its own process, data directory and key).") var nodes = 32
+    @Option(help: "Members killed one after another for the detection figure.") var kills = 5
+    @Option(help: "Seconds of the idle-cost window.") var idleSeconds = 10
+    @Option(help: "Work directory; default: system temp.") var workDir: String?
+
+    func validate() throws {
+        guard (3...200).contains(nodes) else { throw ValidationError("--nodes must be 3…200") }
+        guard kills >= 1, kills < nodes - 1 else { throw ValidationError("--kills must be 1…nodes − 2") }
+    }
+
+    final class Gateway {
+        let directory: String
+        let process: Process
+        let url: String
+        init(directory: String, process: Process, url: String) {
+            self.directory = directory
+            self.process = process
+            self.url = url
+        }
+    }
+
+    func run() async throws {
+        #if DEBUG
+        say("warning: debug build; run `swift run -c release pakit-bench mesh` for meaningful numbers")
+        #endif
+        let executables = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let root = (workDir ?? NSTemporaryDirectory()) + "/pakit-bench-mesh-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none  // reading public views of gateways with 32 different CAs
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        var gateways: [Gateway] = []
+        defer {
+            for gateway in gateways where gateway.process.isRunning { kill(gateway.process.processIdentifier, SIGKILL) }
+        }
+
+        func launch(_ index: Int, seeds: [String]) async throws -> Gateway {
+            let directory = "\(root)/node-\(index)"
+            _ = try runCommand(["\(executables)/pakit", "init", "--data", directory])
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "\(executables)/pakit-mesh-gateway")
+            process.arguments = ["--data-dir", directory, "--port", "0", "--mesh-port", "0", "--log-level", "error"]
+                + (seeds.isEmpty ? [] : ["--seeds", seeds.joined(separator: ",")])
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                if let text = try? String(contentsOfFile: "\(directory)/mesh-gateway.url", encoding: .utf8), !text.isEmpty {
+                    return Gateway(directory: directory, process: process, url: text.trimmingCharacters(in: .whitespacesAndNewlines))
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            throw BenchError("gateway \(index) did not start")
+        }
+
+        func view(_ gateway: Gateway) async -> MeshPeersResponse? {
+            guard let response = try? await client.execute(HTTPClientRequest(url: gateway.url + "/v1/peers"), timeout: .seconds(5)),
+                  let body = try? await response.body.collect(upTo: 4 << 20) else { return nil }
+            return try? JSONDecoder().decode(MeshPeersResponse.self, from: Data(body.readableBytesView))
+        }
+
+        Report.header("mesh membership: \(nodes) pakit-mesh-gateway processes on 127.0.0.1, each with its own key and CA; views polled every 25 ms")
+        // Joins one at a time through the first gateway: each joiner's own view, then everyone's.
+        gateways.append(try await launch(0, seeds: []))
+        var learnsAll: [Double] = []
+        var learnedByAll: [Double] = []
+        for index in 1..<nodes {
+            let joiner = try await launch(index, seeds: [gateways[0].url])
+            let listening = ContinuousClock.now
+            gateways.append(joiner)
+            guard let id = await view(joiner)?.node.peerID else { throw BenchError("no view from gateway \(index)") }
+            var knowsAll: Double?
+            var knownByAll: Double?
+            let deadline = listening + .seconds(30)
+            while (knowsAll == nil || knownByAll == nil) && ContinuousClock.now < deadline {
+                let elapsed = (ContinuousClock.now - listening).seconds * 1_000
+                if knowsAll == nil, let own = await view(joiner), own.peers.count { $0.status == .alive } == index {
+                    knowsAll = elapsed
+                }
+                if knownByAll == nil {
+                    var all = true
+                    for other in gateways.dropLast() {
+                        guard let seen = await view(other), seen.peers.contains(where: { $0.peerID == id && $0.status == .alive }) else {
+                            all = false
+                            break
+                        }
+                    }
+                    if all { knownByAll = elapsed }
+                }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            learnsAll.append(knowsAll ?? .infinity)
+            learnedByAll.append(knownByAll ?? .infinity)
+        }
+        Report.line("a joiner knows every member (from its listening; \(nodes - 1) joins, one at a time)", Self.percentiles(learnsAll),
+                    reference: "memberlist: one TCP push-pull round trip (derived, mesh.md §8); swift-cluster-membership: seconds (no push-pull)",
+                    target: "p99 ≤ 200 ms", met: Self.p99(learnsAll) <= 200)
+        Report.line("every member knows the joiner", Self.percentiles(learnedByAll),
+                    reference: "memberlist LAN: 99% of members ≈ 1.2 s, 99.99% ≈ 1.8 s (derived); t100 median 0.62 s in the reference's model",
+                    target: "p99 ≤ 500 ms", met: Self.p99(learnedByAll) <= 500)
+
+        // Idle cost: CPU and memory of every gateway over a quiet window.
+        let before = gateways.map { Self.cpuSeconds($0.process.processIdentifier) }
+        let windowStart = ContinuousClock.now
+        try await Task.sleep(for: .seconds(idleSeconds))
+        let window = (ContinuousClock.now - windowStart).seconds
+        let used = zip(gateways, before).map { Self.cpuSeconds($0.0.process.processIdentifier) - $0.1 }.reduce(0, +)
+        let rss = gateways.map { Self.residentMiB($0.process.processIdentifier) }
+        Report.line("\(nodes) idle members, CPU together", String(format: "%.1f%% of the two cores (%.3f core-seconds per second)", 100 * used / window / 2, used / window),
+                    reference: "memberlist: 2–3 cores busy at ~2,500 members (memberlist #243); Serf: 5–10 MB resident",
+                    target: "≤ 50% of the two cores", met: used / window / 2 <= 0.5)
+        Report.line("resident memory per member", String(format: "median %.1f MiB, max %.1f MiB", Spread(rss).median, rss.max() ?? 0),
+                    target: "≤ 50 MB each", met: (rss.max() ?? 0) * 1.048576 <= 50)
+
+        // Failure detection: SIGKILL one member at a time; until every other member says dead.
+        var detections: [Double] = []
+        var victims = Array(gateways.indices.dropFirst()).shuffled()
+        for _ in 0..<kills {
+            let victim = victims.removeFirst()
+            guard let id = await view(gateways[victim])?.node.peerID else { continue }
+            kill(gateways[victim].process.processIdentifier, SIGKILL)
+            gateways[victim].process.waitUntilExit()
+            let killed = ContinuousClock.now
+            let observers = gateways.indices.filter { $0 != victim && gateways[$0].process.isRunning }
+            var detected: Double?
+            while detected == nil && ContinuousClock.now < killed + .seconds(60) {
+                var all = true
+                for observer in observers {
+                    guard let seen = await view(gateways[observer]), seen.peers.contains(where: { $0.peerID == id && $0.status == .dead }) else {
+                        all = false
+                        break
+                    }
+                }
+                if all { detected = (ContinuousClock.now - killed).seconds * 1_000 }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            detections.append(detected ?? .infinity)
+        }
+        Report.line("a SIGKILLed member is dead at every other member (\(detections.count) kills)", Self.percentiles(detections),
+                    reference: "memberlist LAN ≈ 9–10 s, local config ≈ 7 s; swift-cluster-membership ≈ 4–12 s (derived, mesh.md §8)",
+                    target: "p99 ≤ 5 s", met: Self.p99(detections) <= 5_000)
+        try await client.shutdown()
+    }
+
+    static func percentiles(_ values: [Double]) -> String {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return "no samples" }
+        func at(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int((q * Double(sorted.count - 1)).rounded(.up)))] }
+        return String(format: "p50 %.0f ms, p99 %.0f ms, max %.0f ms", at(0.5), at(0.99), sorted.last ?? 0)
+    }
+
+    static func p99(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .infinity }
+        return sorted[min(sorted.count - 1, Int((0.99 * Double(sorted.count - 1)).rounded(.up)))]
+    }
+
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    static func residentMiB(_ pid: Int32) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes / 1_024
+    }
+}
