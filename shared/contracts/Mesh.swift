@@ -65,9 +65,11 @@ public struct MeshHealth: Codable, Sendable, Equatable {
     /// Updates inside verified packets whose own signature failed.
     public var invalidUpdates: Int
     public var refutations: Int
+    /// Source addresses whose datagrams are dropped unread for now (too many invalid packets).
+    public var graylistedSources: Int
 
     public init(alive: Int, suspect: Int, dead: Int, left: Int, healthMultiplier: Int, incarnation: UInt64, broadcastQueue: Int,
-                rejectedPackets: Int, invalidUpdates: Int, refutations: Int) {
+                rejectedPackets: Int, invalidUpdates: Int, refutations: Int, graylistedSources: Int) {
         self.alive = alive
         self.suspect = suspect
         self.dead = dead
@@ -78,6 +80,7 @@ public struct MeshHealth: Codable, Sendable, Equatable {
         self.rejectedPackets = rejectedPackets
         self.invalidUpdates = invalidUpdates
         self.refutations = refutations
+        self.graylistedSources = graylistedSources
     }
 }
 

@@ -180,7 +180,7 @@ struct MeshProcessTests {
         for gateway in gateways { try await gateway.stop() }
     }
 
-    @Test("garbage, forged and oversized input is refused and counted; the gateway keeps serving and its membership is unchanged")
+    @Test("garbage, forged and oversized input is refused and counted, a flooding source graylisted; the gateway keeps serving and its membership is unchanged")
     func hostileInput() async throws {
         let root = NSTemporaryDirectory() + "pakit-mesh-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -197,6 +197,14 @@ struct MeshProcessTests {
         try await Self.eventually("the three datagrams are counted as rejected", timeout: .seconds(20)) {
             let health = try await a.get("/v1/mesh/health", as: MeshHealth.self)
             return (health.rejectedPackets >= 3, "\(health)")
+        }
+        #expect(try await a.get("/v1/mesh/health", as: MeshHealth.self).graylistedSources == 0)
+        // A source that keeps sending invalid packets (20 within 10 s) is graylisted: its
+        // datagrams are then dropped unread.
+        for _ in 0..<25 { try sendUDP([UInt8](repeating: 0xCD, count: 120), to: "127.0.0.1", port: port) }
+        try await Self.eventually("the flooding source is graylisted", timeout: .seconds(20)) {
+            let health = try await a.get("/v1/mesh/health", as: MeshHealth.self)
+            return (health.graylistedSources == 1 && health.rejectedPackets >= 28, "\(health)")
         }
         // The HTTPS state exchange refuses what is not a signed state packet, with the envelope.
         var request = HTTPClientRequest(url: a.url + "/v1/mesh/state")

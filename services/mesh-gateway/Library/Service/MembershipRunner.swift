@@ -15,6 +15,7 @@ actor MembershipRunner {
     private let endpoint: UDPEndpoint
     private let client: ServiceClient
     private let seeds: [String]
+    private let graylist: Graylist
     private let logger: Logger
     private let start = ContinuousClock.now
     private var resolved: [MeshAddress: SocketAddress] = [:]
@@ -22,7 +23,9 @@ actor MembershipRunner {
     private var undecodable = 0
     private var lastJoinAttempt: UInt64 = 0
 
-    init(membership: SWIMMembership, key: Curve25519.Signing.PrivateKey, endpoint: UDPEndpoint, client: ServiceClient, seeds: [String], logger: Logger) {
+    init(membership: SWIMMembership, key: Curve25519.Signing.PrivateKey, endpoint: UDPEndpoint, client: ServiceClient, seeds: [String],
+         graylist: Graylist, logger: Logger) {
+        self.graylist = graylist
         self.membership = membership
         self.key = key
         self.endpoint = endpoint
@@ -46,6 +49,9 @@ actor MembershipRunner {
             packet = try MeshPacket.decode(datagram.bytes)
         } catch {
             undecodable += 1
+            if graylist.strike(source.host, now: Self.wallSeconds) {
+                logger.notice("graylisted a source of invalid mesh packets", metadata: ["source": "\(source.host)", "seconds": "\(graylist.duration)"])
+            }
             logger.debug("dropped a mesh packet", metadata: ["from": "\(source)", "reason": "\(error)"])
             return
         }
@@ -53,9 +59,15 @@ actor MembershipRunner {
             undecodable += 1  // state exchanges come over HTTPS only
             return
         }
+        let invalidBefore = membership.invalidUpdates
         send(membership.receive(packet, from: source, now: now))
+        // A signed packet carrying forged updates counts against its source too.
+        if membership.invalidUpdates > invalidBefore { graylist.strike(source.host, now: Self.wallSeconds) }
         logEvents()
     }
+
+    /// Seconds of the wall clock, for the graylist's windows.
+    static var wallSeconds: Double { Date().timeIntervalSince1970 }
 
     /// Runs the membership's timers when one is due (called every few milliseconds).
     func tickIfDue() {
@@ -156,7 +168,8 @@ actor MembershipRunner {
                           healthMultiplier: membership.awareness, incarnation: membership.record.record.incarnation,
                           broadcastQueue: membership.broadcastQueueDepth,
                           rejectedPackets: undecodable + rateLimited + membership.ignoredPackets,
-                          invalidUpdates: membership.invalidUpdates, refutations: membership.refutations)
+                          invalidUpdates: membership.invalidUpdates, refutations: membership.refutations,
+                          graylistedSources: graylist.count(now: Self.wallSeconds))
     }
 
     // MARK: sending

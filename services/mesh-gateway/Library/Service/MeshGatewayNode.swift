@@ -35,6 +35,8 @@ public final class MeshGatewayNode: PakitService {
     /// State exchanges one client IP may start per second (bursts of four times that).
     let stateLimiter = RateLimiter(rate: 5, burst: 20)
     private let rateLimitedPackets: RateLimitedCounter
+    /// Sources whose datagrams keep failing: dropped unread for a while.
+    let graylist: Graylist
     let database: any SQLDatabase
     private let runnerSlot = Mutex<(runner: MembershipRunner, providers: ProviderBook)?>(nil)
     private let runnerStarted = WakeSignal()
@@ -44,10 +46,12 @@ public final class MeshGatewayNode: PakitService {
             ?? NodeIdentity.loadOrCreate(in: "\(configuration.dataDirectory)/keys")
         let limiter = RateLimiter(rate: configuration.packetRate, burst: 2 * configuration.packetRate)
         let counter = RateLimitedCounter()
+        let graylist = Graylist()
         let endpoint: UDPEndpoint
         do {
             endpoint = try await UDPEndpoint.bind(host: configuration.meshHost, port: configuration.meshPort) { source in
-                guard limiter.acquire("ip:\(source.ipAddress ?? "?")").allowed else {
+                let address = source.ipAddress ?? "?"
+                guard !graylist.isGraylisted(address, now: MembershipRunner.wallSeconds), limiter.acquire("ip:\(address)").allowed else {
                     counter.value.add(1, ordering: .relaxed)
                     return false
                 }
@@ -77,12 +81,13 @@ public final class MeshGatewayNode: PakitService {
             throw error
         }
         return MeshGatewayNode(configuration: configuration, identity: identity, peer: peer, endpoint: endpoint, client: client,
-                               database: database, counter: counter, logger: logger)
+                               database: database, counter: counter, graylist: graylist, logger: logger)
     }
 
     private init(configuration: MeshGatewayConfiguration, identity: NodeIdentity, peer: PeerID, endpoint: UDPEndpoint, client: ServiceClient,
-                 database: any SQLDatabase, counter: RateLimitedCounter, logger: Logger) {
+                 database: any SQLDatabase, counter: RateLimitedCounter, graylist: Graylist, logger: Logger) {
         self.database = database
+        self.graylist = graylist
         self.configuration = configuration
         self.identity = identity
         self.peer = peer
@@ -134,7 +139,7 @@ public final class MeshGatewayNode: PakitService {
             let membership = try SWIMMembership(key: identity.privateKey, record: record, settings: configuration.membership,
                                                 seed: UInt64.random(in: 0...UInt64.max), now: 0)
             let runner = MembershipRunner(membership: membership, key: identity.privateKey, endpoint: endpoint, client: client,
-                                          seeds: configuration.seeds, logger: logger)
+                                          seeds: configuration.seeds, graylist: graylist, logger: logger)
             let providers = ProviderBook(index: ProviderIndex(database: database), key: identity.privateKey, me: peer, runner: runner,
                                          client: client, logger: logger)
             runnerSlot.withLock { $0 = (runner, providers) }
