@@ -67,9 +67,11 @@ public struct MeshHealth: Codable, Sendable, Equatable {
     public var refutations: Int
     /// Source addresses whose datagrams are dropped unread for now (too many invalid packets).
     public var graylistedSources: Int
+    /// Times a member was recorded dead here since start (a soak with no failures expects 0).
+    public var deathsRecorded: Int
 
     public init(alive: Int, suspect: Int, dead: Int, left: Int, healthMultiplier: Int, incarnation: UInt64, broadcastQueue: Int,
-                rejectedPackets: Int, invalidUpdates: Int, refutations: Int, graylistedSources: Int) {
+                rejectedPackets: Int, invalidUpdates: Int, refutations: Int, graylistedSources: Int, deathsRecorded: Int) {
         self.alive = alive
         self.suspect = suspect
         self.dead = dead
@@ -81,6 +83,7 @@ public struct MeshHealth: Codable, Sendable, Equatable {
         self.invalidUpdates = invalidUpdates
         self.refutations = refutations
         self.graylistedSources = graylistedSources
+        self.deathsRecorded = deathsRecorded
     }
 }
 

@@ -36,7 +36,7 @@ struct MeshOpenAPIDocumentTests {
             "MeshPeer": peer,
             "MeshPeersResponse": MeshPeersResponse(node: peer, peers: []),
             "MeshHealth": MeshHealth(alive: 0, suspect: 0, dead: 0, left: 0, healthMultiplier: 0, incarnation: 0, broadcastQueue: 0,
-                                     rejectedPackets: 0, invalidUpdates: 0, refutations: 0, graylistedSources: 0),
+                                     rejectedPackets: 0, invalidUpdates: 0, refutations: 0, graylistedSources: 0, deathsRecorded: 0),
             "HealthResponse": HealthResponse(status: "", service: "", version: ""),
             "ProvideRequest": ProvideRequest(added: [], removed: []),
             "ProvideResponse": ProvideResponse(announcements: 0, lastSequence: 0),

@@ -21,6 +21,8 @@ struct MeshBench: AsyncParsableCommand {
     @Option(help: "Members killed one after another for the detection figure.") var kills = 5
     @Option(help: "Seconds of the idle-cost window.") var idleSeconds = 10
     @Option(help: "Work directory; default: system temp.") var workDir: String?
+    @Option(help: "Seconds of the pause soak (0 skips it): a random member is SIGSTOPped for 1 s every 5 s; every member's recorded deaths are summed.")
+    var soakSeconds = 0
 
     func validate() throws {
         guard (3...200).contains(nodes) else { throw ValidationError("--nodes must be 3…200") }
@@ -132,6 +134,39 @@ struct MeshBench: AsyncParsableCommand {
                     target: "≤ 50% of the two cores", met: used / window / 2 <= 0.5)
         Report.line("resident memory per member", String(format: "median %.1f MiB, max %.1f MiB", Spread(rss).median, rss.max() ?? 0),
                     target: "≤ 50 MB each", met: (rss.max() ?? 0) * 1.048576 <= 50)
+
+        // Pause soak: no member fails, members pause (SIGSTOP 1 s) one at a time; any death
+        // recorded anywhere is a false one.
+        if soakSeconds > 0 {
+            func health(_ gateway: Gateway) async -> MeshHealth? {
+                guard let response = try? await client.execute(HTTPClientRequest(url: gateway.url + "/v1/mesh/health"), timeout: .seconds(5)),
+                      let body = try? await response.body.collect(upTo: 1 << 16) else { return nil }
+                return try? JSONDecoder().decode(MeshHealth.self, from: Data(body.readableBytesView))
+            }
+            var before = 0
+            for gateway in gateways { before += await health(gateway)?.deathsRecorded ?? 0 }
+            let soakEnd = ContinuousClock.now + .seconds(soakSeconds)
+            var pauses = 0
+            while ContinuousClock.now < soakEnd {
+                let victim = gateways[Int.random(in: 1..<gateways.count)]
+                kill(victim.process.processIdentifier, SIGSTOP)
+                try await Task.sleep(for: .seconds(1))
+                kill(victim.process.processIdentifier, SIGCONT)
+                pauses += 1
+                try await Task.sleep(for: .seconds(4))
+            }
+            try await Task.sleep(for: .seconds(10))  // let the last suspicions resolve
+            var after = 0
+            var suspects = 0
+            for gateway in gateways {
+                let seen = await health(gateway)
+                after += seen?.deathsRecorded ?? 0
+                suspects += (seen?.suspect ?? 0) + (seen?.dead ?? 0)
+            }
+            Report.line("pause soak: \(soakSeconds) s, \(pauses) SIGSTOP pauses of 1 s, no loss injected", "\(after - before) false deaths recorded across \(nodes) members; \(suspects) members still suspect or dead at the end",
+                        reference: "Lifeguard: > 50× fewer false positives than SWIM (published)",
+                        target: "0 false deaths", met: after == before)
+        }
 
         // Failure detection: SIGKILL one member at a time; until every other member says dead.
         var detections: [Double] = []

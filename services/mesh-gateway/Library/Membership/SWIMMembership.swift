@@ -79,6 +79,8 @@ public final class SWIMMembership {
     public private(set) var invalidUpdates = 0
     public private(set) var ignoredPackets = 0
     public private(set) var refutations = 0
+    /// Members this node has recorded as dead (its own verdicts and others' it accepted).
+    public private(set) var deathsRecorded = 0
 
     public init(key: Curve25519.Signing.PrivateKey, record: PeerRecord, settings: SWIMSettings = SWIMSettings(), seed: UInt64, now: UInt64) throws {
         self.key = key
@@ -474,6 +476,7 @@ public final class SWIMMembership {
             members[subject] = member
             queue(.statement(statement))
             pendingEvents.append(.statusChanged(subject, status))
+            if status == .dead { deathsRecorded += 1 }
         }
     }
 

@@ -169,7 +169,7 @@ actor MembershipRunner {
                           broadcastQueue: membership.broadcastQueueDepth,
                           rejectedPackets: undecodable + rateLimited + membership.ignoredPackets,
                           invalidUpdates: membership.invalidUpdates, refutations: membership.refutations,
-                          graylistedSources: graylist.count(now: Self.wallSeconds))
+                          graylistedSources: graylist.count(now: Self.wallSeconds), deathsRecorded: membership.deathsRecorded)
     }
 
     // MARK: sending
