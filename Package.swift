@@ -240,6 +240,7 @@ let package = Package(
                 "PakitContracts", "PakitCore", "PakitConcurrency", "PakitConfiguration", "PakitHTTPClient", "PakitHTTPServer",
                 "PakitIdentity", "PakitService", "PakitSQL",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

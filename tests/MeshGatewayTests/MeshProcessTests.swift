@@ -87,6 +87,14 @@ struct MeshProcessTests {
         let ids = try await gateways.asyncMap { try await $0.peers().node.peerID }
         #expect(ids.allSatisfy { $0.hasPrefix("12D3KooW") } && Set(ids).count == 3)
 
+        // The membership's own series on /metrics (any certificate of the node's CA).
+        let scraper = try TestTLS.client(presenting: "operator", dataDirectory: a.directory)
+        try await Self.eventually("a's /metrics carries the membership series", timeout: .seconds(30)) {
+            let response = try await scraper.execute(HTTPClientRequest(url: a.url + "/metrics"), timeout: .seconds(10))
+            let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            return (response.status == .ok && text.contains("pakit_mesh_members{status=\"alive\"} 2"), String(text.prefix(300)))
+        }
+        try await scraper.shutdown()
         try await Self.eventually("every gateway sees the other two alive") {
             let views = try await gateways.asyncMap { try await $0.view() }
             let done = views.enumerated().allSatisfy { index, view in

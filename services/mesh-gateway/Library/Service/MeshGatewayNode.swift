@@ -182,6 +182,7 @@ struct MembershipLoop: Service {
 
     func run() async throws {
         let (runner, providers) = await node.waitForRunner()
+        let node = self.node
         let datagrams = node.endpoint.datagrams
         let repairInterval = Duration.milliseconds(Int64(node.configuration.membership.pushPullInterval))
         await cancelWhenGracefulShutdown {
@@ -198,6 +199,7 @@ struct MembershipLoop: Service {
                         await runner.tickIfDue()
                         ticks += 1
                         if ticks % 50 == 1 { await runner.joinIfAlone() }
+                        if ticks % 100 == 0 { MeshMetrics.record(await runner.health(rateLimited: node.rateLimitedCount)) }
                     }
                 }
                 group.addTask {
