@@ -44,23 +44,17 @@ struct Up: AsyncParsableCommand {
         let externalProvers = environment["PAKIT_STORAGE_PROVERS"].flatMap { $0.isEmpty ? nil : $0 }
         var options = NodeServices.Options(dataDirectory: dataDirectory, storageHost: host, storagePort: port, proverPort: nil,
                                            startProver: !noProver && externalProvers == nil, gatewayPort: nil, meshPort: meshPort, seeds: seeds)
-        var gateway = try gatewayPort ?? environment["PAKIT_MESH_GATEWAY_PORT"].map { text -> Int in
-            guard let value = Int(text), (0...65535).contains(value) else { throw CLIError("PAKIT_MESH_GATEWAY_PORT must be a port number") }
-            return value
-        } ?? (port == 0 ? 0 : ServiceName.meshGateway.defaultPort)
-        // Fixed before anything starts, so a restarted gateway comes back at the same URL.
-        if gateway == 0 { gateway = try Self.freeLoopbackPort() }
-        options.gatewayPort = gateway
+        // Fixed before anything starts, so storage is given the gateway's and the prover's URLs
+        // once and a restarted service comes back at the same address.
+        options.gatewayPort = try servicePort(gatewayPort, variable: "PAKIT_MESH_GATEWAY_PORT", service: .meshGateway, environment: environment)
         if meshPort == nil, port == 0, environment["PAKIT_MESH_PORT"] == nil { options.meshPort = 0 }
+        // Storage on every address: the mesh still needs one address peers can send to. Unless the
+        // operator named one, the gateway's UDP socket stays on loopback (docs/operations.md).
+        if let host, ["0.0.0.0", "::"].contains(host), environment["PAKIT_MESH_ADVERTISE"] == nil, environment["PAKIT_MESH_HOST"] == nil {
+            options.meshHost = "127.0.0.1"
+        }
         if options.startProver {
-            var chosen = try proverPort ?? environment["PAKIT_PROVER_PORT"].map { text -> Int in
-                guard let value = Int(text), (0...65535).contains(value) else { throw CLIError("PAKIT_PROVER_PORT must be a port number") }
-                return value
-            } ?? (port == 0 ? 0 : ServiceName.prover.defaultPort)
-            // Fixed before anything starts, so storage is given the prover's URL once and a
-            // restarted prover comes back at the same address.
-            if chosen == 0 { chosen = try Self.freeLoopbackPort() }
-            options.proverPort = chosen
+            options.proverPort = try servicePort(proverPort, variable: "PAKIT_PROVER_PORT", service: .prover, environment: environment)
         }
         let executables = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         let specs = try NodeServices.startOrder(NodeServices.table.filter { $0.enabled(options) })
@@ -109,6 +103,16 @@ struct Up: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
+    /// A child's HTTPS port: the flag, else its variable, else its default (a free loopback port
+    /// when `--port 0` asks for free ports).
+    func servicePort(_ flag: Int?, variable: String, service: ServiceName, environment: [String: String]) throws -> Int {
+        let chosen = try flag ?? environment[variable].map { text -> Int in
+            guard let value = Int(text), (0...65535).contains(value) else { throw CLIError("\(variable) must be a port number") }
+            return value
+        } ?? (port == 0 ? 0 : service.defaultPort)
+        return chosen == 0 ? try Self.freeLoopbackPort() : chosen
+    }
+
     /// A port the kernel reports free on 127.0.0.1 right now (bound, read, released).
     static func freeLoopbackPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -155,6 +159,7 @@ enum NodeServices {
         var startProver: Bool
         var gatewayPort: Int?
         var meshPort: Int?
+        var meshHost: String?
         var seeds: String?
     }
 
@@ -212,6 +217,7 @@ enum NodeServices {
                  ["--data-dir", options.dataDirectory, "--port", "\(options.gatewayPort ?? ServiceName.meshGateway.defaultPort)"]
                      + (options.storageHost.map { ["--host", $0] } ?? [])
                      + (options.meshPort.map { ["--mesh-port", "\($0)"] } ?? [])
+                     + (options.meshHost.map { ["--mesh-host", $0] } ?? [])
                      + (options.seeds.map { ["--seeds", $0] } ?? [])
              },
              environment: { _ in [:] }),

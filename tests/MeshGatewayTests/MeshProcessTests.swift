@@ -159,6 +159,10 @@ struct MeshProcessTests {
         let acceptedBody = try await accepted.body.collect(upTo: 1 << 16)
         #expect(accepted.status == .ok)
         #expect(try JSONDecoder().decode(ProvideResponse.self, from: Data(acceptedBody.readableBytesView)).announcements == 1)
+        // Saying it again (storage re-announces its pins at every start) adds nothing to the log.
+        let repeated = try await storage.execute(request, timeout: .seconds(10))
+        let repeatedBody = try await repeated.body.collect(upTo: 1 << 16)
+        #expect(try JSONDecoder().decode(ProvideResponse.self, from: Data(repeatedBody.readableBytesView)).announcements == 0)
 
         try await Self.eventually("b names a as the provider") {
             let answer = try await b.get("/v1/providers/\(cid)", as: ProvidersResponse.self)

@@ -64,6 +64,12 @@ struct ProviderIndexTests {
         #expect(try await index.digest()[origin] == 3)
         let after1 = try await index.announcements(of: origin, after: 1, limit: 10).map { try ProviderAnnouncement.decode($0).sequence }
         #expect(after1 == [2, 3])
+        // A CIDv0 and its CIDv1 name the same content: one entry, found by either.
+        let v0 = CID.dagPB(sha256Of: Array("a dag-pb node".utf8), version: 0)
+        #expect(try await index.apply(try ProviderAnnouncement(origin: key, sequence: 4, issuedAt: 4, added: [v0], removed: []), now: 0))
+        #expect(try await index.providers(of: v0.v1) == [origin])
+        #expect(try await index.providers(of: v0) == [origin])
+        #expect(try await index.latestWord(of: origin, on: [v0, Self.cid(1), Self.cid(7)]) == [v0.v1: true, Self.cid(1): false])
         await database.close()
     }
 }

@@ -29,6 +29,29 @@ public enum OpenAPIRoutes {
         Set(router.routes.map { "\($0.method.rawValue) \(normalize($0.path.description))" })
     }
 
+    /// The schemas of the document at `relativePath` that do not have exactly the fields their
+    /// contract type encodes (one sample value each), or are missing: empty when all agree.
+    public static func schemaMismatches(_ relativePath: String, samples: [String: any Encodable]) throws -> [String] {
+        let data = try Data(contentsOf: repositoryRoot.appendingPathComponent(relativePath))
+        guard let document = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]] else {
+            throw OpenAPIDocumentError(description: "\(relativePath) has no components.schemas")
+        }
+        var mismatches: [String] = []
+        for (name, sample) in samples.sorted(by: { $0.key < $1.key }) {
+            guard let schema = schemas[name] else {
+                mismatches.append("\(name): not documented")
+                continue
+            }
+            let documented = Set((schema["properties"] as? [String: Any])?.keys.map { $0 } ?? [])
+            let encoded = Set((try JSONSerialization.jsonObject(with: JSONEncoder().encode(sample)) as? [String: Any])?.keys.map { $0 } ?? [])
+            if documented != encoded {
+                mismatches.append("\(name): documented \(documented.sorted()), encoded \(encoded.sorted())")
+            }
+        }
+        return mismatches
+    }
+
     /// One spelling for both sides: Hummingbird's `:name` and `**` and OpenAPI's `{name}` all
     /// become `{}`, so parameter names need not agree.
     static func normalize(_ path: String) -> String {

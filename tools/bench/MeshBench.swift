@@ -123,12 +123,12 @@ struct MeshBench: AsyncParsableCommand {
                     target: "p99 ≤ 500 ms", met: Self.p99(learnedByAll) <= 500)
 
         // Idle cost: CPU and memory of every gateway over a quiet window.
-        let before = gateways.map { Self.cpuSeconds($0.process.processIdentifier) }
+        let before = try gateways.map { try ProcFS.cpuSeconds($0.process.processIdentifier) }
         let windowStart = ContinuousClock.now
         try await Task.sleep(for: .seconds(idleSeconds))
         let window = (ContinuousClock.now - windowStart).seconds
-        let used = zip(gateways, before).map { Self.cpuSeconds($0.0.process.processIdentifier) - $0.1 }.reduce(0, +)
-        let rss = gateways.map { Self.residentMiB($0.process.processIdentifier) }
+        let used = try zip(gateways, before).map { try ProcFS.cpuSeconds($0.0.process.processIdentifier) - $0.1 }.reduce(0, +)
+        let rss = gateways.map { Double(ProcFS.memoryKiB($0.process.processIdentifier, "VmRSS")) / 1_024 }
         Report.line("\(nodes) idle members, CPU together", String(format: "%.1f%% of the two cores (%.3f core-seconds per second)", 100 * used / window / 2, used / window),
                     reference: "memberlist: 2–3 cores busy at ~2,500 members (memberlist #243); Serf: 5–10 MB resident",
                     target: "≤ 50% of the two cores", met: used / window / 2 <= 0.5)
@@ -198,31 +198,17 @@ struct MeshBench: AsyncParsableCommand {
         try await client.shutdown()
     }
 
-    static func percentiles(_ values: [Double]) -> String {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return "no samples" }
-        func at(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int((q * Double(sorted.count - 1)).rounded(.up)))] }
-        return String(format: "p50 %.0f ms, p99 %.0f ms, max %.0f ms", at(0.5), at(0.99), sorted.last ?? 0)
-    }
-
-    static func p99(_ values: [Double]) -> Double {
+    /// The `q` quantile (nearest rank, rounding up) of `values`; infinity when there are none.
+    static func quantile(_ values: [Double], _ q: Double) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return .infinity }
-        return sorted[min(sorted.count - 1, Int((0.99 * Double(sorted.count - 1)).rounded(.up)))]
+        return sorted[min(sorted.count - 1, Int((q * Double(sorted.count - 1)).rounded(.up)))]
     }
 
-    static func cpuSeconds(_ pid: Int32) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return 0 }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
+    static func p99(_ values: [Double]) -> Double { quantile(values, 0.99) }
 
-    static func residentMiB(_ pid: Int32) -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kilobytes / 1_024
+    static func percentiles(_ values: [Double]) -> String {
+        guard !values.isEmpty else { return "no samples" }
+        return String(format: "p50 %.0f ms, p99 %.0f ms, max %.0f ms", quantile(values, 0.5), quantile(values, 0.99), values.max() ?? 0)
     }
 }

@@ -177,29 +177,10 @@ final class StorageServer {
     }
 
     /// Peak resident memory of the server so far (VmHWM), in bytes.
-    var peakRSS: Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
-        return kib * 1024
-    }
+    var peakRSS: Int { ProcFS.memoryKiB(process.processIdentifier, "VmHWM") * 1024 }
 
-    /// CPU time (user + system, all threads, live and exited) the server process has used so
-    /// far: fields 14 and 15 of /proc/PID/stat, in clock ticks.
-    func cpuSeconds() throws -> Double {
-        let path = "/proc/\(process.processIdentifier)/stat"
-        // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-        guard let stat = try? String(contentsOfFile: path, encoding: .utf8), let end = stat.lastIndex(of: ")") else {
-            throw BenchError("cannot read \(path)")
-        }
-        let fields = stat[stat.index(after: end)...].split(separator: " ", omittingEmptySubsequences: true)
-        // fields[0] is field 3 (state), so field n is fields[n - 3].
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]), ticks > 0 else {
-            throw BenchError("unexpected \(path): \(stat.prefix(200))")
-        }
-        return (user + system) / ticks
-    }
+    /// CPU time (user + system, all threads, live and exited) the server process has used so far.
+    func cpuSeconds() throws -> Double { try ProcFS.cpuSeconds(process.processIdentifier) }
 
     /// SIGTERM, then SIGKILL if the server has not exited after `grace` (a hung graceful
     /// shutdown must not stall the benchmark; it is reported). Polls instead of
@@ -269,5 +250,33 @@ final class ThrowawayPostgres {
         guard let directory, let binaries else { return }
         _ = try? runCommand(["runuser", "-u", "postgres", "--", "\(binaries)/pg_ctl", "-D", "\(directory)/data", "-m", "fast", "stop"], detached: true)
         try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// What /proc says about a process: the one reader of it in the benchmarks.
+enum ProcFS {
+    /// CPU time (user + system, all threads, live and exited) of `pid` so far: fields 14 and 15
+    /// of /proc/PID/stat, in clock ticks.
+    static func cpuSeconds(_ pid: Int32) throws -> Double {
+        let path = "/proc/\(pid)/stat"
+        // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+        guard let stat = try? String(contentsOfFile: path, encoding: .utf8), let end = stat.lastIndex(of: ")") else {
+            throw BenchError("cannot read \(path)")
+        }
+        let fields = stat[stat.index(after: end)...].split(separator: " ", omittingEmptySubsequences: true)
+        // fields[0] is field 3 (state), so field n is fields[n - 3].
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]), ticks > 0 else {
+            throw BenchError("unexpected \(path): \(stat.prefix(200))")
+        }
+        return (user + system) / ticks
+    }
+
+    /// A memory line of /proc/PID/status (`VmHWM`, `VmRSS`) in KiB; 0 when unreadable.
+    static func memoryKiB(_ pid: Int32, _ field: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+              let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return 0 }
+        return kib
     }
 }

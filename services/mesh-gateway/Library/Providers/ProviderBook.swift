@@ -39,9 +39,13 @@ actor ProviderBook {
     // MARK: this node's own log
 
     /// Signs `added`/`removed` into announcements of at most 1,000 CIDs, stores them and
-    /// publishes them to every live member. Returns how many and the last sequence.
+    /// publishes them to every live member. What the log already says is left out (storage
+    /// re-announces every pinned root at each start), so a repeat costs no announcement.
+    /// Returns how many were made and the last sequence.
     func provide(added: [CID], removed: [CID]) async throws -> ProvideResponse {
-        var entries = added.map { ($0, true) } + removed.map { ($0, false) }
+        let word = try await index.latestWord(of: me, on: added + removed)
+        var entries = Array(Set(added.map(\.v1)).filter { word[$0] != true }.map { ($0, true) })
+            + Array(Set(removed.map(\.v1)).filter { word[$0] == true }.map { ($0, false) })
         var count = 0
         var last: UInt64 = 0
         while !entries.isEmpty {

@@ -6,6 +6,7 @@ import PakitSQL
 ///
 /// Each (cid, origin) row remembers the sequence of the announcement that last set it, present
 /// or not, so announcements may arrive in any order: an older one never undoes a newer one.
+/// CIDs are kept in their v1 form, so a v0 and a v1 name of the same content are one entry.
 /// Per origin, `complete_through` is the highest n such that announcements 1…n are all here —
 /// what a digest exchange asks the other side to continue from.
 struct ProviderIndex: Sendable {
@@ -43,7 +44,7 @@ struct ProviderIndex: Sendable {
                 for batch in stride(from: 0, to: cids.count, by: 200).map({ Array(cids[$0..<min($0 + 200, cids.count)]) }) {
                     var values: [SQLValue] = [origin, sequence, .integer(Int64(present))]
                     let rows = batch.enumerated().map { index, cid in
-                        values.append(.blob(cid.bytes))
+                        values.append(.blob(cid.v1.bytes))
                         return "($\(index + 4), $1, $2, $3)"
                     }
                     try await tx.query("""
@@ -70,8 +71,22 @@ struct ProviderIndex: Sendable {
 
     /// Origins whose latest word on `cid` is "I hold it".
     func providers(of cid: CID) async throws -> [PeerID] {
-        try await database.read("SELECT origin FROM providers WHERE cid = $1 AND present = 1 ORDER BY origin", [.blob(cid.bytes)])
+        try await database.read("SELECT origin FROM providers WHERE cid = $1 AND present = 1 ORDER BY origin", [.blob(cid.v1.bytes)])
             .compactMap { try? PeerID(ed25519PublicKey: try $0.blob("origin")) }
+    }
+
+    /// `origin`'s latest word on each of `cids` that it has announced: held (true) or withdrawn.
+    func latestWord(of origin: PeerID, on cids: [CID]) async throws -> [CID: Bool] {
+        var word: [CID: Bool] = [:]
+        for start in stride(from: 0, to: cids.count, by: 500) {
+            let batch = Array(cids[start..<min(start + 500, cids.count)])
+            let markers = batch.indices.map { "$\($0 + 2)" }.joined(separator: ", ")
+            for row in try await database.read("SELECT cid, present FROM providers WHERE origin = $1 AND cid IN (\(markers))",
+                                               [.blob(origin.publicKey)] + batch.map { .blob($0.v1.bytes) }) {
+                word[try CID(bytes: try row.blob("cid"))] = try row.int("present") == 1
+            }
+        }
+        return word
     }
 
     /// Per origin, the announcements held without a gap: 1 … n.

@@ -32,8 +32,9 @@ public final class MeshGatewayNode: PakitService {
     let endpoint: UDPEndpoint
     let client: ServiceClient
     let logger: Logger
-    /// State exchanges one client IP may start per second (bursts of four times that).
-    let stateLimiter = RateLimiter(rate: 5, burst: 20)
+    /// Requests from other gateways (state exchanges, announcements, digests) one client IP may
+    /// make per second (bursts of four times that).
+    let peerRequestLimiter = RateLimiter(rate: 5, burst: 20)
     private let rateLimitedPackets: RateLimitedCounter
     /// Sources whose datagrams keep failing: dropped unread for a while.
     let graylist: Graylist

@@ -15,7 +15,7 @@ extension MeshGatewayNode {
         // Open to any node: peers hold certificates of their own CAs. The body is a signed
         // state packet; what it carries is checked signature by signature.
         router.post("/v1/mesh/state") { request, context in
-            try self.stateLimiter.check(context.rateLimitKey, what: "state exchanges")
+            try self.peerRequestLimiter.check(context.rateLimitKey, what: "state exchanges")
             let body = try await request.body.collect(upTo: MeshPacket.maximumStateSize)
             let packet: MeshPacket
             do {

@@ -41,7 +41,7 @@ extension MeshGatewayNode {
             return try jsonResponse(RoutingProvidersResponse(providers: records))
         }
         router.post("/v1/mesh/providers") { request, context in
-            try self.stateLimiter.check(context.rateLimitKey, what: "provider announcements")
+            try self.peerRequestLimiter.check(context.rateLimitKey, what: "provider announcements")
             let body = try await request.body.collect(upTo: ProviderAnnouncement.maximumBodySize + 68)
             let book = try self.startedProviders()
             do {
@@ -53,7 +53,7 @@ extension MeshGatewayNode {
             }
         }
         router.post("/v1/mesh/providers/digest") { request, context in
-            try self.stateLimiter.check(context.rateLimitKey, what: "provider digests")
+            try self.peerRequestLimiter.check(context.rateLimitKey, what: "provider digests")
             let body = try await request.body.collect(upTo: 1 << 20)
             let digest: ProviderDigest
             do {
