@@ -253,6 +253,14 @@ let package = Package(
             path: "services/mesh-gateway/Library",
             swiftSettings: strict
         ),
+        // A simulated network of announcement routers (thousands of nodes in virtual time): used
+        // by the tests and `pakit-bench mesh`; not shipped.
+        .target(
+            name: "MeshSimulation",
+            dependencies: ["MeshGatewayService", "PakitCore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "tools/mesh-simulation",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "PakitMeshGateway",
             dependencies: ["MeshGatewayService", "PakitService"],
@@ -303,6 +311,7 @@ let package = Package(
             name: "PakitBench",
             dependencies: [
                 "PakitContracts", "PakitCore", "PakitZK", "StorageService", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer", "PakitSQL",
+                "MeshSimulation", "MeshGatewayService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -387,7 +396,7 @@ let package = Package(
         .testTarget(
             name: "MeshGatewayTests",
             dependencies: [
-                "MeshGatewayService", "PakitConfiguration", "PakitContracts", "PakitCore", "PakitService", "PakitSQL", "PakitTestSupport",
+                "MeshGatewayService", "MeshSimulation", "PakitConfiguration", "PakitContracts", "PakitCore", "PakitService", "PakitSQL", "PakitTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

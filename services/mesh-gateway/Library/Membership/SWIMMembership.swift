@@ -226,6 +226,8 @@ public final class SWIMMembership {
             if requestsReply {
                 out.append(OutgoingPacket(address: source, body: .state(requestsReply: false, updates: stateUpdates())))
             }
+        case .pubsub:
+            ignoredPackets += 1  // the gossip router's, not the membership's
         }
         return out
     }

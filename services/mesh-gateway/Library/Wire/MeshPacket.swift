@@ -23,6 +23,8 @@ public struct MeshPacket: Sendable, Equatable {
         /// A whole membership table (a state exchange, sent over HTTPS, not UDP);
         /// `requestsReply` asks the receiver to answer with its own.
         case state(requestsReply: Bool, updates: [MembershipUpdate])
+        /// Announcement gossip (the gossipsub mesh), not membership.
+        case pubsub(GossipRPC)
     }
 
     public let sender: PeerID
@@ -81,6 +83,10 @@ public struct MeshPacket: Sendable, Equatable {
             writer.raw(sender.publicKey)
             writer.u8(requestsReply ? 1 : 0)
             Self.write(updates, to: &writer, wide: true)
+        case .pubsub(let rpc):
+            writer.u8(7)
+            writer.raw(sender.publicKey)
+            rpc.write(to: &writer)
         }
         let signature = try key.signature(for: Self.domain + writer.bytes)
         writer.raw(signature)
@@ -122,6 +128,8 @@ public struct MeshPacket: Sendable, Equatable {
             let requestsReply = try reader.u8("state reply flag")
             guard requestsReply <= 1 else { throw MeshWireError("state reply flag must be 0 or 1") }
             body = .state(requestsReply: requestsReply == 1, updates: try updates(&reader, wide: true))
+        case 7:
+            body = .pubsub(try GossipRPC.decode(&reader))
         default:
             throw MeshWireError("unknown packet kind \(bytes[4])")
         }

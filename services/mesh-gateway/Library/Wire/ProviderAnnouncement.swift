@@ -58,6 +58,9 @@ public struct ProviderAnnouncement: Sendable, Equatable {
         return key.isValidSignature(signature, for: Self.domain + body)
     }
 
+    /// Bytes of `encoded`.
+    public var encodedSize: Int { body.count + 68 }
+
     /// The wire form: body length (4), body, signature (64).
     public var encoded: [UInt8] {
         var writer = WireWriter(capacity: body.count + 68)
