@@ -21,9 +21,16 @@ public struct MeshPeer: Codable, Sendable, Equatable {
     public var recordIssuedAt: UInt64
     /// Seconds since this gateway last saw the status change.
     public var secondsInStatus: Double
+    /// Its gossipsub score here (0 for this node itself); below −10,000 it is not heard.
+    public var score: Double
+    /// Whether it is one of this node's announcement-mesh peers.
+    public var inMesh: Bool
 
     public init(peerID: String, status: Status, incarnation: UInt64, meshAddress: String, gatewayURL: String, storageURL: String,
-                gatewayCertificateSHA256: String, storageCertificateSHA256: String, recordIssuedAt: UInt64, secondsInStatus: Double) {
+                gatewayCertificateSHA256: String, storageCertificateSHA256: String, recordIssuedAt: UInt64, secondsInStatus: Double,
+                score: Double = 0, inMesh: Bool = false) {
+        self.score = score
+        self.inMesh = inMesh
         self.peerID = peerID
         self.status = status
         self.incarnation = incarnation
@@ -69,9 +76,12 @@ public struct MeshHealth: Codable, Sendable, Equatable {
     public var graylistedSources: Int
     /// Times a member was recorded dead here since start (a soak with no failures expects 0).
     public var deathsRecorded: Int
+    /// The announcement mesh.
+    public var gossip: MeshGossipHealth
 
     public init(alive: Int, suspect: Int, dead: Int, left: Int, healthMultiplier: Int, incarnation: UInt64, broadcastQueue: Int,
-                rejectedPackets: Int, invalidUpdates: Int, refutations: Int, graylistedSources: Int, deathsRecorded: Int) {
+                rejectedPackets: Int, invalidUpdates: Int, refutations: Int, graylistedSources: Int, deathsRecorded: Int, gossip: MeshGossipHealth) {
+        self.gossip = gossip
         self.alive = alive
         self.suspect = suspect
         self.dead = dead
@@ -84,6 +94,44 @@ public struct MeshHealth: Codable, Sendable, Equatable {
         self.refutations = refutations
         self.graylistedSources = graylistedSources
         self.deathsRecorded = deathsRecorded
+    }
+}
+
+/// The announcement mesh (gossipsub v1.1 shape) in `MeshHealth`; counts are since start.
+public struct MeshGossipHealth: Codable, Sendable, Equatable {
+    /// Peers in this node's mesh (kept between 4 and 12, aiming at 6).
+    public var meshDegree: Int
+    /// Members the router exchanges gossip with.
+    public var peers: Int
+    /// Peers whose score is below the graylist threshold: nothing from them is read.
+    public var graylistedPeers: Int
+    /// Announcements of other origins accepted, refused (forged, malformed), and seen again.
+    public var accepted: Int
+    public var rejected: Int
+    public var duplicates: Int
+    /// Gossip from non-members or graylisted peers, dropped unread.
+    public var ignored: Int
+    /// Peers that advertised an announcement (IHAVE), were asked, and did not deliver.
+    public var brokenPromises: Int
+    /// Full announcements sent, and IHAVE lists sent.
+    public var payloadSends: Int
+    public var ihaveSends: Int
+    /// Gossip packets waiting for the router.
+    public var queue: Int
+
+    public init(meshDegree: Int, peers: Int, graylistedPeers: Int, accepted: Int, rejected: Int, duplicates: Int, ignored: Int,
+                brokenPromises: Int, payloadSends: Int, ihaveSends: Int, queue: Int) {
+        self.meshDegree = meshDegree
+        self.peers = peers
+        self.graylistedPeers = graylistedPeers
+        self.accepted = accepted
+        self.rejected = rejected
+        self.duplicates = duplicates
+        self.ignored = ignored
+        self.brokenPromises = brokenPromises
+        self.payloadSends = payloadSends
+        self.ihaveSends = ihaveSends
+        self.queue = queue
     }
 }
 

@@ -168,6 +168,8 @@ struct MeshProcessTests {
             let answer = try await b.get("/v1/providers/\(cid)", as: ProvidersResponse.self)
             return (answer.providers.map(\.peerID) == [aID], "\(answer)")
         }
+        // It came through the announcement mesh (a flood-publishes its own), not only by repair.
+        #expect(try await b.get("/v1/mesh/health", as: MeshHealth.self).gossip.accepted >= 1)
         // c joins after the announcement was published: the digest exchange brings it.
         let c = try await Gateway(directory: "\(root)/c", seeds: [b.url], extra: fast)
         gateways.append(c)
@@ -181,14 +183,32 @@ struct MeshProcessTests {
         let unknown = try await c.client.execute(HTTPClientRequest(url: c.url + "/routing/v1/providers/bafkreiddrh2xnrfm5ph7am2sbp52s2xeat4tafbhlogxadeblta5g26xoe"), timeout: .seconds(10))
         #expect(unknown.status == .notFound)
 
-        // An outsider's correctly signed announcement is not believed.
+        // An outsider's correctly signed announcement, gossiped in a correctly signed packet,
+        // is dropped unread: the outsider is not a member.
         let outsider = Curve25519.Signing.PrivateKey()
-        let lie = try ProviderAnnouncement(origin: outsider, sequence: 1, issuedAt: 0, added: [try CID("bafkreiddrh2xnrfm5ph7am2sbp52s2xeat4tafbhlogxadeblta5g26xoe")], removed: [])
-        var post = HTTPClientRequest(url: c.url + "/v1/mesh/providers")
-        post.method = .POST
-        post.body = .bytes(ByteBuffer(bytes: lie.encoded))
-        let response = try await c.client.execute(post, timeout: .seconds(10))
-        #expect(response.status == .badRequest)
+        let outsiderID = try PeerID(ed25519PublicKey: outsider.publicKey.rawRepresentation)
+        let lieCID = "bafkreiddrh2xnrfm5ph7am2sbp52s2xeat4tafbhlogxadeblta5g26xoe"
+        let lie = try ProviderAnnouncement(origin: outsider, sequence: 1, issuedAt: 0, added: [try CID(lieCID)], removed: [])
+        let packet = try MeshPacket(sender: outsiderID, body: .pubsub(GossipRPC(messages: [lie]))).encoded(signedWith: outsider)
+        let cMesh = try await c.peers().node.meshAddress
+        guard let colon = cMesh.lastIndex(of: ":"), let cPort = UInt16(cMesh[cMesh.index(after: colon)...]) else { throw TestFailure("mesh address \(cMesh)") }
+        try sendUDP(packet, to: "127.0.0.1", port: cPort)
+        try await Self.eventually("c drops the outsider's gossip") {
+            let health = try await c.get("/v1/mesh/health", as: MeshHealth.self)
+            return (health.gossip.ignored >= 1, "\(health.gossip)")
+        }
+        #expect(try await c.get("/v1/providers/\(lieCID)", as: ProvidersResponse.self).providers.isEmpty)
+        // Pulling a stored announcement: a's first, by id; unknown ones are 404, nonsense 400.
+        let pulled = try await b.client.execute(HTTPClientRequest(url: b.url + "/v1/mesh/announcements/\(aID)/1"), timeout: .seconds(10))
+        let pulledBody = try await pulled.body.collect(upTo: 1 << 17)
+        #expect(pulled.status == .ok)
+        let pulledAnnouncement = try ProviderAnnouncement.decode(Array(pulledBody.readableBytesView))
+        let expectedCID = try CID(cid).v1.string
+        #expect(pulledAnnouncement.isAuthentic && pulledAnnouncement.added.map(\.v1.string) == [expectedCID])
+        let missing = try await b.client.execute(HTTPClientRequest(url: b.url + "/v1/mesh/announcements/\(aID)/99"), timeout: .seconds(10))
+        #expect(missing.status == .notFound)
+        let nonsense = try await b.client.execute(HTTPClientRequest(url: b.url + "/v1/mesh/announcements/xyz/0"), timeout: .seconds(10))
+        #expect(nonsense.status == .badRequest)
         for gateway in gateways { try await gateway.stop() }
     }
 

@@ -29,11 +29,15 @@ struct MeshOpenAPIDocumentTests {
     func schemasMatchContracts() throws {
         let peer = MeshPeer(peerID: "", status: .alive, incarnation: 0, meshAddress: "", gatewayURL: "", storageURL: "",
                             gatewayCertificateSHA256: "", storageCertificateSHA256: "", recordIssuedAt: 0, secondsInStatus: 0)
+        let gossip = MeshGossipHealth(meshDegree: 0, peers: 0, graylistedPeers: 0, accepted: 0, rejected: 0, duplicates: 0, ignored: 0,
+                                      brokenPromises: 0, payloadSends: 0, ihaveSends: 0, queue: 0)
         let samples: [String: any Encodable] = [
             "MeshPeer": peer,
             "MeshPeersResponse": MeshPeersResponse(node: peer, peers: []),
             "MeshHealth": MeshHealth(alive: 0, suspect: 0, dead: 0, left: 0, healthMultiplier: 0, incarnation: 0, broadcastQueue: 0,
-                                     rejectedPackets: 0, invalidUpdates: 0, refutations: 0, graylistedSources: 0, deathsRecorded: 0),
+                                     rejectedPackets: 0, invalidUpdates: 0, refutations: 0, graylistedSources: 0, deathsRecorded: 0,
+                                     gossip: gossip),
+            "MeshGossipHealth": gossip,
             "HealthResponse": HealthResponse(status: "", service: "", version: ""),
             "ProvideRequest": ProvideRequest(added: [], removed: []),
             "ProvideResponse": ProvideResponse(announcements: 0, lastSequence: 0),

@@ -7,12 +7,12 @@ import PakitCore
 import PakitHTTPClient
 
 /// This node's side of "who has what": signs its own announcements (storage tells it what it
-/// holds), accepts other origins' announcements, publishes its own to every live member
-/// (flood publishing, as gossipsub does for an origin's own messages), and repairs what it
+/// holds), spreads them and other origins' through the announcement mesh (`GossipRouter`:
+/// gossipsub v1.1 over the mesh's UDP socket), validates what arrives, and repairs what gossip
 /// missed with a digest exchange against a random member every state-exchange interval.
 ///
 /// Only members may announce: an announcement from an origin this gateway does not know as a
-/// member is refused, so the index cannot be filled by strangers; a provider is answered only
+/// member is dropped, so the index cannot be filled by strangers; a provider is answered only
 /// while its node is alive or suspect.
 actor ProviderBook {
     let index: ProviderIndex
@@ -21,27 +21,39 @@ actor ProviderBook {
     private let runner: MembershipRunner
     private let client: ServiceClient
     private let logger: Logger
+    private let router: GossipRouter
+    private let start = ContinuousClock.now
+    /// Announcements being pulled over HTTPS (too large for a datagram), at most a few at once.
+    private var fetching = 0
 
-    /// Announcements refused: bad signature, unknown origin, malformed.
+    /// Announcements refused by the digest repair: bad signature, unknown origin, malformed.
     private(set) var rejected = 0
 
-    init(index: ProviderIndex, key: Curve25519.Signing.PrivateKey, me: PeerID, runner: MembershipRunner, client: ServiceClient, logger: Logger) {
+    init(index: ProviderIndex, key: Curve25519.Signing.PrivateKey, me: PeerID, runner: MembershipRunner, client: ServiceClient,
+         gossip: GossipSettings, logger: Logger) {
         self.index = index
         self.key = key
         self.me = me
         self.runner = runner
         self.client = client
         self.logger = logger
+        router = GossipRouter(me: me, settings: gossip, seed: UInt64.random(in: 0...UInt64.max), now: 0)
     }
 
     static var nowMilliseconds: UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000) }
 
+    /// Milliseconds since start (the router's clock).
+    private var now: UInt64 {
+        let elapsed = ContinuousClock.now - start
+        return UInt64(elapsed.components.seconds) * 1_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+
     // MARK: this node's own log
 
     /// Signs `added`/`removed` into announcements of at most 1,000 CIDs, stores them and
-    /// publishes them to every live member. What the log already says is left out (storage
-    /// re-announces every pinned root at each start), so a repeat costs no announcement.
-    /// Returns how many were made and the last sequence.
+    /// flood-publishes them. What the log already says is left out (storage re-announces every
+    /// pinned root at each start), so a repeat costs no announcement. Returns how many were
+    /// made and the last sequence.
     func provide(added: [CID], removed: [CID]) async throws -> ProvideResponse {
         let word = try await index.latestWord(of: me, on: added + removed)
         var entries = Array(Set(added.map(\.v1)).filter { word[$0] != true }.map { ($0, true) })
@@ -55,28 +67,117 @@ actor ProviderBook {
             let announcement = try ProviderAnnouncement(origin: key, sequence: sequence, issuedAt: Self.nowMilliseconds,
                                                         added: chunk.filter(\.1).map(\.0), removed: chunk.filter { !$0.1 }.map(\.0))
             try await index.apply(announcement, now: Self.nowMilliseconds)
-            publish(announcement)
+            await perform(router.publish(announcement, now: now))
             count += 1
             last = sequence
         }
         return ProvideResponse(announcements: count, lastSequence: last)
     }
 
-    private func publish(_ announcement: ProviderAnnouncement) {
-        let bytes = announcement.encoded
-        Task { [runner, client, logger] in
-            for member in await runner.liveMembers() {
-                let request = ServiceRequest(.POST, "/v1/mesh/providers", headers: ["Content-Type": "application/octet-stream"],
-                                             body: .bytes(ByteBuffer(bytes: bytes)), idempotent: true, timeout: .seconds(5),
-                                             retry: RetryPolicy(maximumAttempts: 2), responseLimit: 1 << 16)
+    // MARK: the announcement mesh
+
+    /// A gossip RPC from a member (its packet's signature named it).
+    func receive(_ rpc: GossipRPC, from peer: PeerID) async {
+        await perform(router.receive(rpc, from: peer, now: now))
+    }
+
+    /// Runs the router's heartbeat when due, after telling it who is alive.
+    func heartbeatIfDue() async {
+        let now = self.now
+        guard now >= router.nextHeartbeat else { return }
+        router.updatePeers(await runner.liveMemberHosts(), now: now)
+        await perform(router.heartbeat(now: self.now))
+    }
+
+    /// Carries out the router's actions; validations feed their verdicts back in, whose
+    /// forwards are carried out in turn.
+    private func perform(_ actions: [GossipAction]) async {
+        var pending = actions
+        var sends: [(PeerID, GossipRPC)] = []
+        while !pending.isEmpty {
+            let action = pending.removeFirst()
+            switch action {
+            case .send(let peer, let rpc):
+                sends.append((peer, rpc))
+            case .validate(let announcement, _):
+                let verdict = await validate(announcement)
+                pending += router.validated(MessageID(announcement), verdict, now: now)
+            case .fetch(let peer, let ids):
+                fetch(ids, from: peer)
+            }
+        }
+        if !sends.isEmpty { await runner.sendGossip(sends) }
+    }
+
+    /// Whether an announcement from the mesh is new and true: from a member, correctly signed,
+    /// not already held. This node's own name on one it does not hold is a forgery.
+    private func validate(_ announcement: ProviderAnnouncement) async -> GossipVerdict {
+        do {
+            if announcement.origin == me { return announcement.isAuthentic ? .ignore : .reject }
+            guard await runner.isKnownMember(announcement.origin) else { return .ignore }
+            if try await index.has(origin: announcement.origin, sequence: announcement.sequence) { return .ignore }
+            guard announcement.isAuthentic else { return .reject }
+            return try await index.apply(announcement, now: Self.nowMilliseconds) ? .accept : .ignore
+        } catch {
+            logger.warning("cannot store an announcement", metadata: ["id": "\(MessageID(announcement))", "error": "\(error)"])
+            return .ignore
+        }
+    }
+
+    /// Pulls announcements too large for a datagram from the peer that advertised them.
+    private func fetch(_ ids: [MessageID], from peer: PeerID) {
+        guard fetching < 8 else { return }  // the IHAVE will come again, or the digest repairs it
+        fetching += 1
+        Task { [client, logger, runner] in
+            defer { Task { await self.fetchEnded() } }
+            guard let url = await runner.member(peer)?.record.gatewayURL else { return }
+            for id in ids.prefix(16) {
+                let request = ServiceRequest(.GET, "/v1/mesh/announcements/\(id.origin)/\(id.sequence)", idempotent: true,
+                                             timeout: .seconds(5), retry: RetryPolicy(maximumAttempts: 2),
+                                             responseLimit: ProviderAnnouncement.maximumBodySize + 68)
                 do {
-                    _ = try await client.send(request, to: member.gatewayURL)
+                    let announcement = try ProviderAnnouncement.decode(try await client.send(request, to: url).bytes)
+                    guard MessageID(announcement) == id else { continue }
+                    await self.receive(fetched: announcement, from: peer)
                 } catch {
-                    // The digest exchange repairs what a member missed.
-                    logger.debug("announcement not delivered", metadata: ["peer": "\(member.peer)", "error": "\(error)"])
+                    logger.debug("announcement pull failed", metadata: ["id": "\(id)", "peer": "\(peer)", "error": "\(error)"])
                 }
             }
         }
+    }
+
+    private func fetchEnded() { fetching -= 1 }
+
+    private func receive(fetched announcement: ProviderAnnouncement, from peer: PeerID) async {
+        await perform(router.receive(fetched: announcement, from: peer, now: now))
+    }
+
+    /// One stored announcement, for a peer pulling it.
+    func announcement(of origin: PeerID, sequence: UInt64) async throws -> [UInt8]? {
+        guard sequence >= 1 else { return nil }
+        return try await index.announcements(of: origin, after: sequence - 1, limit: 1).first.flatMap { bytes in
+            (try? ProviderAnnouncement.decode(bytes)).flatMap { $0.sequence == sequence ? bytes : nil }
+        }
+    }
+
+    /// Scores and mesh membership, for `GET /v1/peers`.
+    func annotate(_ response: MeshPeersResponse) -> MeshPeersResponse {
+        var annotated = response
+        let now = self.now
+        let mesh = Set(router.meshPeers)
+        for position in annotated.peers.indices {
+            guard let peer = try? PeerID(annotated.peers[position].peerID) else { continue }
+            annotated.peers[position].score = router.score(of: peer, now: now)
+            annotated.peers[position].inMesh = mesh.contains(peer)
+        }
+        return annotated
+    }
+
+    func gossipHealth(queue: Int) -> MeshGossipHealth {
+        let stats = router.stats
+        return MeshGossipHealth(meshDegree: router.meshPeers.count, peers: router.peerCount, graylistedPeers: router.graylistedPeers(now: now),
+                                accepted: stats.accepted, rejected: stats.rejected, duplicates: stats.duplicates, ignored: stats.ignoredRPCs,
+                                brokenPromises: stats.brokenPromises, payloadSends: stats.payloadSends, ihaveSends: stats.ihaveSends, queue: queue)
     }
 
     // MARK: other origins

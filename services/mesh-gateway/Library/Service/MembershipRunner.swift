@@ -42,8 +42,10 @@ actor MembershipRunner {
 
     // MARK: inputs
 
-    func handle(_ datagram: InboundDatagram) {
-        guard let source = Self.meshAddress(datagram.source) else { return }
+    /// Handles a membership datagram; gossip for the announcement mesh is returned (with its
+    /// sender) for the provider book, after its signature was checked here.
+    func handle(_ datagram: InboundDatagram) -> (sender: PeerID, rpc: GossipRPC)? {
+        guard let source = Self.meshAddress(datagram.source) else { return nil }
         let packet: MeshPacket
         do {
             packet = try MeshPacket.decode(datagram.bytes)
@@ -53,17 +55,23 @@ actor MembershipRunner {
                 logger.notice("graylisted a source of invalid mesh packets", metadata: ["source": "\(source.host)", "seconds": "\(graylist.duration)"])
             }
             logger.debug("dropped a mesh packet", metadata: ["from": "\(source)", "reason": "\(error)"])
-            return
+            return nil
         }
-        if case .state = packet.body {
+        switch packet.body {
+        case .state:
             undecodable += 1  // state exchanges come over HTTPS only
-            return
+            return nil
+        case .pubsub(let rpc):
+            return (packet.sender, rpc)
+        default:
+            break
         }
         let invalidBefore = membership.invalidUpdates
         send(membership.receive(packet, from: source, now: now))
         // A signed packet carrying forged updates counts against its source too.
         if membership.invalidUpdates > invalidBefore { graylist.strike(source.host, now: Self.wallSeconds) }
         logEvents()
+        return nil
     }
 
     /// Seconds of the wall clock, for the graylist's windows.
@@ -137,6 +145,25 @@ actor MembershipRunner {
         membership.memberViews.filter { $0.status == .alive || $0.status == .suspect }.map(\.record)
     }
 
+    /// Live members and the IP their mesh address names (the router's peers; P6 counts IPs).
+    func liveMemberHosts() -> [PeerID: String] {
+        var hosts: [PeerID: String] = [:]
+        for view in membership.memberViews where view.status == .alive || view.status == .suspect {
+            hosts[view.record.peer] = view.record.meshAddress.host
+        }
+        return hosts
+    }
+
+    /// Sends the announcement router's RPCs, each in one signed datagram, to the members'
+    /// mesh addresses.
+    func sendGossip(_ sends: [(PeerID, GossipRPC)]) {
+        for (peer, rpc) in sends {
+            guard let member = membership.member(peer), let address = socketAddress(member.record.meshAddress),
+                  let bytes = try? MeshPacket(sender: membership.me, body: .pubsub(rpc)).encoded(signedWith: key) else { continue }
+            endpoint.send(bytes, to: address)
+        }
+    }
+
     /// A member in any state (announcements of a node that died stay valid; it is answered as a
     /// provider only while alive).
     func isKnownMember(_ peer: PeerID) -> Bool { membership.member(peer) != nil }
@@ -161,7 +188,7 @@ actor MembershipRunner {
     }
 
     /// `rateLimited`: datagrams the socket refused before decoding (too fast from their source).
-    func health(rateLimited: Int) -> MeshHealth {
+    func health(rateLimited: Int, gossip: MeshGossipHealth) -> MeshHealth {
         let views = membership.memberViews
         return MeshHealth(alive: views.count { $0.status == .alive }, suspect: views.count { $0.status == .suspect },
                           dead: views.count { $0.status == .dead }, left: views.count { $0.status == .left },
@@ -169,7 +196,8 @@ actor MembershipRunner {
                           broadcastQueue: membership.broadcastQueueDepth,
                           rejectedPackets: undecodable + rateLimited + membership.ignoredPackets,
                           invalidUpdates: membership.invalidUpdates, refutations: membership.refutations,
-                          graylistedSources: graylist.count(now: Self.wallSeconds), deathsRecorded: membership.deathsRecorded)
+                          graylistedSources: graylist.count(now: Self.wallSeconds), deathsRecorded: membership.deathsRecorded,
+                          gossip: gossip)
     }
 
     // MARK: sending

@@ -21,6 +21,8 @@ public struct MeshGatewayConfiguration: ServiceConfiguration {
         Setting("probe-interval-ms", env: "PAKIT_MESH_PROBE_INTERVAL_MS", default: "500", help: "SWIM probe interval in milliseconds (× the local health multiplier)"),
         Setting("probe-timeout-ms", env: "PAKIT_MESH_PROBE_TIMEOUT_MS", default: "150", help: "wait for a direct ack before indirect probes, milliseconds"),
         Setting("push-pull-interval-ms", env: "PAKIT_MESH_PUSH_PULL_INTERVAL_MS", default: "10000", help: "state exchange with one random member every this many milliseconds"),
+        Setting("heartbeat-ms", env: "PAKIT_MESH_HEARTBEAT_MS", default: "200", help: "announcement-mesh heartbeat in milliseconds (mesh upkeep, IHAVE gossip, score decay)"),
+        Setting("prune-backoff-ms", env: "PAKIT_MESH_PRUNE_BACKOFF_MS", default: "60000", help: "how long a pruned peer must wait before grafting again, milliseconds"),
         Setting("packet-rate", env: "PAKIT_MESH_PACKET_RATE", default: "50", help: "mesh packets per second accepted from one source address (bursts of twice that); more are dropped before their signature is checked"),
     ]
 
@@ -31,6 +33,7 @@ public struct MeshGatewayConfiguration: ServiceConfiguration {
     public var seeds: [String]
     public var storageURL: String?
     public var membership: SWIMSettings
+    public var gossip: GossipSettings
     public var packetRate: Double
 
     public var dataDirectory: String { common.dataDirectory }
@@ -74,5 +77,9 @@ public struct MeshGatewayConfiguration: ServiceConfiguration {
         membership.pushPullInterval = UInt64(try settings.int("push-pull-interval-ms", in: 1_000...3_600_000))
         self.membership = membership
         packetRate = Double(try settings.int("packet-rate", in: 1...100_000))
+        var gossip = GossipSettings()
+        gossip.heartbeatInterval = UInt64(try settings.int("heartbeat-ms", in: 20...60_000))
+        gossip.pruneBackoff = UInt64(try settings.int("prune-backoff-ms", in: 1_000...3_600_000))
+        self.gossip = gossip
     }
 }

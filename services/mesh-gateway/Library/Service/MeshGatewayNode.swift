@@ -114,6 +114,14 @@ public final class MeshGatewayNode: PakitService {
     }
 
     var rateLimitedCount: Int { rateLimitedPackets.value.load(ordering: .relaxed) }
+    /// Gossip RPCs received and not yet handled by the provider book (the queue drops the
+    /// oldest beyond 4,096).
+    let gossipQueue = Atomic<Int>(0)
+
+    func health(runner: MembershipRunner, providers: ProviderBook) async -> MeshHealth {
+        let gossip = await providers.gossipHealth(queue: max(0, gossipQueue.load(ordering: .relaxed)))
+        return await runner.health(rateLimited: rateLimitedCount, gossip: gossip)
+    }
 
     // MARK: PakitService
 
@@ -142,7 +150,7 @@ public final class MeshGatewayNode: PakitService {
             let runner = MembershipRunner(membership: membership, key: identity.privateKey, endpoint: endpoint, client: client,
                                           seeds: configuration.seeds, graylist: graylist, logger: logger)
             let providers = ProviderBook(index: ProviderIndex(database: database), key: identity.privateKey, me: peer, runner: runner,
-                                         client: client, logger: logger)
+                                         client: client, gossip: configuration.gossip, logger: logger)
             runnerSlot.withLock { $0 = (runner, providers) }
             runnerStarted.signal()
             logger.notice("mesh identity", metadata: ["peer": "\(peer)", "mesh": "\(address)"])
@@ -186,10 +194,25 @@ struct MembershipLoop: Service {
         let node = self.node
         let datagrams = node.endpoint.datagrams
         let repairInterval = Duration.milliseconds(Int64(node.configuration.membership.pushPullInterval))
+        // Gossip goes to the provider book through a bounded queue of its own, so that storing
+        // announcements never holds up probes and acks.
+        let (gossip, gossipInput) = AsyncStream.makeStream(of: (sender: PeerID, rpc: GossipRPC).self, bufferingPolicy: .bufferingNewest(4_096))
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await datagram in datagrams { await runner.handle(datagram) }
+                    for await datagram in datagrams {
+                        if let received = await runner.handle(datagram) {
+                            node.gossipQueue.add(1, ordering: .relaxed)
+                            gossipInput.yield(received)
+                        }
+                    }
+                    gossipInput.finish()
+                }
+                group.addTask {
+                    for await (sender, rpc) in gossip {
+                        node.gossipQueue.subtract(1, ordering: .relaxed)
+                        await providers.receive(rpc, from: sender)
+                    }
                 }
                 group.addTask {
                     // Timers at 10 ms resolution (probe timeouts are 150 ms); the seeds are
@@ -198,9 +221,10 @@ struct MembershipLoop: Service {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .milliseconds(10))
                         await runner.tickIfDue()
+                        await providers.heartbeatIfDue()
                         ticks += 1
                         if ticks % 50 == 1 { await runner.joinIfAlone() }
-                        if ticks % 100 == 0 { MeshMetrics.record(await runner.health(rateLimited: node.rateLimitedCount)) }
+                        if ticks % 100 == 0 { MeshMetrics.record(await node.health(runner: runner, providers: providers)) }
                     }
                 }
                 group.addTask {

@@ -17,6 +17,12 @@ enum MeshMetrics {
     static let invalidUpdates = Gauge(label: "pakit_mesh_invalid_updates")
     static let refutations = Gauge(label: "pakit_mesh_refutations")
     static let deathsRecorded = Gauge(label: "pakit_mesh_deaths_recorded")
+    static let meshDegree = Gauge(label: "pakit_mesh_gossip_degree")
+    static let gossipGraylisted = Gauge(label: "pakit_mesh_gossip_graylisted_peers")
+    static let announcementsAccepted = Gauge(label: "pakit_mesh_announcements", dimensions: [("result", "accepted")])
+    static let announcementsRejected = Gauge(label: "pakit_mesh_announcements", dimensions: [("result", "rejected")])
+    static let announcementsDuplicate = Gauge(label: "pakit_mesh_announcements", dimensions: [("result", "duplicate")])
+    static let payloadSends = Gauge(label: "pakit_mesh_gossip_payload_sends")
 
     static func record(_ health: MeshHealth) {
         alive.record(health.alive)
@@ -31,5 +37,11 @@ enum MeshMetrics {
         invalidUpdates.record(health.invalidUpdates)
         refutations.record(health.refutations)
         deathsRecorded.record(health.deathsRecorded)
+        meshDegree.record(health.gossip.meshDegree)
+        gossipGraylisted.record(health.gossip.graylistedPeers)
+        announcementsAccepted.record(health.gossip.accepted)
+        announcementsRejected.record(health.gossip.rejected)
+        announcementsDuplicate.record(health.gossip.duplicates)
+        payloadSends.record(health.gossip.payloadSends)
     }
 }

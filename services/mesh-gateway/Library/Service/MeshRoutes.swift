@@ -7,10 +7,10 @@ import PakitHTTPServer
 extension MeshGatewayNode {
     func addMeshRoutes(to router: Router<ServiceRequestContext>) {
         router.get("/v1/peers") { _, _ in
-            try jsonResponse(try await self.startedRunner().peers())
+            try jsonResponse(await self.startedProviders().annotate(try await self.startedRunner().peers()))
         }
         router.get("/v1/mesh/health") { _, _ in
-            try jsonResponse(try await self.startedRunner().health(rateLimited: self.rateLimitedCount))
+            try jsonResponse(await self.health(runner: try self.startedRunner(), providers: try self.startedProviders()))
         }
         // Open to any node: peers hold certificates of their own CAs. The body is a signed
         // state packet; what it carries is checked signature by signature.

@@ -6,7 +6,7 @@ import PakitContracts
 import PakitCore
 import PakitHTTPServer
 
-/// `GET /v1/providers/{cid}`, `GET /routing/v1/providers/{cid}`, `POST /v1/mesh/providers`,
+/// `GET /v1/providers/{cid}`, `GET /routing/v1/providers/{cid}`, `GET /v1/mesh/announcements/{peer}/{sequence}`,
 /// `POST /v1/mesh/providers/digest`, and storage's `POST /internal/v1/provide`.
 extension MeshGatewayNode {
     /// Only this node's storage tells the gateway what the node holds.
@@ -40,17 +40,19 @@ extension MeshGatewayNode {
             }
             return try jsonResponse(RoutingProvidersResponse(providers: records))
         }
-        router.post("/v1/mesh/providers") { request, context in
-            try self.peerRequestLimiter.check(context.rateLimitKey, what: "provider announcements")
-            let body = try await request.body.collect(upTo: ProviderAnnouncement.maximumBodySize + 68)
-            let book = try self.startedProviders()
-            do {
-                let announcement = try ProviderAnnouncement.decode(Array(body.readableBytesView))
-                let new = try await book.accept(announcement)
-                return Response(status: new ? .created : .ok)
-            } catch let error as MeshWireError {
-                throw ServiceError.badRequest("invalid_announcement", error.reason)
+        // An announcement too large for a datagram, pulled by a peer it was advertised to.
+        router.get("/v1/mesh/announcements/:peer/:sequence") { _, context in
+            try self.peerRequestLimiter.check(context.rateLimitKey, what: "announcement pulls")
+            guard let text = context.parameters.get("peer"), text.utf8.count <= 128, let origin = try? PeerID(text) else {
+                throw ServiceError.badRequest("invalid_peer", "'\((context.parameters.get("peer") ?? "").prefix(80))' is not a peer ID")
             }
+            guard let sequence = context.parameters.get("sequence").flatMap(UInt64.init), sequence >= 1 else {
+                throw ServiceError.badRequest("invalid_sequence", "the sequence is a whole number from 1")
+            }
+            guard let bytes = try await self.startedProviders().announcement(of: origin, sequence: sequence) else {
+                throw ServiceError.notFound("no announcement \(sequence) of \(origin) is held here")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         router.post("/v1/mesh/providers/digest") { request, context in
             try self.peerRequestLimiter.check(context.rateLimitKey, what: "provider digests")
