@@ -22,10 +22,11 @@ struct Peers: AsyncParsableCommand {
             return
         }
         print("this node \(answer.node.peerID) at \(answer.node.meshAddress) (incarnation \(answer.node.incarnation))")
-        var rows = [["PEER", "STATUS", "INCARNATION", "MESH", "STORAGE", "FOR"]]
+        // SCORE is the peer's gossip score here; "*" marks this node's announcement-mesh peers.
+        var rows = [["PEER", "STATUS", "INCARNATION", "MESH", "STORAGE", "FOR", "SCORE"]]
         for peer in answer.peers {
             rows.append([peer.peerID, peer.status.rawValue, "\(peer.incarnation)", peer.meshAddress, peer.storageURL.isEmpty ? "-" : peer.storageURL,
-                         String(format: "%.0fs", peer.secondsInStatus)])
+                         String(format: "%.0fs", peer.secondsInStatus), String(format: "%.1f", peer.score) + (peer.inMesh ? "*" : "")])
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
