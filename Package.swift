@@ -19,6 +19,9 @@ let package = Package(
         // job worker process the runtime tests kill mid-job. A product so `swift build` names
         // the binary as the tests look for it (`BuiltProduct.path`).
         .executable(name: "pakit-job-worker-fixture", targets: ["PakitJobWorkerFixture"]),
+        // Test tool, not shipped: a hostile mesh member (forged, replayed, spam and garbage
+        // gossip) for the mesh process tests and `pakit-bench mesh`.
+        .executable(name: "pakit-mesh-adversary", targets: ["PakitMeshAdversary"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -259,6 +262,16 @@ let package = Package(
             name: "MeshSimulation",
             dependencies: ["MeshGatewayService", "PakitCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "tools/mesh-simulation",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "PakitMeshAdversary",
+            dependencies: [
+                "MeshGatewayService", "PakitCore", "PakitHTTPClient", "PakitIdentity",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "tools/mesh-adversary",
             swiftSettings: strict
         ),
         .executableTarget(

@@ -95,6 +95,7 @@ public final class GossipRouter {
     /// Mesh peers this node grafted itself.
     public var outboundMeshCount: Int { mesh.count { outbound.contains($0) } }
     public var peerCount: Int { peers.count }
+    public func knows(_ peer: PeerID) -> Bool { peers[peer] != nil }
     public var cachedMessages: Int { cache.count }
 
     /// A recent announcement this node holds (what it answers IWANT with).

@@ -67,6 +67,7 @@ actor ProviderBook {
             let announcement = try ProviderAnnouncement(origin: key, sequence: sequence, issuedAt: Self.nowMilliseconds,
                                                         added: chunk.filter(\.1).map(\.0), removed: chunk.filter { !$0.1 }.map(\.0))
             try await index.apply(announcement, now: Self.nowMilliseconds)
+            await refreshPeers()
             await perform(router.publish(announcement, now: now))
             count += 1
             last = sequence
@@ -78,15 +79,26 @@ actor ProviderBook {
 
     /// A gossip RPC from a member (its packet's signature named it).
     func receive(_ rpc: GossipRPC, from peer: PeerID) async {
+        // A member the router has not heard of yet (it joined since the last heartbeat): look
+        // again, at most every 100 ms, so strangers' packets cannot make every one a lookup.
+        if !router.knows(peer), now >= lastRefresh + 100 { await refreshPeers() }
         await perform(router.receive(rpc, from: peer, now: now))
     }
 
     /// Runs the router's heartbeat when due, after telling it who is alive.
     func heartbeatIfDue() async {
-        let now = self.now
         guard now >= router.nextHeartbeat else { return }
-        router.updatePeers(await runner.liveMemberHosts(), now: now)
-        await perform(router.heartbeat(now: self.now))
+        await refreshPeers()
+        await perform(router.heartbeat(now: now))
+    }
+
+    private var lastRefresh: UInt64 = 0
+
+    /// Tells the router which members are alive now.
+    private func refreshPeers() async {
+        let live = await runner.liveMemberHosts()
+        lastRefresh = now
+        router.updatePeers(live, now: now)
     }
 
     /// Carries out the router's actions; validations feed their verdicts back in, whose
