@@ -324,7 +324,7 @@ let package = Package(
             name: "PakitBench",
             dependencies: [
                 "PakitContracts", "PakitCore", "PakitZK", "StorageService", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer", "PakitSQL",
-                "MeshSimulation", "MeshGatewayService",
+                "MeshSimulation", "MeshGatewayService", "PakitTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

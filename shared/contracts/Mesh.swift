@@ -165,10 +165,14 @@ public struct ProvideResponse: Codable, Sendable, Equatable {
 public struct ProvidersResponse: Codable, Sendable, Equatable {
     public var cid: String
     public var providers: [MeshPeer]
+    /// Peer ID → when this gateway stored the announcement that names it (Unix milliseconds,
+    /// this gateway's clock).
+    public var learnedAt: [String: UInt64]
 
-    public init(cid: String, providers: [MeshPeer]) {
+    public init(cid: String, providers: [MeshPeer], learnedAt: [String: UInt64] = [:]) {
         self.cid = cid
         self.providers = providers
+        self.learnedAt = learnedAt
     }
 }
 

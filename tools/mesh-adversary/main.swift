@@ -64,33 +64,37 @@ struct MeshAdversary {
             replayed = try await pull(victim: victim, sequence: 1, from: gateway)
         }
         var random = SystemRandomNumberGenerator()
-        let interval = 1 / rate
-        let end = Date().addingTimeInterval(seconds)
+        // Sends in 10 ms ticks (a sleep per datagram would cap the rate near 5k/s).
+        let start = ContinuousClock.now
+        let end = start + .milliseconds(Int64(seconds * 1_000))
         var sent = 0
         var round: UInt64 = 0
-        while Date() < end {
-            round += 1
-            let datagram: [UInt8]
-            switch behaviour {
-            case .forge:
-                guard let victim else { throw AdversaryError("forge needs --victim") }
-                let forged = try forgedAnnouncement(origin: victim, sequence: 1_000_000 + round, cid: CID.raw(sha256Of: Array("forged \(round)".utf8)))
-                datagram = try MeshPacket(sender: me, body: .pubsub(GossipRPC(messages: [forged]))).encoded(signedWith: key)
-            case .replay:
-                guard let original = replayed else { return }
-                let message = round % 2 == 0 ? original : try withSequence(original, 2_000_000 + round)
-                datagram = try MeshPacket(sender: me, body: .pubsub(GossipRPC(messages: [message]))).encoded(signedWith: key)
-            case .spam:
-                let origin = victim ?? me
-                let haves = (0..<50).map { offset in
-                    GossipRPC.Have(id: MessageID(origin: origin, sequence: 3_000_000 + round * 50 + UInt64(offset)), size: 180)
+        while ContinuousClock.now < end {
+            let due = Int(((ContinuousClock.now - start).seconds + 0.01) * rate) - Int(round)
+            for _ in 0..<max(0, due) {
+                round += 1
+                let datagram: [UInt8]
+                switch behaviour {
+                case .forge:
+                    guard let victim else { throw AdversaryError("forge needs --victim") }
+                    let forged = try forgedAnnouncement(origin: victim, sequence: 1_000_000 + round, cid: CID.raw(sha256Of: Array("forged \(round)".utf8)))
+                    datagram = try MeshPacket(sender: me, body: .pubsub(GossipRPC(messages: [forged]))).encoded(signedWith: key)
+                case .replay:
+                    guard let original = replayed else { return }
+                    let message = round % 2 == 0 ? original : try withSequence(original, 2_000_000 + round)
+                    datagram = try MeshPacket(sender: me, body: .pubsub(GossipRPC(messages: [message]))).encoded(signedWith: key)
+                case .spam:
+                    let origin = victim ?? me
+                    let haves = (0..<50).map { offset in
+                        GossipRPC.Have(id: MessageID(origin: origin, sequence: 3_000_000 + round * 50 + UInt64(offset)), size: 180)
+                    }
+                    datagram = try MeshPacket(sender: me, body: .pubsub(GossipRPC(ihave: haves, graft: true))).encoded(signedWith: key)
+                case .garbage:
+                    datagram = (0..<120).map { _ in UInt8.random(in: 0...255, using: &random) }
                 }
-                datagram = try MeshPacket(sender: me, body: .pubsub(GossipRPC(ihave: haves, graft: true))).encoded(signedWith: key)
-            case .garbage:
-                datagram = (0..<120).map { _ in UInt8.random(in: 0...255, using: &random) }
+                for target in targets where socket.send(datagram, to: target) { sent += 1 }
             }
-            for target in targets where socket.send(datagram, to: target) { sent += 1 }
-            try await Task.sleep(for: .seconds(interval))
+            try await Task.sleep(for: .milliseconds(10))
         }
         print("sent \(sent) datagrams")
     }
@@ -127,6 +131,10 @@ struct MeshAdversary {
     }
 
     static func bigEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 struct AdversaryError: Error, CustomStringConvertible {

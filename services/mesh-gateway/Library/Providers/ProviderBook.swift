@@ -248,15 +248,15 @@ actor ProviderBook {
 
     // MARK: queries
 
-    /// The live members (and this node) that say they hold `cid`, as records.
-    func providers(of cid: CID) async throws -> [(record: PeerRecord, status: MemberStatus)] {
-        let origins = try await index.providers(of: cid)
-        var result: [(PeerRecord, MemberStatus)] = []
-        for origin in origins {
+    /// The live members (and this node) that say they hold `cid`, as records, with when this
+    /// gateway learned it (Unix ms).
+    func providers(of cid: CID) async throws -> [(record: PeerRecord, status: MemberStatus, learnedAt: UInt64)] {
+        var result: [(PeerRecord, MemberStatus, UInt64)] = []
+        for (origin, learnedAt) in try await index.providerEntries(of: cid) {
             if origin == me {
-                result.append((await runner.ownRecord(), .alive))
+                result.append((await runner.ownRecord(), .alive, learnedAt))
             } else if let member = await runner.member(origin), member.status == .alive || member.status == .suspect {
-                result.append((member.record, member.status))
+                result.append((member.record, member.status, learnedAt))
             }
         }
         return result

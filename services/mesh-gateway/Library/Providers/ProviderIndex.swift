@@ -70,9 +70,19 @@ struct ProviderIndex: Sendable {
     }
 
     /// Origins whose latest word on `cid` is "I hold it".
-    func providers(of cid: CID) async throws -> [PeerID] {
-        try await database.read("SELECT origin FROM providers WHERE cid = $1 AND present = 1 ORDER BY origin", [.blob(cid.v1.bytes)])
-            .compactMap { try? PeerID(ed25519PublicKey: try $0.blob("origin")) }
+    func providers(of cid: CID) async throws -> [PeerID] { try await providerEntries(of: cid).map(\.origin) }
+
+    /// The same, each with when this gateway stored the announcement that said so (Unix ms).
+    func providerEntries(of cid: CID) async throws -> [(origin: PeerID, learnedAt: UInt64)] {
+        try await database.read("""
+            SELECT p.origin, a.received_at FROM providers p
+            JOIN provider_announcements a ON a.origin = p.origin AND a.sequence = p.sequence
+            WHERE p.cid = $1 AND p.present = 1 ORDER BY p.origin
+            """, [.blob(cid.v1.bytes)])
+            .compactMap { row in
+                guard let origin = try? PeerID(ed25519PublicKey: try row.blob("origin")), let at = try? row.int("received_at") else { return nil }
+                return (origin, UInt64(max(0, at)))
+            }
     }
 
     /// `origin`'s latest word on each of `cids` that it has announced: held (true) or withdrawn.

@@ -19,7 +19,7 @@ extension MeshGatewayNode {
             return try jsonResponse(ProvidersResponse(cid: cid.string, providers: found.map {
                 MeshPeer(record: $0.record, status: MeshPeer.Status(rawValue: $0.status.rawValue) ?? .alive,
                          incarnation: $0.record.incarnation, secondsInStatus: 0)
-            }))
+            }, learnedAt: Dictionary(found.map { ($0.record.peer.string, $0.learnedAt) }, uniquingKeysWith: { first, _ in first })))
         }
         // The IPFS delegated-routing form, from the same index: JSON, or NDJSON when asked.
         router.get("/routing/v1/providers/:cid") { request, context in
