@@ -79,9 +79,9 @@ actor ProviderBook {
 
     /// A gossip RPC from a member (its packet's signature named it).
     func receive(_ rpc: GossipRPC, from peer: PeerID) async {
-        // A member the router has not heard of yet (it joined since the last heartbeat): look
-        // again, at most every 100 ms, so strangers' packets cannot make every one a lookup.
-        if !router.knows(peer), now >= lastRefresh + 100 { await refreshPeers() }
+        // A member the router has not placed yet (it joined since the last heartbeat): look
+        // again. A stranger's packet costs one membership lookup, no more.
+        if !router.knows(peer), await runner.isLive(peer) { await refreshPeers() }
         await perform(router.receive(rpc, from: peer, now: now))
     }
 
@@ -92,13 +92,9 @@ actor ProviderBook {
         await perform(router.heartbeat(now: now))
     }
 
-    private var lastRefresh: UInt64 = 0
-
     /// Tells the router which members are alive now.
     private func refreshPeers() async {
-        let live = await runner.liveMemberHosts()
-        lastRefresh = now
-        router.updatePeers(live, now: now)
+        router.updatePeers(await runner.liveMemberHosts(), now: now)
     }
 
     /// Carries out the router's actions; validations feed their verdicts back in, whose

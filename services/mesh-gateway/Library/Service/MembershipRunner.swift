@@ -154,6 +154,11 @@ actor MembershipRunner {
         return hosts
     }
 
+    func isLive(_ peer: PeerID) -> Bool {
+        guard let status = membership.member(peer)?.status else { return false }
+        return status == .alive || status == .suspect
+    }
+
     /// Sends the announcement router's RPCs, each in one signed datagram, to the members'
     /// mesh addresses.
     func sendGossip(_ sends: [(PeerID, GossipRPC)]) {
