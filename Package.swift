@@ -410,6 +410,7 @@ let package = Package(
             name: "MeshGatewayTests",
             dependencies: [
                 "MeshGatewayService", "MeshSimulation", "PakitConfiguration", "PakitContracts", "PakitCore", "PakitService", "PakitSQL", "PakitTestSupport",
+                "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

