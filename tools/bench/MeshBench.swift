@@ -26,6 +26,8 @@ struct MeshBench: AsyncParsableCommand {
     @Option(help: "Work directory; default: system temp.") var workDir: String?
     @Option(help: "Seconds of the pause soak (0 skips it): a random member is SIGSTOPped for 1 s every 5 s; every member's recorded deaths are summed.")
     var soakSeconds = 0
+    @Option(help: "Percent of the gateways' UDP dropped during the pause soak (an nftables rule on loopback, between the gateways' mesh addresses only; needs root and nft).")
+    var soakLoss = 0
     @Option(help: "Announcements for the dissemination figure (0 skips it).") var announcements = 10
     @Flag(help: "Skip the hostile-member figures (forgers graylisted, invalid-packet flood).") var noHostile = false
 
@@ -161,6 +163,15 @@ struct MeshBench: AsyncParsableCommand {
         if soakSeconds > 0 {
             var before = 0
             for gateway in gateways { before += await health(gateway)?.deathsRecorded ?? 0 }
+            if soakLoss > 0 {
+                // Only datagrams between gateways' mesh addresses (127.0.0.2 … 127.0.1.255): the
+                // HTTPS views on 127.0.0.1 and everything else on this machine are untouched.
+                _ = try runCommand(["nft", "add", "table", "inet", "pakit_bench_mesh"])
+                _ = try runCommand(["nft", "add", "chain", "inet", "pakit_bench_mesh", "out", "{ type filter hook output priority 0; policy accept; }"])
+                _ = try runCommand(["nft", "add", "rule", "inet", "pakit_bench_mesh", "out", "ip", "saddr", "127.0.0.2-127.0.1.255", "ip", "daddr",
+                                    "127.0.0.2-127.0.1.255", "meta", "l4proto", "udp", "numgen", "random", "mod", "100", "<", "\(soakLoss)", "drop"])
+            }
+            defer { if soakLoss > 0 { _ = try? runCommand(["nft", "delete", "table", "inet", "pakit_bench_mesh"]) } }
             let soakEnd = ContinuousClock.now + .seconds(soakSeconds)
             var pauses = 0
             while ContinuousClock.now < soakEnd {
@@ -179,7 +190,7 @@ struct MeshBench: AsyncParsableCommand {
                 after += seen?.deathsRecorded ?? 0
                 suspects += (seen?.suspect ?? 0) + (seen?.dead ?? 0)
             }
-            Report.line("pause soak: \(soakSeconds) s, \(pauses) SIGSTOP pauses of 1 s, no loss injected", "\(after - before) false deaths recorded across \(nodes) members; \(suspects) members still suspect or dead at the end",
+            Report.line("pause soak: \(soakSeconds) s, \(pauses) SIGSTOP pauses of 1 s, \(soakLoss)% of mesh datagrams dropped", "\(after - before) false deaths recorded across \(nodes) members; \(suspects) members still suspect or dead at the end",
                         reference: "Lifeguard: > 50× fewer false positives than SWIM (published)",
                         target: "0 false deaths", met: after == before)
         }
