@@ -68,11 +68,11 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
-        .systemLibrary(
+        // libpq's declarations (Debian's libpq-dev) with trampolines that load libpq.so.5 on
+        // first use: processes that never connect to PostgreSQL do not map it.
+        .target(
             name: "CLibPQ",
-            path: "shared/system/CLibPQ",
-            pkgConfig: "libpq",
-            providers: [.apt(["libpq-dev"])]
+            path: "shared/system/CLibPQ"
         ),
         .systemLibrary(
             name: "CSQLite",

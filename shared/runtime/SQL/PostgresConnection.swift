@@ -40,7 +40,7 @@ final class PostgresConnection: @unchecked Sendable {
         let thread = ThreadPoolExecutor(threads: 1, name: name)
         do {
             let handle = try await thread.run { () throws(SQLError) -> OpaquePointer in
-                guard let handle = connectBlocking(parameters) else { throw SQLError.unavailable("libpq could not allocate a connection") }
+                guard let handle = connectBlocking(parameters) else { throw SQLError.unavailable(PostgresConnection.noConnectionReason) }
                 guard PQstatus(handle) == CONNECTION_OK else {
                     let message = Self.message(PQerrorMessage(handle))
                     PQfinish(handle)
@@ -315,6 +315,11 @@ enum PostgresBinary {
 }
 
 extension PostgresConnection {
+    /// Why `connectBlocking` gave no connection: libpq is not installed, or it could not allocate one.
+    static var noConnectionReason: String {
+        pakit_libpq_load() == 1 ? "libpq could not allocate a connection" : String(cString: pakit_libpq_error())
+    }
+
 /// `PQconnectdbParams` with keyword/value pairs (NUL-terminated C string arrays); blocks.
     static func connectBlocking(_ parameters: [(String, String)]) -> OpaquePointer? {
     func duplicate(_ strings: [String]) -> [UnsafePointer<CChar>?] { strings.map { strdup($0).map { UnsafePointer($0) } } + [nil] }

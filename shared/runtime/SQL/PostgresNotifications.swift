@@ -50,7 +50,7 @@ struct PostgresNotificationListener: Sendable {
     private static func session(channel: String, parameters: [(String, String)],
                                 continuation: AsyncStream<SQLNotification>.Continuation, stopped: StopFlag) throws(SQLError) {
         guard let handle = PostgresConnection.connectBlocking(parameters) else {
-            throw SQLError.unavailable("libpq could not allocate a connection")
+            throw SQLError.unavailable(PostgresConnection.noConnectionReason)
         }
         defer { PQfinish(handle) }
         guard PQstatus(handle) == CONNECTION_OK else { throw SQLError.unavailable(PostgresConnection.message(PQerrorMessage(handle))) }

@@ -137,7 +137,7 @@ actor ProviderBook {
         guard fetching < 8 else { return }  // the IHAVE will come again, or the digest repairs it
         fetching += 1
         Task { [client, logger, runner] in
-            defer { Task { await self.fetchEnded() } }
+            defer { self.fetchEnded() }
             guard let url = await runner.member(peer)?.record.gatewayURL else { return }
             for id in ids.prefix(16) {
                 let request = ServiceRequest(.GET, "/v1/mesh/announcements/\(id.origin)/\(id.sequence)", idempotent: true,

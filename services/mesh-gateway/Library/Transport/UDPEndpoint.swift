@@ -68,7 +68,7 @@ final class UDPEndpoint: Sendable {
                         try channel.pipeline.syncOperations.addHandler(InboundHandler(continuation: continuation, admit: admit))
                     }
                 }
-                .withBoundSocket(descriptor: descriptor).get()
+                .withBoundSocket(descriptor).get()
         } catch {
             Glibc.close(descriptor)
             Glibc.close(sendDescriptor)
