@@ -73,7 +73,10 @@ public final class SWIMMembership {
     private var relayed: [UInt32: RelayedProbe] = [:]
     private var broadcasts: [Broadcast] = []
     private var verified = DigestCache(capacity: 8_192)
-    private var pendingEvents: [MembershipEvent] = []
+    private var pendingEvents: [MembershipEvent] = [] { didSet { version &+= 1 } }
+    /// Changes whenever a member's status changes (and at a few other events): lets observers
+    /// skip rebuilding views of an unchanged membership.
+    public private(set) var version = 0
 
     /// Counters for `/health` and `/metrics`.
     public private(set) var invalidUpdates = 0
@@ -105,6 +108,15 @@ public final class SWIMMembership {
     public func member(_ peer: PeerID) -> MemberView? { members[peer]?.view }
 
     /// Members that count as live (alive or suspect), this node not included.
+    /// Live (alive or suspect) members and the host their mesh address names; unsorted.
+    public var liveMemberHosts: [PeerID: String] {
+        var hosts: [PeerID: String] = [:]
+        for (peer, member) in members where member.status == .alive || member.status == .suspect {
+            hosts[peer] = member.record.record.meshAddress.host
+        }
+        return hosts
+    }
+
     public var liveMemberCount: Int { members.values.count { $0.status == .alive || $0.status == .suspect } }
 
     /// Updates waiting to be sent.

@@ -85,16 +85,23 @@ actor ProviderBook {
         await perform(router.receive(rpc, from: peer, now: now))
     }
 
-    /// Runs the router's heartbeat when due, after telling it who is alive.
+    /// Runs the router's heartbeat when due, after telling it who is alive (when the
+    /// membership changed since it last looked, or every 5 s).
     func heartbeatIfDue() async {
         guard now >= router.nextHeartbeat else { return }
-        await refreshPeers()
+        if await runner.membershipVersion != peersVersion || now >= peersRefreshedAt + 5_000 { await refreshPeers() }
         await perform(router.heartbeat(now: now))
     }
 
+    private var peersVersion = -1
+    private var peersRefreshedAt: UInt64 = 0
+
     /// Tells the router which members are alive now.
     private func refreshPeers() async {
-        router.updatePeers(await runner.liveMemberHosts(), now: now)
+        let (hosts, version) = await runner.liveMemberHosts()
+        router.updatePeers(hosts, now: now)
+        peersVersion = version
+        peersRefreshedAt = now
     }
 
     /// Carries out the router's actions; validations feed their verdicts back in, whose

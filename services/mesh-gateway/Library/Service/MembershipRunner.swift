@@ -145,14 +145,11 @@ actor MembershipRunner {
         membership.memberViews.filter { $0.status == .alive || $0.status == .suspect }.map(\.record)
     }
 
-    /// Live members and the IP their mesh address names (the router's peers; P6 counts IPs).
-    func liveMemberHosts() -> [PeerID: String] {
-        var hosts: [PeerID: String] = [:]
-        for view in membership.memberViews where view.status == .alive || view.status == .suspect {
-            hosts[view.record.peer] = view.record.meshAddress.host
-        }
-        return hosts
-    }
+    /// Live members and the IP their mesh address names (the router's peers; P6 counts IPs),
+    /// with the membership's version.
+    func liveMemberHosts() -> (hosts: [PeerID: String], version: Int) { (membership.liveMemberHosts, membership.version) }
+
+    var membershipVersion: Int { membership.version }
 
     func isLive(_ peer: PeerID) -> Bool {
         guard let status = membership.member(peer)?.status else { return false }
