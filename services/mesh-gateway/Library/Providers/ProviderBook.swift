@@ -85,6 +85,12 @@ actor ProviderBook {
         await perform(router.receive(rpc, from: peer, now: now))
     }
 
+    /// Milliseconds until the router's next heartbeat (0 when due).
+    func millisecondsToNextHeartbeat() -> Int64 {
+        let now = self.now
+        return router.nextHeartbeat <= now ? 0 : Int64(min(router.nextHeartbeat - now, 60_000))
+    }
+
     /// Runs the router's heartbeat when due, after telling it who is alive (when the
     /// membership changed since it last looked, or every 5 s).
     func heartbeatIfDue() async {

@@ -77,6 +77,12 @@ actor MembershipRunner {
     /// Seconds of the wall clock, for the graylist's windows.
     static var wallSeconds: Double { Date().timeIntervalSince1970 }
 
+    /// Milliseconds until the membership's next timer (0 when one is due).
+    func millisecondsToNextTimer() -> Int64 {
+        let now = self.now
+        return membership.nextDeadline <= now ? 0 : Int64(min(membership.nextDeadline - now, 60_000))
+    }
+
     /// Runs the membership's timers when one is due (called every few milliseconds).
     func tickIfDue() {
         let now = self.now
