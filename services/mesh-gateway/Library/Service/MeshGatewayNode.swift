@@ -228,18 +228,18 @@ struct MembershipLoop: Service {
                     var nextJoin = clock.now
                     var nextMetrics = clock.now + .seconds(1)
                     while !Task.isCancelled {
-                        let wait = min(await runner.millisecondsToNextTimer(), await providers.millisecondsToNextHeartbeat())
-                        try? await Task.sleep(for: .milliseconds(max(1, min(50, wait))))
-                        await runner.tickIfDue()
-                        await providers.heartbeatIfDue()
                         if clock.now >= nextJoin {
                             nextJoin = clock.now + .milliseconds(500)
                             await runner.joinIfAlone()
                         }
+                        await runner.tickIfDue()
+                        await providers.heartbeatIfDue()
                         if clock.now >= nextMetrics {
                             nextMetrics = clock.now + .seconds(1)
                             MeshMetrics.record(await node.health(runner: runner, providers: providers))
                         }
+                        let wait = min(await runner.millisecondsToNextTimer(), await providers.millisecondsToNextHeartbeat())
+                        try? await Task.sleep(for: .milliseconds(max(1, min(50, wait))))
                     }
                 }
                 group.addTask {
