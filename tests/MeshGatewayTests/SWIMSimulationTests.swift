@@ -52,6 +52,13 @@ final class VirtualMesh {
         nodes[a].membership.mergeState(fromB, now: now)
     }
 
+    /// A join as the gateway does it: a state exchange with the seed, then the joiner's record
+    /// straight to the members it learned of.
+    func join(_ index: Int, through seed: Int) {
+        exchangeState(seed, index)
+        send(nodes[index].membership.announceSelf(), from: index)
+    }
+
     func stop(_ index: Int) { nodes[index].running = false }
     func resume(_ index: Int) { nodes[index].running = true }
 
@@ -129,6 +136,17 @@ struct SWIMSimulationTests {
         let mesh = try VirtualMesh(nodes: count, seed: seed, settings: settings)
         for index in 1..<count { mesh.exchangeState(0, index) }
         return mesh
+    }
+
+    @Test("a joiner's own announcement reaches every member within milliseconds, not gossip rounds")
+    func joinerAnnouncesItself() throws {
+        let mesh = try VirtualMesh(nodes: 24, seed: 9)
+        for index in 1..<23 { mesh.exchangeState(0, index) }
+        mesh.run(until: 5_000)
+        mesh.join(23, through: 0)
+        // Gossip runs every 100 ms; 10 ms is one hop of the direct announcement.
+        mesh.run(until: 5_010)
+        #expect(mesh.dissenters(about: 23, expected: .alive).isEmpty, "\(mesh.dissenters(about: 23, expected: .alive)) do not know the joiner")
     }
 
     @Test("members that joined through one seed all learn each other by gossip", arguments: [UInt64(1), 2, 3])

@@ -244,6 +244,16 @@ public final class SWIMMembership {
         return out
     }
 
+    /// Right after joining: this node's record straight to up to `limit` random live members.
+    /// Gossip alone leaves, now and then, a member that hears of the joiner only at the next
+    /// state exchange (each member retransmits ~8 times: ~e⁻⁸ per member and join); one packet
+    /// per member once makes that rare tail a lost datagram.
+    public func announceSelf(limit: Int = 64) -> [OutgoingPacket] {
+        randomMembers(limit, excluding: []) { $0.status == .alive || $0.status == .suspect }.map {
+            OutgoingPacket(address: $0.record.record.meshAddress, body: .gossip(updates: [.alive(record)]))
+        }
+    }
+
     /// Applies a state exchange's table (join, periodic anti-entropy).
     public func mergeState(_ updates: [MembershipUpdate], now: UInt64) {
         merge(updates, now: now)

@@ -135,6 +135,7 @@ actor MembershipRunner {
         }
         for answer in answers { mergeAnswer(answer) }
         if membership.liveMemberCount > 0 {
+            send(membership.announceSelf())
             logger.notice("joined the mesh", metadata: ["members": "\(membership.liveMemberCount)"])
         }
         return !answers.isEmpty
