@@ -49,11 +49,14 @@ public struct HealthResponse: Codable, Sendable, Equatable {
     public var status: String
     public var service: String
     public var version: String
+    /// The mesh gateway's membership and gossip counts (absent on other services).
+    public var mesh: MeshHealth?
 
-    public init(status: String, service: String, version: String) {
+    public init(status: String, service: String, version: String, mesh: MeshHealth? = nil) {
         self.status = status
         self.service = service
         self.version = version
+        self.mesh = mesh
     }
 }
 

@@ -103,6 +103,10 @@ struct MeshProcessTests {
             return (done, "\(views)")
         }
 
+        // /health carries the same counts as /v1/mesh/health.
+        let health = try await a.get("/health", as: HealthResponse.self)
+        #expect(health.status == "ok" && health.mesh?.alive == 2, "\(health)")
+
         ServiceProcess.kill(c.process)
         try await Self.eventually("a and b declare the killed c dead") {
             let views = try await [a, b].asyncMap { try await $0.view() }

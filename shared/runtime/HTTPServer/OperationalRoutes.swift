@@ -22,10 +22,11 @@ public struct ReadinessCheck: Sendable {
 public enum OperationalRoutes {
     public static func add(
         to router: Router<ServiceRequestContext>, service: ServiceName, version: String,
-        readiness: [ReadinessCheck], callers: CallerPolicy, metrics: PrometheusCollectorRegistry
+        readiness: [ReadinessCheck], callers: CallerPolicy, metrics: PrometheusCollectorRegistry,
+        health: @escaping @Sendable (HealthResponse) async -> HealthResponse = { $0 }
     ) {
         router.get("/health") { _, _ in
-            try jsonResponse(HealthResponse(status: "ok", service: service.rawValue, version: version))
+            try jsonResponse(await health(HealthResponse(status: "ok", service: service.rawValue, version: version)))
         }
         router.get("/ready") { _, context in
             var checks: [String: String] = [:]

@@ -58,6 +58,8 @@ public protocol PakitService: Sendable {
     var readinessChecks: [ReadinessCheck] { get }
     /// Who may read `/ready` details and `/metrics` (internal routes).
     var operationalCallers: CallerPolicy { get }
+    /// `/health`'s answer: the kit's (`ok`, name, version), with what the service adds.
+    func health(_ base: HealthResponse) async -> HealthResponse
     /// Work that runs beside the server and stops with it (job runners, key setup).
     func backgroundServices() -> [any Service]
     /// Called once the server listens; `url` is how clients on this machine reach it.
@@ -70,6 +72,7 @@ extension PakitService {
     public func addMiddleware(to router: Router<ServiceRequestContext>) {}
     public var readinessChecks: [ReadinessCheck] { [] }
     public var operationalCallers: CallerPolicy { .anyCaller }
+    public func health(_ base: HealthResponse) async -> HealthResponse { base }
     public func backgroundServices() -> [any Service] { [] }
     public func didStartListening(url: String, port: Int) async {}
     public func close() async {}

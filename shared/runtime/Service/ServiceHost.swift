@@ -116,7 +116,7 @@ public final class ServiceHost<Node: PakitService>: Sendable {
         router.add(middleware: RequestMetricsMiddleware(registry: MetricsBootstrap.registry))
         node.addMiddleware(to: router)
         OperationalRoutes.add(to: router, service: Node.name, version: Node.version, readiness: node.readinessChecks,
-                              callers: node.operationalCallers, metrics: MetricsBootstrap.registry)
+                              callers: node.operationalCallers, metrics: MetricsBootstrap.registry, health: { await node.health($0) })
         node.addRoutes(to: router)
         methods.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router

@@ -138,6 +138,14 @@ public final class MeshGatewayNode: PakitService {
 
     public func backgroundServices() -> [any Service] { [MembershipLoop(node: self)] }
 
+    /// `/health` carries the membership and gossip counts (`/v1/mesh/health`), once they run.
+    public func health(_ base: HealthResponse) async -> HealthResponse {
+        guard let (runner, providers) = runnerSlot.withLock({ $0 }) else { return base }
+        var answer = base
+        answer.mesh = await health(runner: runner, providers: providers)
+        return answer
+    }
+
     public func didStartListening(url: String, port: Int) async {
         do {
             let address = try MeshAddress(meshAddress)
