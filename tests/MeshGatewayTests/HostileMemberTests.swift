@@ -90,10 +90,11 @@ struct HostileMemberTests {
         }
         let pulled = try await honest[1].client.execute(HTTPClientRequest(url: honest[1].url + "/v1/mesh/announcements/\(ids[0])/2"), timeout: .seconds(10))
         #expect(pulled.status == .notFound, "a replayed or forged sequence of a's was stored")
-        // The honest members are untouched, and honest announcements still flow.
+        // The honest members keep their standing (under a loaded machine one may be suspect for
+        // a moment, never dead), and honest announcements still flow.
         for gateway in honest {
-            let peers = try await gateway.peers().peers
-            #expect(peers.filter { ids.prefix(3).contains($0.peerID) }.allSatisfy { $0.status == .alive && $0.score >= 0 })
+            let peers = try await gateway.peers().peers.filter { ids.prefix(3).contains($0.peerID) }
+            #expect(peers.allSatisfy { $0.status != .dead && $0.score >= 0 }, "\(peers.map { ($0.status, $0.score) })")
         }
         let second = CID.raw(sha256Of: Array("second".utf8)).string
         try await provide(second)

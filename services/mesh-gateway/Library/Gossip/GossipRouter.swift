@@ -113,7 +113,8 @@ public final class GossipRouter {
     public func isGraylisted(_ peer: PeerID, now: UInt64) -> Bool { score(of: peer, now: now) < settings.score.graylistThreshold }
 
     private var meshDeliveryThreshold: Double {
-        min(settings.score.meshDeliveryThreshold, settings.score.meshDeliveryFraction * topicDeliveries)
+        guard topicDeliveries >= settings.score.meshDeliveryMinimumMessages else { return 0 }
+        return min(settings.score.meshDeliveryThreshold, settings.score.meshDeliveryFraction * topicDeliveries)
     }
 
     // MARK: membership

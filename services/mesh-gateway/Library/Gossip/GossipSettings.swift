@@ -50,8 +50,9 @@ public struct GossipSettings: Sendable, Equatable {
 /// Weights and decays follow the v1.1 attack evaluation's parameter set (gossipsub-hardening,
 /// `mesh.md` §3.3) with its topic weight 0.25 folded in. One deviation: the mesh-delivery
 /// threshold (P3) is `min(meshDeliveryThreshold, meshDeliveryFraction × messages this node
-/// received)`, so in a quiet topic (announcements come in bursts, then nothing for hours)
-/// honest mesh peers are not punished for deliveries that never existed.
+/// received)`, and zero below `meshDeliveryMinimumMessages`, so in a quiet topic (announcements
+/// come in bursts, then nothing for hours) honest mesh peers are not punished for deliveries
+/// that never existed.
 public struct PeerScoreSettings: Sendable, Equatable {
     public var gossipThreshold: Double = -4_000
     public var publishThreshold: Double = -5_000
@@ -77,6 +78,9 @@ public struct PeerScoreSettings: Sendable, Equatable {
     public var meshDeliveryCap = 400.0
     public var meshDeliveryThreshold = 10.0
     public var meshDeliveryFraction = 0.5
+    /// P3 counts only once this node has received this many announcements (decaying): with a
+    /// handful, which peer happened to forward first says nothing about a peer's honesty.
+    public var meshDeliveryMinimumMessages = 20.0
     public var meshDeliveryActivation: UInt64 = 10_000
     /// A duplicate from a mesh peer this soon after the first copy still counts as delivered.
     public var meshDeliveryWindow: UInt64 = 50
