@@ -76,11 +76,15 @@ public struct MeshHealth: Codable, Sendable, Equatable {
     public var graylistedSources: Int
     /// Times a member was recorded dead here since start (a soak with no failures expects 0).
     public var deathsRecorded: Int
+    /// Datagrams the kernel refused to send (a firewall rule, a missing route, a full buffer):
+    /// lost, as UDP may lose any, but counted so that a blocked path shows.
+    public var sendFailures: Int
     /// The announcement mesh.
     public var gossip: MeshGossipHealth
 
     public init(alive: Int, suspect: Int, dead: Int, left: Int, healthMultiplier: Int, incarnation: UInt64, broadcastQueue: Int,
-                rejectedPackets: Int, invalidUpdates: Int, refutations: Int, graylistedSources: Int, deathsRecorded: Int, gossip: MeshGossipHealth) {
+                rejectedPackets: Int, invalidUpdates: Int, refutations: Int, graylistedSources: Int, deathsRecorded: Int, sendFailures: Int, gossip: MeshGossipHealth) {
+        self.sendFailures = sendFailures
         self.gossip = gossip
         self.alive = alive
         self.suspect = suspect

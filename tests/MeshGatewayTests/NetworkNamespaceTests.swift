@@ -169,6 +169,9 @@ struct NetworkNamespaceTests {
             }
             return (done, "\(views)")
         }
+        // The drops are the kernel refusing sends (EPERM): counted, and the socket lives on.
+        let refused = try await nodes[0].get("/v1/mesh/health", as: MeshHealth.self).sendFailures
+        #expect(refused > 0)
         let during = CID.raw(sha256Of: Array("during the partition".utf8)).string
         try await nodes[2].provide(during)
 

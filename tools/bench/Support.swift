@@ -56,10 +56,6 @@ func say(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-    var milliseconds: Double { seconds * 1000 }
-}
 
 /// Writes `size` pseudo-random bytes to `path`.
 func writeRandomFile(_ path: String, size: Int, seed: UInt64) throws {

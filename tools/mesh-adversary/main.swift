@@ -53,8 +53,8 @@ struct MeshAdversary {
         }
         let key = try options["node-key"].map { try NodeIdentity.loadOrCreate(file: $0).privateKey } ?? Curve25519.Signing.PrivateKey()
         let me = try PeerID(ed25519PublicKey: key.publicKey.rawRepresentation)
-        let rate = max(1, Double(options["rate"] ?? "20") ?? 20)
-        let seconds = max(0.1, Double(options["seconds"] ?? "10") ?? 10)
+        guard let rate = Double(options["rate"] ?? "20"), rate >= 1, rate <= 100_000 else { throw AdversaryError("--rate: datagrams per second, 1…100000") }
+        guard let seconds = Double(options["seconds"] ?? "10"), seconds > 0, seconds <= 3_600 else { throw AdversaryError("--seconds: 0…3600") }
         let victim = try options["victim"].map { try PeerID($0) }
         let socket = try UDPSocket(bind: options["bind"] ?? "127.0.0.1")
 
@@ -131,10 +131,6 @@ struct MeshAdversary {
     }
 
     static func bigEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 struct AdversaryError: Error, CustomStringConvertible {

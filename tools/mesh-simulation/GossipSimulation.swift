@@ -153,7 +153,7 @@ public final class GossipSimulation {
             case .send(let peer, let rpc):
                 guard node.behaviour != .silent, let target = index[peer] else { continue }
                 send(rpc, from: position, to: target)
-            case .validate(let announcement, _):
+            case .validate(let announcement):
                 let id = MessageID(announcement)
                 let verdict: GossipVerdict
                 if index[announcement.origin] == nil {

@@ -6,7 +6,7 @@ public enum GossipAction: Sendable, Equatable {
     case send(PeerID, GossipRPC)
     /// Check this announcement (the origin is a member, the signature holds, it is not a
     /// replay) and report with `validated`.
-    case validate(ProviderAnnouncement, from: PeerID)
+    case validate(ProviderAnnouncement)
     /// Pull these announcements from that peer over HTTPS (too large for a datagram), then
     /// hand each to `receive(fetched:from:now:)`.
     case fetch(PeerID, [MessageID])
@@ -28,8 +28,6 @@ public struct GossipStats: Sendable, Equatable {
     /// Announcements sent in full to a peer (forwarded, published or answering IWANT).
     public var payloadSends = 0
     public var ihaveSends = 0
-    public var iwantSends = 0
-    public var rpcsSent = 0
     public var accepted = 0
     public var rejected = 0
     public var duplicates = 0
@@ -96,7 +94,6 @@ public final class GossipRouter {
     public var outboundMeshCount: Int { mesh.count { outbound.contains($0) } }
     public var peerCount: Int { peers.count }
     public func knows(_ peer: PeerID) -> Bool { peers[peer] != nil }
-    public var cachedMessages: Int { cache.count }
 
     /// A recent announcement this node holds (what it answers IWANT with).
     public func cachedAnnouncement(_ id: MessageID) -> ProviderAnnouncement? { cache[id] }
@@ -195,7 +192,7 @@ public final class GossipRouter {
         // (a forgery is rejected and charged; an old one of its own is ignored by the shell).
         guard var entry = seen[id] else {
             markSeen(id, now: now, state: .validating(announcement), from: peer)
-            return [.validate(announcement, from: peer)]
+            return [.validate(announcement)]
         }
         stats.duplicates += 1
         guard entry.deliveredBy.insert(peer).inserted else { return [] }
@@ -280,7 +277,6 @@ public final class GossipRouter {
         let small = wanted.filter { Int($0.size) <= settings.eagerPayloadLimit }.map(\.id)
         let large = wanted.filter { Int($0.size) > settings.eagerPayloadLimit }.map(\.id)
         outbox[peer].iwant += small
-        stats.iwantSends += small.isEmpty ? 0 : 1
         return large.isEmpty ? [] : [.fetch(peer, large)]
     }
 
@@ -500,7 +496,6 @@ public final class GossipRouter {
             var used = 0
             func emit() {
                 guard !current.isEmpty else { return }
-                stats.rpcsSent += 1
                 stats.payloadSends += current.messages.count
                 actions.append(.send(peer, current))
                 current = GossipRPC()

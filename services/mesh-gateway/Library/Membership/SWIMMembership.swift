@@ -5,6 +5,9 @@ import PakitCore
 /// What the membership believes about a member.
 public enum MemberStatus: String, Sendable, Codable {
     case alive, suspect, dead, left
+
+    /// Alive or suspect: probed, gossiped to, answered as a provider.
+    public var isLive: Bool { self == .alive || self == .suspect }
 }
 
 /// One member as the membership sees it.
@@ -107,17 +110,17 @@ public final class SWIMMembership {
 
     public func member(_ peer: PeerID) -> MemberView? { members[peer]?.view }
 
-    /// Members that count as live (alive or suspect), this node not included.
-    /// Live (alive or suspect) members and the host their mesh address names; unsorted.
+    /// Live members and the host their mesh address names; unsorted.
     public var liveMemberHosts: [PeerID: String] {
         var hosts: [PeerID: String] = [:]
-        for (peer, member) in members where member.status == .alive || member.status == .suspect {
+        for (peer, member) in members where member.status.isLive {
             hosts[peer] = member.record.record.meshAddress.host
         }
         return hosts
     }
 
-    public var liveMemberCount: Int { members.values.count { $0.status == .alive || $0.status == .suspect } }
+    /// Members that count as live (alive or suspect), this node not included.
+    public var liveMemberCount: Int { members.values.count { $0.status.isLive } }
 
     /// Updates waiting to be sent.
     public var broadcastQueueDepth: Int { broadcasts.count }
@@ -214,7 +217,7 @@ public final class SWIMMembership {
             merge(updates, now: now)
             // Probe only members we know, at the address in their signed record: a request
             // cannot make this node send to an address of the requester's choosing.
-            guard let member = members[target], member.status == .alive || member.status == .suspect,
+            guard let member = members[target], member.status.isLive,
                   members[packet.sender] != nil else {
                 ignoredPackets += 1
                 return []
@@ -249,7 +252,7 @@ public final class SWIMMembership {
     /// state exchange (each member retransmits ~8 times: ~e⁻⁸ per member and join); one packet
     /// per member once makes that rare tail a lost datagram.
     public func announceSelf(limit: Int = 64) -> [OutgoingPacket] {
-        randomMembers(limit, excluding: []) { $0.status == .alive || $0.status == .suspect }.map {
+        randomMembers(limit, excluding: []) { $0.status.isLive }.map {
             OutgoingPacket(address: $0.record.record.meshAddress, body: .gossip(updates: [.alive(record)]))
         }
     }
@@ -263,7 +266,7 @@ public final class SWIMMembership {
     public func leave(now: UInt64) throws -> [OutgoingPacket] {
         let statement = try MembershipStatement(.left, about: me, incarnation: record.record.incarnation, signedBy: key)
         let update = MembershipUpdate.statement(statement)
-        return sortedMembers.filter { $0.status == .alive || $0.status == .suspect }.map {
+        return sortedMembers.filter { $0.status.isLive }.map {
             OutgoingPacket(address: $0.record.record.meshAddress, body: .gossip(updates: [update]))
         }
     }
@@ -314,9 +317,9 @@ public final class SWIMMembership {
         }
         for _ in 0..<2 {
             while let candidate = probeOrder.popLast() {
-                if let member = members[candidate], member.status == .alive || member.status == .suspect { return candidate }
+                if let member = members[candidate], member.status.isLive { return candidate }
             }
-            probeOrder = members.values.filter { $0.status == .alive || $0.status == .suspect }.map(\.record.record.peer).sorted()
+            probeOrder = members.values.filter { $0.status.isLive }.map(\.record.record.peer).sorted()
             probeOrder.shuffle(using: &random)
         }
         return nil
@@ -348,7 +351,7 @@ public final class SWIMMembership {
     /// Anti-entropy with one random live member (a dead one when none is live, so a node cut
     /// off from everyone keeps trying); the shell carries `.state` over HTTPS.
     private func exchangeState(into out: inout [OutgoingPacket]) {
-        var partners = randomMembers(1, excluding: []) { $0.status == .alive || $0.status == .suspect }
+        var partners = randomMembers(1, excluding: []) { $0.status.isLive }
         if partners.isEmpty { partners = randomMembers(1, excluding: []) { $0.status == .dead } }
         for partner in partners {
             out.append(OutgoingPacket(address: partner.record.record.meshAddress, body: .state(requestsReply: true, updates: stateUpdates())))
@@ -358,7 +361,7 @@ public final class SWIMMembership {
     private func gossip(now: UInt64, into out: inout [OutgoingPacket]) {
         guard !broadcasts.isEmpty else { return }
         let targets = randomMembers(settings.gossipNodes, excluding: []) { member in
-            member.status == .alive || member.status == .suspect
+            member.status.isLive
                 || (member.status == .dead && now - member.since < settings.gossipToTheDead)
         }
         for target in targets {
@@ -464,7 +467,7 @@ public final class SWIMMembership {
         }
         // Only current members (or this node, or the subject about its own leave) may accuse.
         if statement.kind != .left, statement.accuser != me {
-            guard let accuser = members[statement.accuser], accuser.status == .alive || accuser.status == .suspect else {
+            guard let accuser = members[statement.accuser], accuser.status.isLive else {
                 ignoredPackets += 1
                 return
             }

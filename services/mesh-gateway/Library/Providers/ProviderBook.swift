@@ -22,12 +22,9 @@ actor ProviderBook {
     private let client: ServiceClient
     private let logger: Logger
     private let router: GossipRouter
-    private let start = ContinuousClock.now
+    private let clock = MillisecondClock()
     /// Announcements being pulled over HTTPS (too large for a datagram), at most a few at once.
     private var fetching = 0
-
-    /// Announcements refused by the digest repair: bad signature, unknown origin, malformed.
-    private(set) var rejected = 0
 
     init(index: ProviderIndex, key: Curve25519.Signing.PrivateKey, me: PeerID, runner: MembershipRunner, client: ServiceClient,
          gossip: GossipSettings, logger: Logger) {
@@ -43,10 +40,7 @@ actor ProviderBook {
     static var nowMilliseconds: UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000) }
 
     /// Milliseconds since start (the router's clock).
-    private var now: UInt64 {
-        let elapsed = ContinuousClock.now - start
-        return UInt64(elapsed.components.seconds) * 1_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000_000)
-    }
+    private var now: UInt64 { clock.now }
 
     // MARK: this node's own log
 
@@ -60,6 +54,8 @@ actor ProviderBook {
             + Array(Set(removed.map(\.v1)).filter { word[$0] == true }.map { ($0, false) })
         var count = 0
         var last: UInt64 = 0
+        // Members that joined since the last heartbeat get this announcement too.
+        if !entries.isEmpty { await refreshPeers() }
         while !entries.isEmpty {
             let chunk = entries.prefix(ProviderAnnouncement.maximumCIDs)
             entries.removeFirst(chunk.count)
@@ -67,7 +63,6 @@ actor ProviderBook {
             let announcement = try ProviderAnnouncement(origin: key, sequence: sequence, issuedAt: Self.nowMilliseconds,
                                                         added: chunk.filter(\.1).map(\.0), removed: chunk.filter { !$0.1 }.map(\.0))
             try await index.apply(announcement, now: Self.nowMilliseconds)
-            await refreshPeers()
             await perform(router.publish(announcement, now: now))
             count += 1
             last = sequence
@@ -86,10 +81,7 @@ actor ProviderBook {
     }
 
     /// Milliseconds until the router's next heartbeat (0 when due).
-    func millisecondsToNextHeartbeat() -> Int64 {
-        let now = self.now
-        return router.nextHeartbeat <= now ? 0 : Int64(min(router.nextHeartbeat - now, 60_000))
-    }
+    func millisecondsToNextHeartbeat() -> Int64 { clock.milliseconds(until: router.nextHeartbeat) }
 
     /// Runs the router's heartbeat when due, after telling it who is alive (when the
     /// membership changed since it last looked, or every 5 s).
@@ -120,7 +112,7 @@ actor ProviderBook {
             switch action {
             case .send(let peer, let rpc):
                 sends.append((peer, rpc))
-            case .validate(let announcement, _):
+            case .validate(let announcement):
                 let verdict = await validate(announcement)
                 pending += router.validated(MessageID(announcement), verdict, now: now)
             case .fetch(let peer, let ids):
@@ -130,8 +122,10 @@ actor ProviderBook {
         if !sends.isEmpty { await runner.sendGossip(sends) }
     }
 
-    /// Whether an announcement from the mesh is new and true: from a member, correctly signed,
-    /// not already held. This node's own name on one it does not hold is a forgery.
+    /// Whether an announcement (from gossip or a digest exchange) is new and true: from a
+    /// member, not already held, correctly signed — looked up before the signature is checked,
+    /// so a repeat costs a lookup, not a verification. New and true ones are stored. This node's
+    /// own name on one it does not hold is a forgery.
     private func validate(_ announcement: ProviderAnnouncement) async -> GossipVerdict {
         do {
             if announcement.origin == me { return announcement.isAuthentic ? .ignore : .reject }
@@ -175,10 +169,7 @@ actor ProviderBook {
 
     /// One stored announcement, for a peer pulling it.
     func announcement(of origin: PeerID, sequence: UInt64) async throws -> [UInt8]? {
-        guard sequence >= 1 else { return nil }
-        return try await index.announcements(of: origin, after: sequence - 1, limit: 1).first.flatMap { bytes in
-            (try? ProviderAnnouncement.decode(bytes)).flatMap { $0.sequence == sequence ? bytes : nil }
-        }
+        try await index.announcement(of: origin, sequence: sequence)
     }
 
     /// Scores and mesh membership, for `GET /v1/peers`.
@@ -201,25 +192,7 @@ actor ProviderBook {
                                 brokenPromises: stats.brokenPromises, payloadSends: stats.payloadSends, ihaveSends: stats.ihaveSends, queue: queue)
     }
 
-    // MARK: other origins
-
-    /// Accepts one announcement: refused (and counted) when malformed, from a non-member or
-    /// badly signed; ignored when already held. True when it was new.
-    @discardableResult
-    func accept(_ announcement: ProviderAnnouncement) async throws -> Bool {
-        guard announcement.origin != me else { return false }
-        guard await runner.isKnownMember(announcement.origin) else {
-            rejected += 1
-            throw MeshWireError("announcement from \(announcement.origin), which is not a member of this mesh")
-        }
-        // Dedup before the signature check: a repeat costs a lookup, not a verification.
-        if try await index.has(origin: announcement.origin, sequence: announcement.sequence) { return false }
-        guard announcement.isAuthentic else {
-            rejected += 1
-            throw MeshWireError("announcement \(announcement.origin)/\(announcement.sequence) has a bad signature")
-        }
-        return try await index.apply(announcement, now: Self.nowMilliseconds)
-    }
+    // MARK: repair
 
     /// The answer to a digest: every held announcement newer than what the asker has, per
     /// origin, at most `limit` in all.
@@ -246,8 +219,8 @@ actor ProviderBook {
                                          retry: RetryPolicy(maximumAttempts: 2), responseLimit: 64 << 20)
             let answer = try await client.send(request, to: url).bytes
             var accepted = 0
-            for announcement in try ProviderAnnouncement.decodeAll(answer) {
-                if (try? await accept(announcement)) == true { accepted += 1 }
+            for announcement in try ProviderAnnouncement.decodeAll(answer) where await validate(announcement) == .accept {
+                accepted += 1
             }
             if accepted > 0 { logger.debug("provider announcements repaired", metadata: ["from": "\(url)", "count": "\(accepted)"]) }
         } catch {
@@ -264,7 +237,7 @@ actor ProviderBook {
         for (origin, learnedAt) in try await index.providerEntries(of: cid) {
             if origin == me {
                 result.append((await runner.ownRecord(), .alive, learnedAt))
-            } else if let member = await runner.member(origin), member.status == .alive || member.status == .suspect {
+            } else if let member = await runner.member(origin), member.status.isLive {
                 result.append((member.record, member.status, learnedAt))
             }
         }

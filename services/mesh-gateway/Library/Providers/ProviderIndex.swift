@@ -24,6 +24,12 @@ struct ProviderIndex: Sendable {
         ]),
     ]
 
+    /// One stored announcement, as received (signed), or nil.
+    func announcement(of origin: PeerID, sequence: UInt64) async throws -> [UInt8]? {
+        try await database.read("SELECT announcement FROM provider_announcements WHERE origin = $1 AND sequence = $2",
+                                [.blob(origin.publicKey), SQLValue(sequence)]).first.map { try $0.blob("announcement") }
+    }
+
     func has(origin: PeerID, sequence: UInt64) async throws -> Bool {
         try await !database.read("SELECT 1 AS present FROM provider_announcements WHERE origin = $1 AND sequence = $2",
                                  [.blob(origin.publicKey), SQLValue(sequence)]).isEmpty

@@ -17,7 +17,7 @@ actor MembershipRunner {
     private let seeds: [String]
     private let graylist: Graylist
     private let logger: Logger
-    private let start = ContinuousClock.now
+    private let clock = MillisecondClock()
     private var resolved: [MeshAddress: SocketAddress] = [:]
     /// Datagrams or state answers that failed to decode or verify.
     private var undecodable = 0
@@ -35,10 +35,7 @@ actor MembershipRunner {
     }
 
     /// Milliseconds since this runner started (the membership's clock).
-    var now: UInt64 {
-        let elapsed = ContinuousClock.now - start
-        return UInt64(elapsed.components.seconds) * 1_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000_000_000)
-    }
+    var now: UInt64 { clock.now }
 
     // MARK: inputs
 
@@ -78,10 +75,7 @@ actor MembershipRunner {
     static var wallSeconds: Double { Date().timeIntervalSince1970 }
 
     /// Milliseconds until the membership's next timer (0 when one is due).
-    func millisecondsToNextTimer() -> Int64 {
-        let now = self.now
-        return membership.nextDeadline <= now ? 0 : Int64(min(membership.nextDeadline - now, 60_000))
-    }
+    func millisecondsToNextTimer() -> Int64 { clock.milliseconds(until: membership.nextDeadline) }
 
     /// Runs the membership's timers when one is due (called every few milliseconds).
     func tickIfDue() {
@@ -149,7 +143,7 @@ actor MembershipRunner {
     // MARK: what the provider book asks
 
     func liveMembers() -> [PeerRecord] {
-        membership.memberViews.filter { $0.status == .alive || $0.status == .suspect }.map(\.record)
+        membership.memberViews.filter { $0.status.isLive }.map(\.record)
     }
 
     /// Live members and the IP their mesh address names (the router's peers; P6 counts IPs),
@@ -160,7 +154,7 @@ actor MembershipRunner {
 
     func isLive(_ peer: PeerID) -> Bool {
         guard let status = membership.member(peer)?.status else { return false }
-        return status == .alive || status == .suspect
+        return status.isLive
     }
 
     /// Sends the announcement router's RPCs, each in one signed datagram, to the members'
@@ -206,7 +200,7 @@ actor MembershipRunner {
                           rejectedPackets: undecodable + rateLimited + membership.ignoredPackets,
                           invalidUpdates: membership.invalidUpdates, refutations: membership.refutations,
                           graylistedSources: graylist.count(now: Self.wallSeconds), deathsRecorded: membership.deathsRecorded,
-                          gossip: gossip)
+                          sendFailures: endpoint.sendFailures.load(ordering: .relaxed), gossip: gossip)
     }
 
     // MARK: sending

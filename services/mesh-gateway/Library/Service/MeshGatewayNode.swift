@@ -119,7 +119,7 @@ public final class MeshGatewayNode: PakitService {
     let gossipQueue = Atomic<Int>(0)
 
     func health(runner: MembershipRunner, providers: ProviderBook) async -> MeshHealth {
-        let gossip = await providers.gossipHealth(queue: max(0, gossipQueue.load(ordering: .relaxed)))
+        let gossip = await providers.gossipHealth(queue: gossipQueue.load(ordering: .relaxed))
         return await runner.health(rateLimited: rateLimitedCount, gossip: gossip)
     }
 
@@ -215,7 +215,8 @@ struct MembershipLoop: Service {
                     for await datagram in datagrams {
                         if let received = await runner.handle(datagram) {
                             node.gossipQueue.add(1, ordering: .relaxed)
-                            gossipInput.yield(received)
+                            // A full queue drops its oldest RPC, which is then never handled.
+                            if case .dropped = gossipInput.yield(received) { node.gossipQueue.subtract(1, ordering: .relaxed) }
                         }
                     }
                     gossipInput.finish()

@@ -70,7 +70,8 @@ final class UDPEndpoint: Sendable {
                 }
                 .withBoundSocket(descriptor).get()
         } catch {
-            Glibc.close(descriptor)
+            // NIO owns `descriptor` once given it (closing it here as well could close a number
+            // already reused); the duplicate is ours.
             Glibc.close(sendDescriptor)
             throw error
         }
