@@ -1,0 +1,366 @@
+import Crypto
+import HTTPTypes
+import NIOCore
+import NIOHTTP2
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP2
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import PakitTLS
+import Synchronization
+
+/// HTTPS over HTTP/2 to another Pakit node, trusting exactly the certificate that node's signed
+/// mesh record names (the SHA-256 of its DER), never the other node's CA wholesale
+/// (ARCHITECTURE.md, "Trust between nodes").
+///
+/// AsyncHTTPClient cannot do this: it verifies against trust roots only, and another node's
+/// certificate comes from that node's own CA. So this client drives NIO directly: TLS whose
+/// verification is replaced by the fingerprint comparison (`NIOSSLClientHandler`'s custom
+/// verification), then HTTP/2 with one connection per peer address and certificate, shared by
+/// concurrent requests as streams. A connection the peer closed or sent GOAWAY on is replaced
+/// and the request is opened again once, on a fresh connection (a stream the peer never
+/// accepted was not processed).
+///
+/// The client presents this node's own certificate, so a peer can pin it in turn.
+public final class PinnedPeerClient: Sendable {
+    /// One answer: status, fields and the whole body (bounded by the request's limit).
+    public struct Response: Sendable {
+        public let status: HTTPResponse.Status
+        public let headerFields: HTTPFields
+        public let body: [UInt8]
+    }
+
+    private struct ConnectionKey: Hashable {
+        let host: String
+        let port: Int
+        let certificateSHA256: [UInt8]
+    }
+
+    private final class Connection: Sendable {
+        let channel: any Channel
+        let multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>
+        init(channel: any Channel, multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>) {
+            self.channel = channel
+            self.multiplexer = multiplexer
+        }
+    }
+
+    private let sslContext: NIOSSLContext
+    private let group: any EventLoopGroup
+    private enum Slot {
+        case connecting(Task<Connection, any Error>)
+        case ready(Connection)
+    }
+
+    private let connections = Mutex<[ConnectionKey: Slot]>([:])
+    private let http2: NIOHTTP2Handler.Configuration
+    /// How long a connection attempt (TCP and TLS) may take.
+    public let connectTimeout: Duration
+
+    /// - Parameters:
+    ///   - identity: the certificate and key this node presents (nil: none).
+    ///   - streamWindow: bytes one response may have in flight before this client reads them.
+    public init(identity: TLSPaths?, streamWindow: Int = 4 << 20, connectTimeout: Duration = .seconds(5),
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        // Replaced by the fingerprint check below; `.none` would skip the check altogether.
+        tls.certificateVerification = .noHostnameVerification
+        tls.applicationProtocols = ["h2"]
+        if let identity {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(identity.certificate).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: identity.privateKey, format: .pem))
+        }
+        sslContext = try NIOSSLContext(configuration: tls)
+        self.group = group
+        self.connectTimeout = connectTimeout
+        var configuration = NIOHTTP2Handler.Configuration()
+        let window = min(max(streamWindow, 65_535), Int(Int32.max))
+        configuration.connection.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: 100),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 16),
+            HTTP2Setting(parameter: .enablePush, value: 0),
+            HTTP2Setting(parameter: .initialWindowSize, value: window),
+        ]
+        configuration.connection.targetWindowSize = min(2 * window, Int(Int32.max))
+        configuration.stream.targetWindowSize = window
+        http2 = configuration
+    }
+
+    /// The SHA-256 of a certificate's DER encoding, as peer records carry it.
+    public static func fingerprint(ofDER der: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: der)) }
+
+    /// Sends one request to `baseURL` (`https://host:port`) and collects the answer.
+    ///
+    /// - Parameters:
+    ///   - certificateSHA256: the certificate the peer must present; anything else ends the
+    ///     handshake before a byte of the request is sent.
+    ///   - maximumBodyBytes: a longer body fails the call (`badAnswer`) and resets the stream.
+    public func send(
+        _ method: HTTPRequest.Method, _ path: String, to baseURL: String, certificateSHA256: [UInt8],
+        headers: HTTPFields = [:], body: [UInt8]? = nil, maximumBodyBytes: Int, timeout: Duration
+    ) async throws(ServiceCallError) -> Response {
+        let url = baseURL + path
+        guard let (host, port) = Self.hostAndPort(baseURL) else {
+            throw ServiceCallError(kind: .invalidRequest, url: url, message: "'\(baseURL.prefix(100))' is not an https://host:port URL",
+                                   mayHaveBeenProcessed: false)
+        }
+        let key = ConnectionKey(host: host, port: port, certificateSHA256: certificateSHA256)
+        var head = HTTPRequest(method: method, scheme: "https", authority: port == 443 ? host : "\(host):\(port)", path: path)
+        head.headerFields = headers
+        let request = head
+        do {
+            return try await withDeadline(timeout) {
+                // A stream refused on a connection the peer is closing never reached it: once
+                // more on a new connection.
+                for attempt in 0..<2 {
+                    let connection = try await self.connection(for: key)
+                    let stream: NIOAsyncChannel<HTTPResponsePart, HTTPRequestPart>
+                    do {
+                        stream = try await connection.multiplexer.openStream { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTPClientCodec())
+                                return try NIOAsyncChannel<HTTPResponsePart, HTTPRequestPart>(wrappingChannelSynchronously: channel)
+                            }
+                        }
+                    } catch {
+                        self.forget(key, connection)
+                        if attempt == 0 { continue }
+                        throw error
+                    }
+                    return try await Self.exchange(request, body: body, on: stream, maximumBodyBytes: maximumBodyBytes, url: url)
+                }
+                throw ServiceCallError(kind: .transport, url: url, message: "no stream could be opened", mayHaveBeenProcessed: false)
+            }
+        } catch let error as ServiceCallError {
+            throw error
+        } catch is DeadlineExceeded {
+            throw ServiceCallError(kind: .timeout, url: url, message: "no complete answer within \(timeout)")
+        } catch is CancellationError {
+            throw ServiceCallError(kind: .cancelled, url: url, message: "cancelled")
+        } catch {
+            let neverSent = error is HandshakeRefused || TransportFailure.neverSent(error)
+            throw ServiceCallError(kind: .transport, url: url, message: Self.describe(error), mayHaveBeenProcessed: !neverSent)
+        }
+    }
+
+    /// Closes every connection; call before the client is released.
+    public func shutdown() async {
+        let slots = connections.withLock { connections in
+            defer { connections = [:] }
+            return Array(connections.values)
+        }
+        for slot in slots {
+            switch slot {
+            case .connecting(let task):
+                if let connection = try? await task.value { try? await connection.channel.close() }
+            case .ready(let connection):
+                try? await connection.channel.close()
+            }
+        }
+    }
+
+    // MARK: - connections
+
+    private func connection(for key: ConnectionKey) async throws -> Connection {
+        let task = connections.withLock { connections -> Task<Connection, any Error> in
+            if case .some(let slot) = connections[key] {
+                switch slot {
+                case .connecting(let task): return task
+                case .ready(let connection) where connection.channel.isActive: return Task { connection }
+                case .ready: break
+                }
+            }
+            let task = Task { try await self.connect(key) }
+            connections[key] = .connecting(task)
+            return task
+        }
+        do {
+            let connection = try await task.value
+            connections.withLock { connections in
+                if case .connecting(let pending) = connections[key], pending == task { connections[key] = .ready(connection) }
+            }
+            return connection
+        } catch {
+            connections.withLock { connections in
+                // Only the failed attempt is dropped, never a newer one.
+                if case .connecting(let pending) = connections[key], pending == task { connections[key] = nil }
+            }
+            throw error
+        }
+    }
+
+    /// Drops a connection that refused a stream (closing, or GOAWAY received).
+    private func forget(_ key: ConnectionKey, _ connection: Connection) {
+        connections.withLock { connections in
+            if case .ready(let current) = connections[key], current === connection { connections[key] = nil }
+        }
+        connection.channel.close(promise: nil)
+    }
+
+    private func connect(_ key: ConnectionKey) async throws -> Connection {
+        let context = sslContext
+        let configuration = http2
+        let expected = key.certificateSHA256
+        // SNI carries names only; an address literal is sent without it.
+        let isAddress = key.host.contains(":") || key.host.allSatisfy { $0.isNumber || $0 == "." }
+        let serverName = isAddress ? nil : key.host
+        let connectHost = key.host.hasPrefix("[") ? String(key.host.dropFirst().dropLast()) : key.host
+        let (channel, multiplexer, handshake) = try await ClientBootstrap(group: group)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000
+                                         + connectTimeout.components.attoseconds / 1_000_000_000))
+            .connect(host: connectHost, port: key.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName) { chain, promise in
+                        guard let leaf = chain.first, let der = try? leaf.toDERBytes(),
+                              Self.fingerprint(ofDER: der) == expected else {
+                            promise.succeed(.failed)
+                            return
+                        }
+                        promise.succeed(.certificateVerified)
+                    }
+                    let handshake = HandshakeCompletion(promise: channel.eventLoop.makePromise())
+                    try channel.pipeline.syncOperations.addHandlers(tls, handshake)
+                    let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
+                        mode: .client, configuration: configuration
+                    ) { stream in stream.eventLoop.makeSucceededVoidFuture() }
+                    return (channel as any Channel, multiplexer, handshake.promise.futureResult)
+                }
+            }
+        // Requests wait for the handshake, so a certificate other than the pinned one fails
+        // the connection, never a request that was already written.
+        do {
+            try await handshake.get()
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+        let connection = Connection(channel: channel, multiplexer: multiplexer)
+        channel.closeFuture.whenComplete { [weak self] _ in
+            self?.connections.withLock { connections in
+                if case .ready(let current) = connections[key], current === connection { connections[key] = nil }
+            }
+        }
+        return connection
+    }
+
+    // MARK: - one exchange
+
+    private static func exchange(
+        _ request: HTTPRequest, body: [UInt8]?, on stream: NIOAsyncChannel<HTTPResponsePart, HTTPRequestPart>,
+        maximumBodyBytes: Int, url: String
+    ) async throws -> Response {
+        try await stream.executeThenClose { inbound, outbound in
+            try await outbound.write(.head(request))
+            if let body, !body.isEmpty { try await outbound.write(.body(ByteBuffer(bytes: body))) }
+            try await outbound.write(.end(nil))
+            var head: HTTPResponse?
+            var collected: [UInt8] = []
+            for try await part in inbound {
+                switch part {
+                case .head(let response):
+                    if response.status.kind == .informational { continue }
+                    head = response
+                    if let length = response.headerFields[.contentLength].flatMap(Int.init), length > maximumBodyBytes {
+                        throw ServiceCallError(kind: .badAnswer, url: url, status: response.status.code,
+                                               message: "the answer announces \(length) bytes; at most \(maximumBodyBytes) are accepted")
+                    }
+                case .body(let buffer):
+                    guard collected.count + buffer.readableBytes <= maximumBodyBytes else {
+                        throw ServiceCallError(kind: .badAnswer, url: url, status: head?.status.code,
+                                               message: "the answer is longer than \(maximumBodyBytes) bytes")
+                    }
+                    collected.append(contentsOf: buffer.readableBytesView)
+                case .end:
+                    guard let head else {
+                        throw ServiceCallError(kind: .transport, url: url, message: "the stream ended without a response")
+                    }
+                    return Response(status: head.status, headerFields: head.headerFields, body: collected)
+                }
+            }
+            throw ServiceCallError(kind: .transport, url: url, message: "the stream closed before the answer was complete (head \(head != nil), \(collected.count) bytes)")
+        }
+    }
+
+    // MARK: - helpers
+
+    static func hostAndPort(_ baseURL: String) -> (String, Int)? {
+        guard baseURL.hasPrefix("https://") else { return nil }
+        var authority = baseURL.dropFirst("https://".count)
+        if let slash = authority.firstIndex(of: "/") { authority = authority[..<slash] }
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            let host = String(authority[...close])
+            let rest = authority[authority.index(after: close)...]
+            if rest.isEmpty { return (host, 443) }
+            guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()), (1...65535).contains(port) else { return nil }
+            return (host, port)
+        }
+        let parts = authority.split(separator: ":", omittingEmptySubsequences: false)
+        guard let host = parts.first, !host.isEmpty, parts.count <= 2 else { return nil }
+        if parts.count == 1 { return (String(host), 443) }
+        guard let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
+        return (String(host), port)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? NIOSSLError, case .handshakeFailed = error {
+            return "TLS handshake failed (the peer's certificate is not the one its record names, or TLS failed): \(error)"
+        }
+        if let error = error as? HandshakeRefused { return "TLS handshake failed: \(error.reason)" }
+        return String(describing: error)
+    }
+}
+
+/// Completes when the TLS handshake has (with h2 negotiated), or fails with the reason it did not.
+private final class HandshakeCompletion: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+    typealias InboundIn = Any
+    let promise: EventLoopPromise<Void>
+
+    init(promise: EventLoopPromise<Void>) { self.promise = promise }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted(let negotiated) = event as? TLSUserEvent {
+            if negotiated == "h2" {
+                promise.succeed()
+            } else {
+                promise.fail(HandshakeRefused(reason: "the peer did not agree to HTTP/2 (ALPN: \(negotiated ?? "none"))"))
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise.fail(error)
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(HandshakeRefused(reason: "the peer closed the connection during the TLS handshake"))
+        context.fireChannelInactive()
+    }
+}
+
+/// A connection that ended before its TLS handshake completed.
+struct HandshakeRefused: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { reason }
+}
+
+/// The deadline of a call passed.
+struct DeadlineExceeded: Error {}
+
+/// Runs `body`, cancelling it when `timeout` passes first.
+func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw DeadlineExceeded()
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw DeadlineExceeded() }
+        return first
+    }
+}
