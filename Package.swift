@@ -174,7 +174,7 @@ let package = Package(
         .target(
             name: "PakitHTTPClient",
             dependencies: [
-                "PakitContracts", "PakitTLS",
+                "PakitConcurrency", "PakitContracts", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -164,6 +164,36 @@ public struct ProvideResponse: Codable, Sendable, Equatable {
     }
 }
 
+/// `POST /internal/v1/providers/report` (storage → its mesh gateway): a provider served bytes
+/// that do not hash to the CID it was asked for. Storage checks every fetched block, so this is
+/// proof, not suspicion; the gateway lowers the peer's score (gossipsub's application-specific
+/// P5) and storage never asks that peer for that CID again.
+public struct ProviderReport: Codable, Sendable, Equatable {
+    public var peerID: String
+    public var cid: String
+    /// What was wrong, for the gateway's log (at most 200 characters are kept).
+    public var reason: String
+
+    public init(peerID: String, cid: String, reason: String) {
+        self.peerID = peerID
+        self.cid = cid
+        self.reason = reason
+    }
+}
+
+/// What `POST /internal/v1/providers/report` did.
+public struct ProviderReportResponse: Codable, Sendable, Equatable {
+    public var peerID: String
+    /// The peer's score after the penalty (nil when the peer is not a gossip peer of this
+    /// gateway: nothing could be penalised).
+    public var score: Double?
+
+    public init(peerID: String, score: Double?) {
+        self.peerID = peerID
+        self.score = score
+    }
+}
+
 /// `GET /v1/providers/{cid}`: the live members (and this node) whose latest announcement says
 /// they hold the CID.
 public struct ProvidersResponse: Codable, Sendable, Equatable {

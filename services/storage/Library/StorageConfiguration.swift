@@ -16,6 +16,10 @@ public struct StorageConfiguration: ServiceConfiguration {
         Setting("private", env: "PAKIT_PRIVATE", default: "false", help: "when true, reading content also needs a read token or a share link"),
         Setting("default-profile", env: "PAKIT_DEFAULT_PROFILE", default: ChunkingProfile.unixfsV1.rawValue, help: "chunking profile when an upload names none: \(ChunkingProfile.allCases.map(\.rawValue).joined(separator: ", "))"),
         Setting("mesh-gateway", env: "PAKIT_STORAGE_MESH_GATEWAY", default: "", help: "this node's mesh gateway (https://host:port): pinned roots are announced to it; empty = not announced"),
+        Setting("fetch-from-peers", env: "PAKIT_FETCH_FROM_PEERS", default: "true", help: "when a read needs a block this node lacks, fetch it from the peers the mesh gateway names (needs mesh-gateway)"),
+        Setting("fetch-timeout", env: "PAKIT_FETCH_TIMEOUT", default: "30", help: "seconds a fetch of one missing block may take before the read ends with 504"),
+        Setting("upstream-gateways", env: "PAKIT_UPSTREAM_GATEWAYS", default: "", help: "IPFS trustless gateways (https://…), comma-separated, asked for a missing block after the peers; empty = none"),
+        Setting("test-corrupt-served-blocks", env: "PAKIT_TEST_CORRUPT_SERVED_BLOCKS", default: "false", help: "TEST ONLY: serve raw blocks (/ipfs/{cid}?format=raw, /v1/blocks) with one byte changed, to play a dishonest provider"),
         Setting("provers", env: "PAKIT_STORAGE_PROVERS", default: "", help: "prover base URLs (https://host:port), comma-separated; empty = proof endpoints answer 503"),
         Setting("proof-batch-size", env: "PAKIT_PROOF_BATCH_SIZE", default: "\(StorageProofParameters.defaultBatchSize)", help: "challenges in a batch proof; the provers must serve circuit storage-batch-<n>"),
         Setting("proof-attempts", env: "PAKIT_PROOF_ATTEMPTS", default: "5", help: "prover requests a seal or proof job may make before it is marked failed"),
@@ -33,6 +37,13 @@ public struct StorageConfiguration: ServiceConfiguration {
     public var provers: [String]
     /// This node's mesh gateway, told which roots the node holds; nil: no announcements.
     public var meshGateway: String?
+    /// Fetch missing blocks from peers (only with a mesh gateway).
+    public var fetchFromPeers: Bool
+    public var fetchTimeoutSeconds: Int
+    /// Trustless gateways asked after the peers, without a trailing slash.
+    public var upstreamGateways: [String]
+    /// Test only: raw blocks are served with one byte changed.
+    public var corruptServedBlocks: Bool
     public var proofBatchSize: Int
     public var proofAttempts: Int
     public var proverTimeoutSeconds: Int
@@ -54,17 +65,11 @@ public struct StorageConfiguration: ServiceConfiguration {
             throw settings.invalid("default-profile", "unknown profile")
         }
         defaultProfile = profile
-        var provers: [String] = []
-        for entry in (settings.optionalString("provers") ?? "").split(separator: ",") {
-            var url = entry.trimmingCharacters(in: .whitespaces)
-            while url.hasSuffix("/") { url.removeLast() }
-            guard !url.isEmpty else { continue }
-            guard url.hasPrefix("https://"), URL(string: url)?.host != nil else {
-                throw settings.invalid("provers", "'\(url)' is not an https:// URL")
-            }
-            if !provers.contains(url) { provers.append(url) }
-        }
-        self.provers = provers
+        provers = try Self.urls(settings, "provers")
+        upstreamGateways = try Self.urls(settings, "upstream-gateways")
+        fetchFromPeers = try settings.bool("fetch-from-peers")
+        fetchTimeoutSeconds = try settings.int("fetch-timeout", in: 1...3_600)
+        corruptServedBlocks = try settings.bool("test-corrupt-served-blocks")
         var gateway = (settings.optionalString("mesh-gateway") ?? "").trimmingCharacters(in: .whitespaces)
         while gateway.hasSuffix("/") { gateway.removeLast() }
         if !gateway.isEmpty {
@@ -76,5 +81,20 @@ public struct StorageConfiguration: ServiceConfiguration {
         proofBatchSize = try settings.int("proof-batch-size", in: 1...BatchChunkCircuit.maximumCount)
         proofAttempts = try settings.int("proof-attempts", in: 1...100)
         proverTimeoutSeconds = try settings.int("prover-timeout", in: 1...86_400)
+    }
+
+    /// A comma-separated list of https:// base URLs, without trailing slashes or repeats.
+    private static func urls(_ settings: Settings, _ name: String) throws(ConfigurationError) -> [String] {
+        var urls: [String] = []
+        for entry in (settings.optionalString(name) ?? "").split(separator: ",") {
+            var url = entry.trimmingCharacters(in: .whitespaces)
+            while url.hasSuffix("/") { url.removeLast() }
+            guard !url.isEmpty else { continue }
+            guard url.hasPrefix("https://"), URL(string: url)?.host != nil else {
+                throw settings.invalid(name, "'\(url.prefix(80))' is not an https:// URL")
+            }
+            if !urls.contains(url) { urls.append(url) }
+        }
+        return urls
     }
 }

@@ -25,6 +25,8 @@ enum StorageError: Error, Sendable {
     case refused(ServiceError)
     /// A job that is already done, failed or cancelled.
     case jobFinished(String)
+    /// A block this node lacks was not fetched from the network in time (504 `fetch_timeout`).
+    case fetchTimeout(String)
 
     var serviceError: ServiceError {
         switch self {
@@ -45,6 +47,7 @@ enum StorageError: Error, Sendable {
         case .unknownCircuit(let m): ServiceError(.notFound, "unknown_circuit", m)
         case .refused(let error): error
         case .jobFinished(let m): ServiceError(.conflict, "job_finished", m)
+        case .fetchTimeout(let m): ServiceError(.gatewayTimeout, "fetch_timeout", m)
         }
     }
 

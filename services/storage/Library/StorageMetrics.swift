@@ -13,3 +13,20 @@ enum StorageMetrics {
     static let proofsFailed = Counter(label: "pakit_storage_proof_jobs_total", dimensions: [("kind", "prove"), ("outcome", "failed")])
     static let proverAttemptsFailed = Counter(label: "pakit_storage_prover_attempts_failed_total")
 }
+
+/// The remote-fetch series in `/metrics`.
+enum RemoteMetrics {
+    static let blocksFromPeers = Counter(label: "pakit_storage_remote_blocks_total", dimensions: [("source", "peer")])
+    static let blocksFromUpstream = Counter(label: "pakit_storage_remote_blocks_total", dimensions: [("source", "upstream")])
+    static let bytesFetched = Counter(label: "pakit_storage_remote_bytes_total")
+    static let badBlocks = Counter(label: "pakit_storage_remote_bad_blocks_total")
+    static let timedOut = Counter(label: "pakit_storage_remote_timeouts_total")
+
+    static func fetched(_ source: RemoteBlocks.Source, bytes: Int) {
+        switch source {
+        case .peer: blocksFromPeers.increment()
+        case .upstream: blocksFromUpstream.increment()
+        }
+        bytesFetched.increment(by: Int64(bytes))
+    }
+}

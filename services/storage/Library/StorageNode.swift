@@ -42,6 +42,9 @@ public final class StorageNode: PakitService {
     let jobRunner: ProofJobRunner
     /// Tells the mesh gateway what this node holds (nil when no gateway is configured).
     let announcer: ProviderAnnouncer?
+    /// Fetches blocks this node lacks from its peers (nil without a mesh gateway, or when
+    /// `fetch-from-peers` is off).
+    let remote: RemoteBlocks?
     private let listeningURL = Mutex<String?>(nil)
 
     /// The URL share links name: `public-url`, else the address the server listens on.
@@ -91,7 +94,19 @@ public final class StorageNode: PakitService {
         self.metadata = metadata
         self.blockStore = blockStore
         self.executors = blockStore.executors
-        self.reader = DAGReader(blockStore: blockStore, metadata: metadata)
+        var remote: RemoteBlocks?
+        if let gateway = configuration.meshGateway, configuration.fetchFromPeers {
+            let gatewayClient = ServiceClient(tls: try configuration.common.tls.clientConfiguration(), timeout: .seconds(30))
+            remote = RemoteBlocks(
+                gatewayURL: gateway, gatewayClient: gatewayClient, peerClient: try PinnedPeerClient(identity: nil),
+                upstreamGateways: configuration.upstreamGateways,
+                upstreamClient: configuration.upstreamGateways.isEmpty ? nil : ServiceClient.forPublicServers(timeout: .seconds(60)),
+                ownCertificateSHA256: PinnedPeerClient.fingerprint(ofPEMFile: configuration.common.tls.certificate),
+                blockStore: blockStore, metadata: metadata, guardian: guardian,
+                timeout: .seconds(configuration.fetchTimeoutSeconds), logger: logger)
+        }
+        self.remote = remote
+        self.reader = DAGReader(blockStore: blockStore, metadata: metadata, remote: remote)
         self.tokens = tokens
         self.shareLinks = ShareLinks(identity: identity)
         self.logger = logger
@@ -132,6 +147,19 @@ public final class StorageNode: PakitService {
         let (_, token) = try await tokens.create(name: "admin (created on first start)", scopes: [.admin])
         try AtomicFile.write(token + "\n", to: adminTokenPath)
         logger.notice("created admin token", metadata: ["path": "\(adminTokenPath)"])
+    }
+
+    /// The reader for a read of the DAG under `root`: blocks this node lacks are fetched from
+    /// the root's providers.
+    func reader(under root: CID) -> DAGReader { reader.fetching(under: root) }
+
+    /// Raw block bytes as this node serves them; changed in one byte when the test-only
+    /// `test-corrupt-served-blocks` plays a dishonest provider.
+    func served(_ bytes: [UInt8]) -> [UInt8] {
+        guard configuration.corruptServedBlocks, !bytes.isEmpty else { return bytes }
+        var corrupted = bytes
+        corrupted[corrupted.count / 2] ^= 0xFF
+        return corrupted
     }
 
     var ingest: FileIngest { FileIngest(blockStore: blockStore, metadata: metadata, guardian: guardian) }
@@ -195,6 +223,7 @@ public final class StorageNode: PakitService {
     }
 
     public func close() async {
+        await remote?.shutdown()
         await (proverClient as? HTTPProverClient)?.shutdown()
         await database.close()
     }

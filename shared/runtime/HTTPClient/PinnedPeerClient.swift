@@ -7,6 +7,7 @@ import NIOHTTPTypesHTTP2
 import NIOPosix
 import NIOSSL
 import NIOTLS
+import PakitConcurrency
 import PakitTLS
 import Synchronization
 
@@ -89,6 +90,12 @@ public final class PinnedPeerClient: Sendable {
 
     /// The SHA-256 of a certificate's DER encoding, as peer records carry it.
     public static func fingerprint(ofDER der: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: der)) }
+
+    /// The fingerprint of the first certificate in a PEM file; empty when it is unreadable.
+    public static func fingerprint(ofPEMFile path: String) -> [UInt8] {
+        guard let certificate = try? NIOSSLCertificate.fromPEMFile(path).first, let der = try? certificate.toDERBytes() else { return [] }
+        return fingerprint(ofDER: der)
+    }
 
     /// Sends one request to `baseURL` (`https://host:port`) and collects the answer.
     ///
@@ -346,21 +353,4 @@ private final class HandshakeCompletion: ChannelInboundHandler, RemovableChannel
 struct HandshakeRefused: Error, CustomStringConvertible {
     let reason: String
     var description: String { reason }
-}
-
-/// The deadline of a call passed.
-struct DeadlineExceeded: Error {}
-
-/// Runs `body`, cancelling it when `timeout` passes first.
-func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw DeadlineExceeded()
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw DeadlineExceeded() }
-        return first
-    }
 }

@@ -38,6 +38,12 @@ public final class ServiceClient: Sendable {
                   retry: retry, timeout: timeout)
     }
 
+    /// A client for servers outside the node (public IPFS gateways): trusts the system's CA
+    /// certificates and presents none.
+    public static func forPublicServers(retry: RetryPolicy = .standard, timeout: Duration = .seconds(60)) -> ServiceClient {
+        ServiceClient(tls: TLSConfiguration.makeClientConfiguration(), retry: retry, timeout: timeout)
+    }
+
     /// Closes the connections; required before the client is released.
     public func shutdown() async {
         try? await http.shutdown()

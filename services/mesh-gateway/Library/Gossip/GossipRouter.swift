@@ -241,6 +241,8 @@ public final class GossipRouter {
 
     /// The application's judgement of a peer (P5): negative when content it announced failed
     /// verification.
+    public func knowsPeer(_ peer: PeerID) -> Bool { counters[peer] != nil }
+
     public func adjustApplicationScore(of peer: PeerID, by amount: Double) {
         counters[peer]?.application += amount
     }

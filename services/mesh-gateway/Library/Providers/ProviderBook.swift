@@ -19,14 +19,14 @@ actor ProviderBook {
     private let key: Curve25519.Signing.PrivateKey
     let me: PeerID
     private let runner: MembershipRunner
-    private let client: ServiceClient
+    private let client: PinnedPeerClient
     private let logger: Logger
     private let router: GossipRouter
     private let clock = MillisecondClock()
     /// Announcements being pulled over HTTPS (too large for a datagram), at most a few at once.
     private var fetching = 0
 
-    init(index: ProviderIndex, key: Curve25519.Signing.PrivateKey, me: PeerID, runner: MembershipRunner, client: ServiceClient,
+    init(index: ProviderIndex, key: Curve25519.Signing.PrivateKey, me: PeerID, runner: MembershipRunner, client: PinnedPeerClient,
          gossip: GossipSettings, logger: Logger) {
         self.index = index
         self.key = key
@@ -69,6 +69,18 @@ actor ProviderBook {
         }
         return ProvideResponse(announcements: count, lastSequence: last)
     }
+
+    /// A provider served bytes that failed verification (storage's report): the P5 penalty.
+    /// Nil when the peer is not among the router's peers.
+    func penalise(_ peer: PeerID) -> Double? {
+        guard router.knowsPeer(peer) else { return nil }
+        router.adjustApplicationScore(of: peer, by: -Self.badContentPenalty)
+        return router.score(of: peer, now: now)
+    }
+
+    /// One proven bad block: two cross the gossip and publish thresholds (−4,000, −5,000), four
+    /// the graylist (−10,000); it decays like every counter (half-life about 139 s).
+    static let badContentPenalty = 3_000.0
 
     // MARK: the announcement mesh
 
@@ -145,13 +157,14 @@ actor ProviderBook {
         fetching += 1
         Task { [client, logger, runner] in
             defer { self.fetchEnded() }
-            guard let url = await runner.member(peer)?.record.gatewayURL else { return }
+            guard let record = await runner.member(peer)?.record else { return }
             for id in ids.prefix(16) {
-                let request = ServiceRequest(.GET, "/v1/mesh/announcements/\(id.origin)/\(id.sequence)", idempotent: true,
-                                             timeout: .seconds(5), retry: RetryPolicy(maximumAttempts: 2),
-                                             responseLimit: ProviderAnnouncement.maximumBodySize + 68)
                 do {
-                    let announcement = try ProviderAnnouncement.decode(try await client.send(request, to: url).bytes)
+                    let answer = try await client.send(.get, "/v1/mesh/announcements/\(id.origin)/\(id.sequence)", to: record.gatewayURL,
+                                                       certificateSHA256: record.gatewayCertificateSHA256,
+                                                       maximumBodyBytes: ProviderAnnouncement.maximumBodySize + 68, timeout: .seconds(5))
+                    guard answer.status == .ok else { continue }
+                    let announcement = try ProviderAnnouncement.decode(answer.body)
                     guard MessageID(announcement) == id else { continue }
                     await self.receive(fetched: announcement, from: peer)
                 } catch {
@@ -209,15 +222,18 @@ actor ProviderBook {
         return out
     }
 
-    /// Asks the gateway at `url` for what this node is missing and accepts it.
-    func repair(from url: String) async {
+    /// Asks `member`'s gateway (pinned to the certificate its record names) for what this node
+    /// is missing and accepts it.
+    func repair(from member: PeerRecord) async {
+        let url = member.gatewayURL
         do {
             let digest = ProviderDigest(have: Dictionary(uniqueKeysWithValues: try await index.digest().map { ($0.key.string, $0.value) }))
             let body = try JSONEncoder().encode(digest)
-            let request = ServiceRequest(.POST, "/v1/mesh/providers/digest", headers: ["Content-Type": "application/json"],
-                                         body: .bytes(ByteBuffer(bytes: body)), idempotent: true, timeout: .seconds(20),
-                                         retry: RetryPolicy(maximumAttempts: 2), responseLimit: 64 << 20)
-            let answer = try await client.send(request, to: url).bytes
+            let response = try await client.send(.post, "/v1/mesh/providers/digest", to: url, certificateSHA256: member.gatewayCertificateSHA256,
+                                                 headers: [.contentType: "application/json"], body: Array(body),
+                                                 maximumBodyBytes: 64 << 20, timeout: .seconds(20))
+            guard response.status == .ok else { throw MeshWireError("digest exchange answered \(response.status.code)") }
+            let answer = response.body
             var accepted = 0
             for announcement in try ProviderAnnouncement.decodeAll(answer) where await validate(announcement) == .accept {
                 accepted += 1

@@ -14,6 +14,7 @@ actor MembershipRunner {
     private let key: Curve25519.Signing.PrivateKey
     private let endpoint: UDPEndpoint
     private let client: ServiceClient
+    private let peerClient: PinnedPeerClient
     private let seeds: [String]
     private let graylist: Graylist
     private let logger: Logger
@@ -23,8 +24,9 @@ actor MembershipRunner {
     private var undecodable = 0
     private var lastJoinAttempt: UInt64 = 0
 
-    init(membership: SWIMMembership, key: Curve25519.Signing.PrivateKey, endpoint: UDPEndpoint, client: ServiceClient, seeds: [String],
-         graylist: Graylist, logger: Logger) {
+    init(membership: SWIMMembership, key: Curve25519.Signing.PrivateKey, endpoint: UDPEndpoint, client: ServiceClient,
+         peerClient: PinnedPeerClient, seeds: [String], graylist: Graylist, logger: Logger) {
+        self.peerClient = peerClient
         self.graylist = graylist
         self.membership = membership
         self.key = key
@@ -176,7 +178,7 @@ actor MembershipRunner {
     func ownRecord() -> PeerRecord { membership.record.record }
 
     /// A random live member's gateway, for the provider digest exchange.
-    func randomLiveGateway() -> String? { liveMembers().randomElement()?.gatewayURL }
+    func randomLiveGateway() -> PeerRecord? { liveMembers().randomElement() }
 
     // MARK: what the API shows
 
@@ -221,10 +223,10 @@ actor MembershipRunner {
     private func exchangeState(_ packet: OutgoingPacket) {
         guard let member = membership.memberViews.first(where: { $0.record.meshAddress == packet.address }),
               let bytes = try? MeshPacket(sender: membership.me, body: packet.body).encoded(signedWith: key) else { return }
-        let gatewayURL = member.record.gatewayURL
-        Task { [client, logger] in
+        let record = member.record
+        Task { [peerClient, logger] in
             do {
-                let answer = try await Self.exchange(bytes, with: gatewayURL, client: client)
+                let answer = try await Self.exchange(bytes, with: record, client: peerClient)
                 self.mergeAnswer(answer)
             } catch {
                 logger.debug("state exchange failed", metadata: ["peer": "\(member.record.peer)", "error": "\(error)"])
@@ -242,6 +244,16 @@ actor MembershipRunner {
         logEvents()
     }
 
+    /// A state exchange with a member: pinned to the gateway certificate its record names.
+    private static func exchange(_ bytes: [UInt8], with member: PeerRecord, client: PinnedPeerClient) async throws -> [UInt8] {
+        let answer = try await client.send(.post, "/v1/mesh/state", to: member.gatewayURL, certificateSHA256: member.gatewayCertificateSHA256,
+                                           headers: [.contentType: "application/octet-stream"], body: bytes,
+                                           maximumBodyBytes: MeshPacket.maximumStateSize, timeout: .seconds(5))
+        guard answer.status == .ok else { throw MeshWireError("state exchange answered \(answer.status.code)") }
+        return answer.body
+    }
+
+    /// The join's exchange with a seed, known only by its URL (see `MeshGatewayNode.open`).
     private static func exchange(_ bytes: [UInt8], with gatewayURL: String, client: ServiceClient) async throws -> [UInt8] {
         let request = ServiceRequest(.POST, "/v1/mesh/state", headers: ["Content-Type": "application/octet-stream"],
                                      body: .bytes(ByteBuffer(bytes: bytes)), idempotent: true, timeout: .seconds(5),

@@ -31,6 +31,8 @@ public final class MeshGatewayNode: PakitService {
     let peer: PeerID
     let endpoint: UDPEndpoint
     let client: ServiceClient
+    /// Calls to members, pinned to the certificate each one's record names.
+    let peerClient: PinnedPeerClient
     let logger: Logger
     /// Requests from other gateways (state exchanges, announcements, digests) one client IP may
     /// make per second (bursts of four times that).
@@ -61,11 +63,14 @@ public final class MeshGatewayNode: PakitService {
         } catch {
             throw ConfigurationError("cannot bind the mesh's UDP socket on \(configuration.meshHost):\(configuration.meshPort): \(error)")
         }
-        // Peers' certificates come from their own node CAs: a state exchange is trusted for
-        // its signatures (every record and statement in it is signed), not for the channel.
+        // A seed is only an address until it answers: the join's state exchange is trusted
+        // for its signatures (every record and statement in it is signed), not for the
+        // channel. Every later call goes to a member whose signed record names its
+        // certificate, through `peerClient`, which trusts exactly that certificate.
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
         let client = ServiceClient(tls: tls, timeout: .seconds(10))
+        let peerClient = try PinnedPeerClient(identity: nil)
         let peer = try PeerID(ed25519PublicKey: identity.publicKey.rawRepresentation)
         let database: any SQLDatabase
         do {
@@ -79,14 +84,16 @@ public final class MeshGatewayNode: PakitService {
         } catch {
             await endpoint.close()
             await client.shutdown()
+            await peerClient.shutdown()
             throw error
         }
         return MeshGatewayNode(configuration: configuration, identity: identity, peer: peer, endpoint: endpoint, client: client,
-                               database: database, counter: counter, graylist: graylist, logger: logger)
+                               peerClient: peerClient, database: database, counter: counter, graylist: graylist, logger: logger)
     }
 
     private init(configuration: MeshGatewayConfiguration, identity: NodeIdentity, peer: PeerID, endpoint: UDPEndpoint, client: ServiceClient,
-                 database: any SQLDatabase, counter: RateLimitedCounter, graylist: Graylist, logger: Logger) {
+                 peerClient: PinnedPeerClient, database: any SQLDatabase, counter: RateLimitedCounter, graylist: Graylist, logger: Logger) {
+        self.peerClient = peerClient
         self.database = database
         self.graylist = graylist
         self.configuration = configuration
@@ -151,14 +158,14 @@ public final class MeshGatewayNode: PakitService {
             let address = try MeshAddress(meshAddress)
             let record = PeerRecord(peer: peer, incarnation: 0, issuedAt: UInt64(Date().timeIntervalSince1970 * 1_000), meshAddress: address,
                                     gatewayURL: url, storageURL: storageURL(),
-                                    gatewayCertificateSHA256: Self.fingerprint(of: configuration.common.tls.certificate),
-                                    storageCertificateSHA256: Self.fingerprint(of: "\(configuration.dataDirectory)/tls/storage.pem"))
+                                    gatewayCertificateSHA256: PinnedPeerClient.fingerprint(ofPEMFile: configuration.common.tls.certificate),
+                                    storageCertificateSHA256: PinnedPeerClient.fingerprint(ofPEMFile: "\(configuration.dataDirectory)/tls/storage.pem"))
             let membership = try SWIMMembership(key: identity.privateKey, record: record, settings: configuration.membership,
                                                 seed: UInt64.random(in: 0...UInt64.max), now: 0)
             let runner = MembershipRunner(membership: membership, key: identity.privateKey, endpoint: endpoint, client: client,
-                                          seeds: configuration.seeds, graylist: graylist, logger: logger)
+                                          peerClient: peerClient, seeds: configuration.seeds, graylist: graylist, logger: logger)
             let providers = ProviderBook(index: ProviderIndex(database: database), key: identity.privateKey, me: peer, runner: runner,
-                                         client: client, gossip: configuration.gossip, logger: logger)
+                                         client: peerClient, gossip: configuration.gossip, logger: logger)
             runnerSlot.withLock { $0 = (runner, providers) }
             runnerStarted.signal()
             logger.notice("mesh identity", metadata: ["peer": "\(peer)", "mesh": "\(address)"])
@@ -170,6 +177,7 @@ public final class MeshGatewayNode: PakitService {
     public func close() async {
         await endpoint.close()
         await client.shutdown()
+        await peerClient.shutdown()
         await database.close()
     }
 
@@ -178,12 +186,6 @@ public final class MeshGatewayNode: PakitService {
         let file = "\(configuration.dataDirectory)/storage.url"
         let text = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         return text.utf8.count <= PeerRecord.maximumURLLength ? text : ""
-    }
-
-    /// SHA-256 of the DER form of the first certificate in a PEM file; empty when unreadable.
-    static func fingerprint(of pemFile: String) -> [UInt8] {
-        guard let certificate = try? NIOSSLCertificate.fromPEMFile(pemFile).first, let der = try? certificate.toDERBytes() else { return [] }
-        return Array(SHA256.hash(data: der))
     }
 }
 
@@ -255,7 +257,7 @@ struct MembershipLoop: Service {
                     // Provider anti-entropy: one random live member per interval.
                     while !Task.isCancelled {
                         try? await Task.sleep(for: repairInterval)
-                        if let url = await runner.randomLiveGateway() { await providers.repair(from: url) }
+                        if let member = await runner.randomLiveGateway() { await providers.repair(from: member) }
                     }
                 }
                 await group.next()

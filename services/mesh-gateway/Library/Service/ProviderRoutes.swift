@@ -82,6 +82,24 @@ extension MeshGatewayNode {
             let removed = try provide.removed.map { try Self.cid($0) }
             return try jsonResponse(try await self.startedProviders().provide(added: added, removed: removed))
         }
+        storageOnly.post("/internal/v1/providers/report") { request, context in
+            let body = try await request.body.collect(upTo: 64 << 10)
+            let report: ProviderReport
+            do {
+                report = try JSONDecoder().decode(ProviderReport.self, from: Data(body.readableBytesView))
+            } catch {
+                throw ServiceError.badRequest("invalid_request", "the body is not {\"peerID\": …, \"cid\": …, \"reason\": …}")
+            }
+            guard report.peerID.utf8.count <= 128, let peer = try? PeerID(report.peerID) else {
+                throw ServiceError.badRequest("invalid_peer", "'\(report.peerID.prefix(80))' is not a peer ID")
+            }
+            let cid = try Self.cid(report.cid)
+            let score = try await self.startedProviders().penalise(peer)
+            self.logger.warning("a provider served bytes that fail verification", metadata: [
+                "peer": "\(peer)", "cid": "\(cid)", "reason": "\(report.reason.prefix(200))", "score": "\(score.map { "\($0)" } ?? "not a gossip peer")",
+            ])
+            return try jsonResponse(ProviderReportResponse(peerID: peer.string, score: score))
+        }
     }
 
     static func cid(_ text: String?) throws -> CID {

@@ -19,6 +19,8 @@ extension ProofJobWork {
         guard tree.root.decimalString == job.root else {
             throw JobEnd.failed("the stored commitment of \(job.cid) no longer has the root this job was challenged under")
         }
+        // Blocks this node lacks are fetched from the providers of the content.
+        let reader = self.reader.fetching(under: job.cid)
         let node = try await reader.node(job.cid)
         let size = UInt64(tree.byteCount)
         let width = UInt64(StorageProofParameters.chunkByteCount)

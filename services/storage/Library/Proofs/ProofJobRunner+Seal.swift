@@ -9,6 +9,8 @@ import PakitZK
 extension ProofJobWork {
     /// Runs a seal job to its end (done, or a `JobEnd`/error for `work` to record).
     func seal(_ job: ProofJobRow, context: JobContext) async throws {
+        // Blocks this node lacks are fetched from the providers of the content.
+        let reader = self.reader.fetching(under: job.cid)
         let node = try await reader.node(job.cid)
         guard let size = node.fileSize else {
             throw JobEnd.failed("\(job.cid) is not a file")
@@ -18,7 +20,6 @@ extension ProofJobWork {
         }
         let byteCount = Int(size)
         let maximumTree = Self.serializedTreeSize(byteCount: byteCount)
-        let reader = self.reader
         let client = self.client
         let executors = self.executors
         let cid = job.cid

@@ -1,11 +1,44 @@
 import NIOCore
 import PakitCore
 
-/// Reads content from the local block store: blocks, path resolution through UnixFS
-/// directories, file sizes, byte ranges of file DAGs, and DAG traversal for CAR export.
+/// Reads content: blocks, path resolution through UnixFS directories, file sizes, byte ranges
+/// of file DAGs, and DAG traversal for CAR export. Blocks come from the local block store;
+/// with `remote`, a block this node lacks is fetched from the peers that hold the read's root
+/// (`fetching(under:)`), verified and kept.
 struct DAGReader: Sendable {
     let blockStore: BlockStore
     let metadata: MetadataStore
+    /// Fetches what this node lacks (nil: reads are local only).
+    var remote: RemoteBlocks?
+    /// The root of the read: its providers are asked for every block under it.
+    var root: CID?
+
+    init(blockStore: BlockStore, metadata: MetadataStore, remote: RemoteBlocks? = nil) {
+        self.blockStore = blockStore
+        self.metadata = metadata
+        self.remote = remote
+    }
+
+    /// This reader for a read of the DAG under `root` (the session a fetch of any block under
+    /// it asks the root's providers in).
+    func fetching(under root: CID) -> DAGReader {
+        var reader = self
+        reader.root = root
+        return reader
+    }
+
+    /// This reader without the network: only what is stored here.
+    var localOnly: DAGReader {
+        var reader = self
+        reader.remote = nil
+        return reader
+    }
+
+    /// Makes `children` local before a walk reads them one by one (many fetched at once).
+    private func prefetch(_ children: [CID], fallbackRoot: CID) async throws(StorageError) {
+        guard let remote, !children.isEmpty else { return }
+        try await remote.prefetch(children, root: root ?? fallbackRoot)
+    }
 
     func block(_ cid: CID) async throws(StorageError) -> [UInt8] {
         // Identity CIDs carry their block inline (multihash code 0x00): nothing to look up.
@@ -16,7 +49,10 @@ struct DAGReader: Sendable {
         } catch {
             throw .internalFailure("\(error)")
         }
-        guard let bytes = stored else { throw .notFound("block \(cid) is not stored on this node") }
+        guard let bytes = stored else {
+            if let remote { return try await remote.fetch(cid, root: root ?? cid) }
+            throw .notFound("block \(cid) is not stored on this node")
+        }
         return bytes
     }
 
@@ -66,7 +102,9 @@ struct DAGReader: Sendable {
             }
             let claimMismatch = StorageError.invalidContent("\(first.cid) does not hold the \(first.fileBytes) bytes its parent claims")
             if first.cid.codec == .raw, first.cid.multihash.code != Multihash.identity {
-                guard let size = try await metadata.blockSizes(of: [first.cid])[first.cid.v1] else {
+                var stored = try await metadata.blockSizes(of: [first.cid])[first.cid.v1]
+                if stored == nil, remote != nil { stored = UInt64(try await block(first.cid).count) }
+                guard let size = stored else {
                     throw StorageError.notFound("block \(first.cid) is not stored on this node")
                 }
                 guard size == first.fileBytes else { throw claimMismatch }
@@ -102,11 +140,26 @@ struct DAGReader: Sendable {
                 try await write(ByteBuffer(bytes: data[Int(range.lowerBound)..<Int(upper)]))
             }
             var start = inline
-            for child in children {
+            // With a remote, the children the range needs are made local a batch ahead of the
+            // walk: a few first (the first bytes go out soon), then larger batches.
+            var prefetchedThrough = 0
+            for (index, child) in children.enumerated() {
                 let end = start + child.fileBytes
                 defer { start = end }
                 if end <= range.lowerBound { continue }
                 if start >= range.upperBound { break }
+                if remote != nil, index >= prefetchedThrough {
+                    let upper = min(children.count, index + (prefetchedThrough == 0 ? 4 : 32))
+                    var offset = start
+                    var batch: [CID] = []
+                    for next in children[index..<upper] {
+                        if offset >= range.upperBound { break }
+                        batch.append(next.cid)
+                        offset += next.fileBytes
+                    }
+                    try await prefetch(batch, fallbackRoot: child.cid)
+                    prefetchedThrough = upper
+                }
                 let childNode = try await self.node(child.cid)
                 guard childNode.fileSize == child.fileBytes else {
                     throw StorageError.invalidContent("\(child.cid) does not hold the \(child.fileBytes) bytes its parent claims")
@@ -138,6 +191,7 @@ struct DAGReader: Sendable {
                 do { links = try DecodedNode(cid: cid, block: bytes).links } catch {
                     throw StorageError.invalidContent("block \(cid) cannot be decoded: \(error.message)")
                 }
+                try await prefetch(links, fallbackRoot: root)
                 stack.append(contentsOf: links.reversed().map { ($0, depth + 1) })
             }
         }

@@ -61,7 +61,7 @@ extension StorageNode {
                     throw StorageError.invalidParameter("expiresInSeconds must be 1...\(ShareLinks.maximumLifetime)")
                 }
                 let path = (body.path ?? "").split(separator: "/").map(String.init)
-                _ = try await self.reader.resolve(cid, path: path)  // share only what exists
+                _ = try await self.reader(under: cid).resolve(cid, path: path)  // share only what exists
                 let pathText = path.joined(separator: "/")
                 let expires = Int64(Date().timeIntervalSince1970) + Int64(lifetime)
                 let signature = try self.shareLinks.sign(cid: cid, path: pathText, expires: expires)
@@ -83,7 +83,7 @@ extension StorageNode {
         internalRoutes.get("/blocks/:cid") { _, context in
             try await handle {
                 let cid = try context.cidParameter()
-                let bytes = try await self.reader.block(cid)
+                let bytes = try await self.reader.localOnly.block(cid)
                 return Response(status: .ok, headers: [.contentType: "application/vnd.ipld.raw", .contentLength: "\(bytes.count)"],
                                 body: .init(byteBuffer: .init(bytes: bytes)))
             }

@@ -15,7 +15,7 @@ extension StorageNode {
                 try await handle {
                     let cid = try context.cidParameter()
                     try self.authorizeRead(try ReadQuery(request), context: context, root: cid, path: "")
-                    let bytes = try await self.reader.block(cid)
+                    let bytes = self.served(try await self.reader(under: cid).block(cid))
                     let headers: HTTPFields = [
                         .contentType: "application/vnd.ipld.raw", .eTag: "\"\(cid.string).raw\"",
                         .cacheControl: "public, max-age=29030400, immutable", .contentLength: "\(bytes.count)",

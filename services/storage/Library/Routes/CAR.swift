@@ -139,8 +139,8 @@ extension StorageNode {
     /// a trustless client can verify the path as well as the content.
     func exportCAR(_ root: CID, dag: CID? = nil, pathBlocks: [CID] = []) async throws -> Response {
         let dag = dag ?? root
+        let reader = self.reader(under: root)
         _ = try await reader.block(dag)
-        let reader = self.reader
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(bytes: CARWriter.header(roots: [root])))
             for cid in pathBlocks {

@@ -23,6 +23,7 @@ extension StorageNode {
     func serveContent(_ request: Request, query: ReadQuery, context: ServiceRequestContext, root: CID, path: [String], head: Bool) async throws -> Response {
         try authorizeRead(query, context: context, root: root, path: path.joined(separator: "/"))
         let filename = query.filename
+        let reader = self.reader(under: root)
         var target = try await reader.resolve(root, path: path)
         var node = try await reader.node(target)
         var servedName = path.last
@@ -73,7 +74,6 @@ extension StorageNode {
         }
         headers[.contentLength] = "\(range.count)"
         if head { return Response(status: status, headers: headers) }
-        let reader = self.reader
         let servedNode = node
         let servedRange = range
         let body = ResponseBody(contentLength: Int(range.count)) { writer in

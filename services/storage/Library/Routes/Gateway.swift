@@ -39,7 +39,7 @@ extension StorageNode {
         case "raw":
             guard path.isEmpty else { throw StorageError.invalidParameter("format=raw returns one block and takes no path") }
             try authorizeRead(query, context: context, root: root, path: "")
-            let bytes = try await reader.block(root)
+            let bytes = served(try await reader(under: root).block(root))
             return Response(status: .ok, headers: [
                 .contentType: "application/vnd.ipld.raw", .eTag: "\"\(root.string).raw\"",
                 .cacheControl: "public, max-age=29030400, immutable", .contentLength: "\(bytes.count)",
@@ -48,7 +48,7 @@ extension StorageNode {
         case "car":
             try authorizeRead(query, context: context, root: root, path: path.joined(separator: "/"))
             if parameters.contains("entity-bytes") { throw StorageError.invalidParameter("entity-bytes is not supported") }
-            let (target, walked) = try await reader.resolveCollecting(root, path: path)
+            let (target, walked) = try await reader(under: root).resolveCollecting(root, path: path)
             var response = try await exportCAR(root, dag: target, pathBlocks: walked)
             if head { response.body = .init() }
             return response

@@ -41,7 +41,7 @@ extension StorageNode {
                 let body = try await request.decode(as: ProofRequest.self, context: context)
                 let cid = try StorageError.parseCID(body.cid)
                 guard let commitment = try await self.proofJobs.commitment(cid) else {
-                    _ = try await self.reader.node(cid)  // 404 when the content is not stored at all
+                    _ = try await self.reader.localOnly.node(cid)  // 404 when the content is not stored here at all
                     throw StorageError.notSealed("\(cid) is not sealed; POST /v1/commitments first")
                 }
                 guard commitment.status == .done, let rootText = commitment.root, let chunkCount = commitment.chunkCount,
@@ -95,7 +95,7 @@ extension StorageNode {
 
     /// The content must be a stored file of 1 byte … one tree's capacity.
     private func checkSealable(_ cid: CID) async throws(StorageError) {
-        let node = try await reader.node(cid)
+        let node = try await reader(under: cid).node(cid)
         guard let size = node.fileSize else {
             throw .invalidContent("\(cid) is not a file; only files can be sealed")
         }
