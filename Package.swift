@@ -155,6 +155,7 @@ let package = Package(
             name: "PakitHTTPServer",
             dependencies: [
                 "PakitContracts", "PakitTLS",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

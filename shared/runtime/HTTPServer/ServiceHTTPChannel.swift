@@ -50,8 +50,13 @@ public struct ServiceHTTPChannel: HTTPChannelHandler {
     private let sslContext: NIOSSLContext
     private let http1: HTTP1Channel
     private let http2Configuration: NIOHTTP2Handler.Configuration
+    private let pinnedPeers: PinnedPeers?
 
-    public init(tlsConfiguration: TLSConfiguration, windows: Windows = .bulk, responder: @escaping HTTPChannelHandler.Responder) throws {
+    /// - Parameter pinnedPeers: other nodes' certificates accepted from clients besides the
+    ///   node CA's (nil: the node CA only).
+    public init(tlsConfiguration: TLSConfiguration, windows: Windows = .bulk, pinnedPeers: PinnedPeers? = nil,
+                responder: @escaping HTTPChannelHandler.Responder) throws {
+        self.pinnedPeers = pinnedPeers
         var tlsConfiguration = tlsConfiguration
         tlsConfiguration.applicationProtocols = NIOHTTP2SupportedALPNProtocols
         sslContext = try NIOSSLContext(configuration: tlsConfiguration)
@@ -71,7 +76,13 @@ public struct ServiceHTTPChannel: HTTPChannelHandler {
 
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
-            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+            if let pinnedPeers {
+                let mark = PinnedPeerConnection()
+                let tls = try NIOSSLServerHandler(context: sslContext, verificationCallback: pinnedPeers.verification(marking: mark))
+                try channel.pipeline.syncOperations.addHandlers(tls, mark)
+            } else {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+            }
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }

@@ -67,6 +67,15 @@ public struct ServiceRequestContext: RequestContext {
         return nil
     }
 
+    /// The other node this connection's client certificate was accepted for (through
+    /// `PinnedPeers`, not the node CA), or nil.
+    public func pinnedPeer() async -> String? {
+        for candidate in [channel, channel.parent].compactMap({ $0 }) {
+            if let mark = try? await candidate.pipeline.handler(type: PinnedPeerConnection.self).get() { return mark.peer }
+        }
+        return nil
+    }
+
     private static func peerCertificate(on channel: any Channel) async -> Certificate? {
         do {
             let handler = try await channel.pipeline.handler(type: NIOSSLHandler.self).get()

@@ -64,6 +64,8 @@ public protocol PakitService: Sendable {
     func backgroundServices() -> [any Service]
     /// Called once the server listens; `url` is how clients on this machine reach it.
     func didStartListening(url: String, port: Int) async
+    /// Other nodes' certificates the server accepts from clients (nil: the node CA only).
+    var pinnedPeers: PinnedPeers? { get }
     /// Releases what `open` acquired (connections, clients) after the server stopped.
     func close() async
 }
@@ -75,5 +77,6 @@ extension PakitService {
     public func health(_ base: HealthResponse) async -> HealthResponse { base }
     public func backgroundServices() -> [any Service] { [] }
     public func didStartListening(url: String, port: Int) async {}
+    public var pinnedPeers: PinnedPeers? { nil }
     public func close() async {}
 }

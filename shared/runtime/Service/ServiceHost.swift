@@ -64,7 +64,8 @@ public final class ServiceHost<Node: PakitService>: Sendable {
         let server: any Service
         do {
             server = try ServiceServer.make(router: router, tls: common.tls, host: common.host, port: common.port,
-                                            serverName: "pakit-\(Node.name.rawValue)", logger: logger) { port in
+                                            serverName: "pakit-\(Node.name.rawValue)", pinnedPeers: node.pinnedPeers,
+                                            logger: logger) { port in
                 portContinuation.yield(port)
                 portContinuation.finish()
             }
