@@ -11,16 +11,42 @@ import PakitHTTPClient
 /// `pakit pin add|rm|ls`.
 struct PinCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pin", abstract: "Manage pins.",
-                                                    subcommands: [PinAdd.self, PinRemove.self, PinList.self])
+                                                    subcommands: [PinAdd.self, PinRemove.self, PinList.self, PinShow.self])
 
     struct PinAdd: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add", abstract: "Pin a DAG (it must be stored).")
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Pin a DAG (blocks this node lacks are fetched from the mesh).")
         @OptionGroup var node: NodeOptions
         @Option(help: "A name for the pin.") var name: String?
+        @Option(help: "Copies wanted in the network, this node's included (default: the node's replication-factor).") var replicas: Int?
         @Argument var cid: String
         func run() async throws {
-            let pin = try await NodeClient.with(node) { try await $0.json(Pin.self, .POST, "/v1/pins", json: PinRequest(cid: cid, name: name)) }
-            print("pinned \(pin.cid)")
+            let pin = try await NodeClient.with(node) {
+                try await $0.json(Pin.self, .POST, "/v1/pins", json: PinRequest(cid: cid, name: name, replicas: replicas))
+            }
+            print("pinned \(pin.cid)" + ((pin.replicas ?? 1) > 1 ? " (\(pin.replicas ?? 1) copies wanted; replicas are being placed)" : ""))
+        }
+    }
+
+    /// `pakit pin show CID`: the pin and where its replicas are.
+    struct PinShow: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a pin and its replicas.")
+        @OptionGroup var node: NodeOptions
+        @Flag(help: "Print the JSON answer.") var json = false
+        @Argument var cid: String
+        func run() async throws {
+            let status = try await NodeClient.with(node) { try await $0.json(PinStatus.self, .GET, "/v1/pins/\(cid)") }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(status), as: UTF8.self))
+                return
+            }
+            print("\(status.pin.cid)  \(PinList.copies(status.pin))")
+            for replica in status.replicas {
+                print("  \(replica.peerID)  \(replica.state.rawValue)  \(replica.storageURL)  \(replica.updatedAt)"
+                      + (replica.reason.map { "  (\($0))" } ?? ""))
+            }
         }
     }
 
@@ -37,14 +63,22 @@ struct PinCommand: AsyncParsableCommand {
     }
 
     struct PinList: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List pins.")
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List pins with their copies: held/wanted.")
         @OptionGroup var node: NodeOptions
+
+        /// `copies 2/3` (this node and confirmed replicas, of k), or whom a replica is held for.
+        static func copies(_ pin: Pin) -> String {
+            if let origins = pin.replicaFor, !origins.isEmpty, (pin.replicas ?? 1) <= 1, (pin.confirmedReplicas ?? 0) == 0 {
+                return "replica for \(origins.joined(separator: ","))"
+            }
+            return "copies \(1 + (pin.confirmedReplicas ?? 0))/\(pin.replicas ?? 1)"
+        }
         func run() async throws {
             try await NodeClient.with(node) { client in
                 var after: String? = nil
                 repeat {
                     let page = try await client.json(PakitContracts.PinList.self, .GET, "/v1/pins?limit=1000" + (after.map { "&after=\($0)" } ?? ""))
-                    for pin in page.pins { print(pin.cid + (pin.name.map { "  \($0)" } ?? "")) }
+                    for pin in page.pins { print(pin.cid + "  " + Self.copies(pin) + (pin.name.map { "  \($0)" } ?? "")) }
                     after = page.next
                 } while after != nil
             }

@@ -60,3 +60,32 @@ struct Status: AsyncParsableCommand {
         }
     }
 }
+
+/// `pakit jobs [--kind K] [--state S] [--json]`: the node's durable jobs (seal, prove,
+/// replicate), newest first (admin).
+struct Jobs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the node's durable jobs: seals, proofs, replication (admin).")
+    @OptionGroup var node: NodeOptions
+    @Option(help: "Only this kind (storage.seal, storage.prove, storage.replicate).") var kind: String?
+    @Option(help: "Only this state (queued, running, done, failed, cancelled).") var state: String?
+    @Option(help: "At most this many (1…1000).") var limit: Int = 100
+    @Flag(help: "Print the JSON answer.") var json = false
+
+    func run() async throws {
+        var query = ["limit=\(limit)"]
+        if let kind { query.append("kind=\(kind.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? kind)") }
+        if let state { query.append("state=\(state.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? state)") }
+        let path = "/v1/admin/jobs?" + query.joined(separator: "&")
+        let answer = try await NodeClient.with(node) { try await $0.json(JobListResponse.self, .GET, path) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(answer), as: UTF8.self))
+            return
+        }
+        for job in answer.jobs {
+            print("\(job.id)  \(job.kind)  \(job.state.rawValue)  attempts \(job.attempts)/\(job.maxAttempts)  \(job.payload)"
+                  + (job.lastError.map { "  last error: \($0.prefix(120))" } ?? ""))
+        }
+    }
+}

@@ -102,10 +102,14 @@ public struct CARImportResponse: Codable, Sendable, Equatable {
 public struct PinRequest: Codable, Sendable, Equatable {
     public var cid: String
     public var name: String?
+    /// Copies wanted in the network, this node's included (1…16; default: the node's
+    /// `replication-factor`). Above 1, the node asks k − 1 other live nodes to pin it too.
+    public var replicas: Int?
 
-    public init(cid: String, name: String? = nil) {
+    public init(cid: String, name: String? = nil, replicas: Int? = nil) {
         self.cid = cid
         self.name = name
+        self.replicas = replicas
     }
 }
 
@@ -114,11 +118,108 @@ public struct Pin: Codable, Sendable, Equatable {
     public var name: String?
     /// RFC 3339 UTC.
     public var createdAt: String
+    /// Copies wanted, this node's included (1 when the pin is held only for other nodes).
+    public var replicas: Int?
+    /// Other nodes that confirmed, with a signed statement, that they hold the whole DAG.
+    public var confirmedReplicas: Int?
+    /// Peer IDs of the nodes this node holds the DAG for as their replica.
+    public var replicaFor: [String]?
 
-    public init(cid: String, name: String?, createdAt: String) {
+    public init(cid: String, name: String?, createdAt: String, replicas: Int? = nil, confirmedReplicas: Int? = nil,
+                replicaFor: [String]? = nil) {
         self.cid = cid
         self.name = name
         self.createdAt = createdAt
+        self.replicas = replicas
+        self.confirmedReplicas = confirmedReplicas
+        self.replicaFor = replicaFor
+    }
+}
+
+/// `GET /v1/pins/{cid}`: the pin and where its replicas are.
+public struct PinStatus: Codable, Sendable, Equatable {
+    public var pin: Pin
+    public var replicas: [ReplicaInfo]
+
+    public init(pin: Pin, replicas: [ReplicaInfo]) {
+        self.pin = pin
+        self.replicas = replicas
+    }
+}
+
+/// One other node asked to hold a pinned DAG.
+public struct ReplicaInfo: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable {
+        /// Asked; no answer yet.
+        case requested
+        /// It holds the whole DAG (its signed statement is kept).
+        case confirmed
+        /// It said no (`reason`); another node is chosen.
+        case refused
+        /// Its node was dead past the grace period; another node replaced it.
+        case lost
+        /// Asked to let go (a surplus replica, or the pin was removed).
+        case released
+    }
+
+    public var peerID: String
+    public var storageURL: String
+    public var state: State
+    public var reason: String?
+    /// RFC 3339 UTC.
+    public var updatedAt: String
+    public var statement: ReplicaStatement?
+
+    public init(peerID: String, storageURL: String, state: State, reason: String?, updatedAt: String, statement: ReplicaStatement?) {
+        self.peerID = peerID
+        self.storageURL = storageURL
+        self.state = state
+        self.reason = reason
+        self.updatedAt = updatedAt
+        self.statement = statement
+    }
+}
+
+/// A node's signed word that it holds the whole DAG under `cid`: Ed25519 by its node key (the
+/// key its peer ID names) over `signedMessage`.
+public struct ReplicaStatement: Codable, Sendable, Equatable {
+    public var cid: String
+    public var peerID: String
+    /// Unix milliseconds on the signer's clock.
+    public var heldAt: UInt64
+    public var blocks: Int
+    public var bytes: UInt64
+    /// Hex Ed25519 signature.
+    public var signature: String
+
+    public init(cid: String, peerID: String, heldAt: UInt64, blocks: Int, bytes: UInt64, signature: String) {
+        self.cid = cid
+        self.peerID = peerID
+        self.heldAt = heldAt
+        self.blocks = blocks
+        self.bytes = bytes
+        self.signature = signature
+    }
+
+    /// The bytes signed: one line, fields in this order.
+    public static func signedMessage(cid: String, peerID: String, heldAt: UInt64, blocks: Int, bytes: UInt64) -> [UInt8] {
+        Array("pakit-replica-v1 \(cid) \(peerID) \(heldAt) \(blocks) \(bytes)".utf8)
+    }
+
+    public var signedMessage: [UInt8] { Self.signedMessage(cid: cid, peerID: peerID, heldAt: heldAt, blocks: blocks, bytes: bytes) }
+}
+
+/// `POST /peer/v1/replicas` (node → node, mutual TLS pinned from mesh records): hold the DAG
+/// under `cid` for the calling node. The replica pulls what it lacks from the network and
+/// answers with its statement once it holds all of it.
+public struct ReplicaRequest: Codable, Sendable, Equatable {
+    public var cid: String
+    /// The DAG's total block bytes as the origin counts them (for the replica's quota check).
+    public var bytes: UInt64?
+
+    public init(cid: String, bytes: UInt64?) {
+        self.cid = cid
+        self.bytes = bytes
     }
 }
 

@@ -83,38 +83,48 @@ struct FetchFromPeersTests {
 
 /// Nodes started with `pakit up`, one data directory each, the later ones seeded with the
 /// first's gateway.
-struct TestCluster {
+final class TestCluster: @unchecked Sendable {
     struct Node {
-        let process: Process
+        var process: Process
         let data: String
         let storageURL: String
+        let arguments: [String]
+        let environment: [String: String]
     }
 
     let pakit: String
     let root: String
     let environment: [String: String]
-    let nodes: [Node]
+    private(set) var nodes: [Node]
+
+    init(pakit: String, root: String, environment: [String: String], nodes: [Node]) {
+        self.pakit = pakit
+        self.root = root
+        self.environment = environment
+        self.nodes = nodes
+    }
 
     static func start(pakit: String, root: String, environments: [[String: String]]) async throws -> TestCluster {
-        var started: [(Process, String)] = []
+        var started: [(Process, String, [String], [String: String])] = []
         var seed: String?
         do {
             for (index, environment) in environments.enumerated() {
                 let data = "\(root)/node-\(index)"
                 let arguments = ["up", "--data", data, "--port", "0", "--no-prover"] + (seed.map { ["--seeds", $0] } ?? [])
                 let process = try ServiceProcess.launch(pakit, arguments, environment: environment)
-                started.append((process, data))
+                started.append((process, data, arguments, environment))
                 let gateway = try await ServiceProcess.waitForFile("\(data)/mesh-gateway.url", while: process, timeout: .seconds(120))
                 if seed == nil { seed = gateway }
             }
             var nodes: [Node] = []
-            for (process, data) in started {
+            for (process, data, arguments, environment) in started {
                 nodes.append(Node(process: process, data: data,
-                                  storageURL: try await ServiceProcess.waitForFile("\(data)/storage.url", while: process)))
+                                  storageURL: try await ServiceProcess.waitForFile("\(data)/storage.url", while: process),
+                                  arguments: arguments, environment: environment))
             }
             return TestCluster(pakit: pakit, root: root, environment: environments[0], nodes: nodes)
         } catch {
-            for (process, _) in started where process.isRunning {
+            for (process, _, _, _) in started where process.isRunning {
                 process.terminate()
                 process.waitUntilExit()
             }
@@ -127,6 +137,62 @@ struct TestCluster {
             node.process.terminate()
             node.process.waitUntilExit()
         }
+    }
+
+    /// SIGKILL of a whole node: its services first, then `pakit up`, so nothing shuts down
+    /// gracefully.
+    func kill(_ index: Int) {
+        let process = nodes[index].process
+        for child in ServiceProcess.children(of: process.processIdentifier) { Foundation.kill(child, SIGKILL) }
+        ServiceProcess.kill(process)
+    }
+
+    /// Signals one service of a node (`storage`, `mesh-gateway`): SIGSTOP/SIGCONT.
+    func signal(_ index: Int, service: String, _ signal: Int32) {
+        for child in ServiceProcess.children(of: nodes[index].process.processIdentifier)
+        where ServiceProcess.commandLine(of: child).contains("pakit-\(service)") {
+            Foundation.kill(child, signal)
+        }
+    }
+
+    /// Starts a killed node again on its data directory, with the same arguments. Ports are
+    /// new (`--port 0`), so a node that had no seed (the first) is given another node's gateway.
+    func restart(_ index: Int) async throws {
+        let node = nodes[index]
+        try? FileManager.default.removeItem(atPath: "\(node.data)/storage.url")
+        var arguments = node.arguments
+        if !arguments.contains("--seeds"), let other = nodes.indices.first(where: { $0 != index }),
+           let seed = try? String(contentsOfFile: "\(nodes[other].data)/mesh-gateway.url", encoding: .utf8) {
+            arguments += ["--seeds", seed.trimmingCharacters(in: .whitespacesAndNewlines)]
+        }
+        let process = try ServiceProcess.launch(pakit, arguments, environment: node.environment)
+        nodes[index].process = process
+        _ = try await ServiceProcess.waitForFile("\(node.data)/storage.url", while: process, timeout: .seconds(120))
+    }
+
+    /// Polls `body` until it returns a value (bounded by `timeout`); fails with `what` and the
+    /// last note.
+    func waitFor<T>(_ what: String, timeout: Duration = .seconds(90), _ body: () async throws -> (T?, String)) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        var note = ""
+        while ContinuousClock.now < deadline {
+            let (value, last) = try await body()
+            if let value { return value }
+            note = last
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw TestFailure("\(what) did not happen within \(timeout): \(note)")
+    }
+
+    /// `pakit pin show --json` on a node (nil when it fails).
+    func pinStatus(_ cid: String, on index: Int) throws -> (PinStatus?, String) {
+        let result = try runProcess(pakit, ["pin", "show", "--data", nodes[index].data, cid, "--json"], environment: environment)
+        return (try? JSONDecoder().decode(PinStatus.self, from: result.stdout), result.stderr + result.output)
+    }
+
+    /// `pakit cat` on a node.
+    func cat(_ cid: String, on index: Int) throws -> ProcessResult {
+        try runProcess(pakit, ["cat", "--data", nodes[index].data, cid], environment: environment)
     }
 
     /// Waits until every node sees every other alive; returns the nodes' peer IDs.

@@ -20,6 +20,10 @@ public struct StorageConfiguration: ServiceConfiguration {
         Setting("fetch-timeout", env: "PAKIT_FETCH_TIMEOUT", default: "30", help: "seconds a fetch of one missing block may take before the read ends with 504"),
         Setting("upstream-gateways", env: "PAKIT_UPSTREAM_GATEWAYS", default: "", help: "IPFS trustless gateways (https://…), comma-separated, asked for a missing block after the peers; empty = none"),
         Setting("test-corrupt-served-blocks", env: "PAKIT_TEST_CORRUPT_SERVED_BLOCKS", default: "false", help: "TEST ONLY: serve raw blocks (/ipfs/{cid}?format=raw, /v1/blocks) with one byte changed, to play a dishonest provider"),
+        Setting("replication-factor", env: "PAKIT_REPLICATION_FACTOR", default: "1", help: "copies of a pinned DAG wanted in the network when a pin names none, this node's included (1…16); above 1 the node asks other live nodes to hold replicas"),
+        Setting("replica-grace", env: "PAKIT_REPLICA_GRACE", default: "30", help: "seconds a replica's node may be dead before another node is asked to replace it"),
+        Setting("accept-replicas", env: "PAKIT_ACCEPT_REPLICAS", default: "true", help: "hold replicas other nodes ask for (false: refuse them)"),
+        Setting("replica-quota", env: "PAKIT_REPLICA_QUOTA", default: "0", help: "bytes of replicas held for other nodes at most (0 = no limit); a request beyond it is refused with a reason"),
         Setting("provers", env: "PAKIT_STORAGE_PROVERS", default: "", help: "prover base URLs (https://host:port), comma-separated; empty = proof endpoints answer 503"),
         Setting("proof-batch-size", env: "PAKIT_PROOF_BATCH_SIZE", default: "\(StorageProofParameters.defaultBatchSize)", help: "challenges in a batch proof; the provers must serve circuit storage-batch-<n>"),
         Setting("proof-attempts", env: "PAKIT_PROOF_ATTEMPTS", default: "5", help: "prover requests a seal or proof job may make before it is marked failed"),
@@ -42,6 +46,12 @@ public struct StorageConfiguration: ServiceConfiguration {
     public var fetchTimeoutSeconds: Int
     /// Trustless gateways asked after the peers, without a trailing slash.
     public var upstreamGateways: [String]
+    /// Copies wanted for a pin that names none (1…16).
+    public var replicationFactor: Int
+    public var replicaGraceSeconds: Int
+    public var acceptReplicas: Bool
+    /// Bytes of replicas held for others at most; 0: no limit.
+    public var replicaQuota: Int64
     /// Test only: raw blocks are served with one byte changed.
     public var corruptServedBlocks: Bool
     public var proofBatchSize: Int
@@ -70,6 +80,13 @@ public struct StorageConfiguration: ServiceConfiguration {
         fetchFromPeers = try settings.bool("fetch-from-peers")
         fetchTimeoutSeconds = try settings.int("fetch-timeout", in: 1...3_600)
         corruptServedBlocks = try settings.bool("test-corrupt-served-blocks")
+        replicationFactor = try settings.int("replication-factor", in: 1...Self.maximumReplicas)
+        replicaGraceSeconds = try settings.int("replica-grace", in: 1...86_400)
+        acceptReplicas = try settings.bool("accept-replicas")
+        replicaQuota = try settings.byteSize("replica-quota")
+        if replicationFactor > 1, meshGateway == nil {
+            throw settings.invalid("replication-factor", "replicas need a mesh gateway (set mesh-gateway), or keep the factor at 1")
+        }
         var gateway = (settings.optionalString("mesh-gateway") ?? "").trimmingCharacters(in: .whitespaces)
         while gateway.hasSuffix("/") { gateway.removeLast() }
         if !gateway.isEmpty {
@@ -82,6 +99,9 @@ public struct StorageConfiguration: ServiceConfiguration {
         proofAttempts = try settings.int("proof-attempts", in: 1...100)
         proverTimeoutSeconds = try settings.int("prover-timeout", in: 1...86_400)
     }
+
+    /// Most copies a pin may ask for.
+    public static let maximumReplicas = 16
 
     /// A comma-separated list of https:// base URLs, without trailing slashes or repeats.
     private static func urls(_ settings: Settings, _ name: String) throws(ConfigurationError) -> [String] {

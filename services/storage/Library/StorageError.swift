@@ -25,6 +25,8 @@ enum StorageError: Error, Sendable {
     case refused(ServiceError)
     /// A job that is already done, failed or cancelled.
     case jobFinished(String)
+    /// This node does not take the replica asked for (403 or 507, `replica_refused`).
+    case replicaRefused(HTTPResponse.Status, String)
     /// A block this node lacks was not fetched from the network in time (504 `fetch_timeout`).
     case fetchTimeout(String)
 
@@ -48,6 +50,7 @@ enum StorageError: Error, Sendable {
         case .refused(let error): error
         case .jobFinished(let m): ServiceError(.conflict, "job_finished", m)
         case .fetchTimeout(let m): ServiceError(.gatewayTimeout, "fetch_timeout", m)
+        case .replicaRefused(let status, let m): ServiceError(status, "replica_refused", m)
         }
     }
 

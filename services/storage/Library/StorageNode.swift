@@ -42,6 +42,15 @@ public final class StorageNode: PakitService {
     let jobRunner: ProofJobRunner
     /// Tells the mesh gateway what this node holds (nil when no gateway is configured).
     let announcer: ProviderAnnouncer?
+    /// This node's identity (signs share links and replica statements) and its peer ID.
+    let identity: NodeIdentity
+    let peerID: PeerID
+    let replicaStore: ReplicaStore
+    /// The mesh as the gateway lists it, and the replicas kept from it (nil without a gateway).
+    let meshView: MeshView?
+    let replicator: Replicator?
+    private let replicationWorker: JobWorker?
+    private let peerCertificates = PinnedPeers()
     /// Fetches blocks this node lacks from its peers (nil without a mesh gateway, or when
     /// `fetch-from-peers` is off).
     let remote: RemoteBlocks?
@@ -112,6 +121,26 @@ public final class StorageNode: PakitService {
         self.logger = logger
         self.jobQueue = JobQueue(database: database)
         self.proofJobs = ProofJobStore(database: database, queue: jobQueue)
+        self.identity = identity
+        self.peerID = try PeerID(ed25519PublicKey: identity.publicKey.rawRepresentation)
+        self.replicaStore = ReplicaStore(database: database)
+        if let gateway = configuration.meshGateway {
+            let view = MeshView(gatewayURL: gateway, client: ServiceClient(tls: try configuration.common.tls.clientConfiguration(), timeout: .seconds(10)),
+                                pinnedPeers: peerCertificates, logger: logger)
+            // Other nodes pin this node's storage certificate from its record: it is the client
+            // certificate presented to them.
+            let replicator = Replicator(store: replicaStore, view: view, queue: jobQueue,
+                                        peers: try PinnedPeerClient(identity: configuration.common.tls),
+                                        grace: .seconds(configuration.replicaGraceSeconds), logger: logger)
+            self.meshView = view
+            self.replicator = replicator
+            self.replicationWorker = JobWorker(queue: jobQueue, node: "\(Hex.encode(identity.publicKey.rawRepresentation.prefix(8))).replication",
+                                               handlers: [replicator.handler], concurrency: 4, logger: logger)
+        } else {
+            self.meshView = nil
+            self.replicator = nil
+            self.replicationWorker = nil
+        }
         self.proverPool = ProverPool(urls: configuration.provers)
         self.proverClient = configuration.provers.isEmpty
             ? NoProverClient() : try HTTPProverClient(tls: configuration.common.tls, timeoutSeconds: configuration.proverTimeoutSeconds)
@@ -162,7 +191,11 @@ public final class StorageNode: PakitService {
         return corrupted
     }
 
-    var ingest: FileIngest { FileIngest(blockStore: blockStore, metadata: metadata, guardian: guardian) }
+    var ingest: FileIngest {
+        var ingest = FileIngest(blockStore: blockStore, metadata: metadata, guardian: guardian)
+        ingest.defaultReplicas = configuration.replicationFactor
+        return ingest
+    }
 
     // MARK: PakitService
 
@@ -189,12 +222,21 @@ public final class StorageNode: PakitService {
         addAdminRoutes(to: router)
         addProofRoutes(to: router)
         addJobRoutes(to: router)
+        addReplicaRoutes(to: router)
         addInternalRoutes(to: router)
     }
 
     /// The durable seal and proof job runner runs beside the server (it resumes unfinished
     /// jobs at start and hands interrupted ones back at shutdown).
-    public func backgroundServices() -> [any Service] { [jobRunner] + (announcer.map { [$0] } ?? []) }
+    public func backgroundServices() -> [any Service] {
+        var services: [any Service] = [jobRunner]
+        if let announcer { services.append(announcer) }
+        if let meshView, let replicator, let replicationWorker { services += [meshView, replicator, replicationWorker] }
+        return services
+    }
+
+    /// Other nodes' storage certificates, as their signed mesh records name them.
+    public var pinnedPeers: PinnedPeers? { meshView == nil ? nil : peerCertificates }
 
     public func didStartListening(url: String, port: Int) async {
         listeningURL.withLock { $0 = url }
@@ -224,6 +266,7 @@ public final class StorageNode: PakitService {
 
     public func close() async {
         await remote?.shutdown()
+        await replicator?.shutdown()
         await (proverClient as? HTTPProverClient)?.shutdown()
         await database.close()
     }

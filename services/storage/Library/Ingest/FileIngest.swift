@@ -15,6 +15,8 @@ struct FileIngest {
     let guardian: BlockGuard
     /// Staged bytes after which a group is made durable.
     var groupBytes = 64 << 20
+    /// The replication factor an upload's pin gets (the node's `replication-factor`).
+    var defaultReplicas = 1
 
     func ingest<Body: AsyncSequence & Sendable>(
         body: Body, profile: ChunkingProfile, name: String?, pin: Bool, maxBytes: Int64
@@ -58,7 +60,7 @@ struct FileIngest {
                                   leaves: leaves.count, blake2Root: tree.root, merkleLeaves: leafHashes)
             try await session.commit(metadata: metadata) { tx in
                 try await MetadataStore.recordFile(file, in: tx)
-                if pin { try await MetadataStore.pin(result.root, name: name, in: tx) }
+                if pin { try await MetadataStore.pin(result.root, name: name, replicas: nil, defaultReplicas: defaultReplicas, in: tx) }
             }
             return FileAddResponse(cid: result.root.string, size: result.fileSize, blocks: session.blockCount,
                                    leaves: leaves.count, blake2Root: tree.root.hex, profile: profile.rawValue,

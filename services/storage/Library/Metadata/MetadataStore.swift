@@ -104,17 +104,33 @@ public struct MetadataStore: Sendable {
 
     // MARK: pins
 
-    /// Pins `cid` (re-pinning keeps the first pin's time); returns the pin's creation time.
+    /// Pins `cid` as this node's own with `replicas` copies wanted in the network (re-pinning
+    /// keeps the first pin's time; a factor given replaces the old one); returns the pin's
+    /// creation time.
     @discardableResult
-    static func pin(_ cid: CID, name: String?, in tx: any SQLExecutor) async throws -> Int64 {
+    static func pin(_ cid: CID, name: String?, replicas: Int?, defaultReplicas: Int, in tx: any SQLExecutor) async throws -> Int64 {
         let rows = try await tx.query(
-            "INSERT INTO pins (cid, cid_text, name, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (cid) DO UPDATE SET name = COALESCE($3, pins.name) RETURNING created_at",
-            [key(cid), .text(cid.string), SQLValue(name), now()])
+            """
+            INSERT INTO pins (cid, cid_text, name, created_at, replication_factor, own) VALUES ($1, $2, $3, $4, COALESCE($5, $6), 1)
+            ON CONFLICT (cid) DO UPDATE SET name = COALESCE($3, pins.name), own = 1,
+                replication_factor = CASE WHEN pins.own = 1 THEN COALESCE($5, pins.replication_factor) ELSE COALESCE($5, $6) END
+            RETURNING created_at
+            """,
+            [key(cid), .text(cid.string), SQLValue(name), now(), replicas.map { .integer(Int64($0)) } ?? .null, .integer(Int64(defaultReplicas))])
         return try rows.first?.int("created_at") ?? 0
     }
 
+    /// Removes this node's own pin. A DAG other nodes still have held here stays pinned for
+    /// them (factor 1: this node no longer replicates it). False when it was not pinned.
     func unpin(_ cid: CID) async throws -> Bool {
-        try await !database.query("DELETE FROM pins WHERE cid = $1 RETURNING cid", [Self.key(cid)]).isEmpty
+        try await database.transaction { tx in
+            let held = try await !tx.query("SELECT origin FROM replica_holds WHERE cid = $1 LIMIT 1", [Self.key(cid)]).isEmpty
+            if held {
+                return try await !tx.query("UPDATE pins SET own = 0, replication_factor = 1 WHERE cid = $1 AND own = 1 RETURNING cid",
+                                           [Self.key(cid)]).isEmpty
+            }
+            return try await !tx.query("DELETE FROM pins WHERE cid = $1 RETURNING cid", [Self.key(cid)]).isEmpty
+        }
     }
 
     func pins(after: CID?, limit: Int) async throws -> [(cid: String, name: String?, createdAt: Int64, key: [UInt8])] {

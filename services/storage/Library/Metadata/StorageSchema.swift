@@ -79,5 +79,24 @@ public enum StorageSchema {
                 "UPDATE commitments SET seal_job = (SELECT p.id FROM proof_jobs p WHERE p.cid = commitments.cid AND p.kind = 'seal' ORDER BY p.created_at DESC, p.id DESC LIMIT 1)",
                 "DROP TABLE proof_jobs",
             ]),
+        // Replication: a pin's factor, who holds its replicas and the job now working on them
+        // (origin side); the DAGs this node holds for other nodes (replica side). A pin row
+        // stays while it is this node's own (`own`) or any node still has it held here.
+        Migration(
+            version: 4, name: "replication",
+            postgres: [
+                "ALTER TABLE pins ADD COLUMN replication_factor INTEGER NOT NULL DEFAULT 1",
+                "ALTER TABLE pins ADD COLUMN own INTEGER NOT NULL DEFAULT 1",
+                "CREATE TABLE replication_rounds (cid BYTEA PRIMARY KEY, round BIGINT NOT NULL, job TEXT)",
+                "CREATE TABLE replicas (cid BYTEA NOT NULL, peer_id TEXT NOT NULL, storage_url TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, statement TEXT, updated_at BIGINT NOT NULL, PRIMARY KEY (cid, peer_id))",
+                "CREATE TABLE replica_holds (cid BYTEA NOT NULL, origin TEXT NOT NULL, bytes BIGINT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (cid, origin))",
+            ],
+            sqlite: [
+                "ALTER TABLE pins ADD COLUMN replication_factor INTEGER NOT NULL DEFAULT 1",
+                "ALTER TABLE pins ADD COLUMN own INTEGER NOT NULL DEFAULT 1",
+                "CREATE TABLE replication_rounds (cid BLOB PRIMARY KEY, round INTEGER NOT NULL, job TEXT) WITHOUT ROWID",
+                "CREATE TABLE replicas (cid BLOB NOT NULL, peer_id TEXT NOT NULL, storage_url TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, statement TEXT, updated_at INTEGER NOT NULL, PRIMARY KEY (cid, peer_id)) WITHOUT ROWID",
+                "CREATE TABLE replica_holds (cid BLOB NOT NULL, origin TEXT NOT NULL, bytes INTEGER NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (cid, origin)) WITHOUT ROWID",
+            ]),
     ]
 }

@@ -104,7 +104,7 @@ extension StorageNode {
             }
             let pinRoots = roots
             try await session.commit(metadata: metadata) { tx in
-                if pin { for root in pinRoots { try await MetadataStore.pin(root, name: nil, in: tx) } }
+                if pin { for root in pinRoots { try await MetadataStore.pin(root, name: nil, replicas: nil, defaultReplicas: self.configuration.replicationFactor, in: tx) } }
             }
             return CARImportResponse(roots: roots.map(\.string), blocks: session.blockCount, bytes: total, pinned: pin)
         } catch {

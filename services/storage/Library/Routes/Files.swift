@@ -77,7 +77,7 @@ extension StorageNode {
             try await session.add(block)
             let pin = request.pin ?? true
             try await session.commit(metadata: metadata) { tx in
-                if pin { try await MetadataStore.pin(block.cid, name: nil, in: tx) }
+                if pin { try await MetadataStore.pin(block.cid, name: nil, replicas: nil, defaultReplicas: self.configuration.replicationFactor, in: tx) }
             }
             let tsize = UInt64(block.bytes.count) + entries.reduce(0) { $0 + $1.tsize }
             return DirectoryCreateResponse(cid: block.cid.string, size: tsize, entries: entries.count, pinned: pin)

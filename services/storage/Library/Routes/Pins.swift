@@ -6,7 +6,8 @@ import PakitHTTPServer
 import Synchronization
 
 /// `POST /v1/pins`, `DELETE /v1/pins/{cid}`, `GET /v1/pins?limit=&after=`. Pins are recursive
-/// (the whole DAG is kept), as Kubo's default.
+/// (the whole DAG is kept), as Kubo's default. A pin's `replicas` (k) asks k − 1 other nodes to
+/// hold the DAG too (`Replicator`); `GET /v1/pins/{cid}` shows them (`Routes/Replicas.swift`).
 extension StorageNode {
     func addPinRoutes(to router: Router<ServiceRequestContext>) {
         router.post("/v1/pins") { request, context in
@@ -15,22 +16,35 @@ extension StorageNode {
                 let body = try await request.decode(as: PinRequest.self, context: context)
                 let cid = try StorageError.parseCID(body.cid)
                 if let name = body.name, name.utf8.count > 255 { throw StorageError.invalidParameter("name must be at most 255 bytes") }
+                if let replicas = body.replicas {
+                    guard (1...StorageConfiguration.maximumReplicas).contains(replicas) else {
+                        throw StorageError.invalidParameter("replicas must be 1…\(StorageConfiguration.maximumReplicas)")
+                    }
+                    guard replicas == 1 || self.replicator != nil else {
+                        throw StorageError.invalidParameter("replicas above 1 need a mesh gateway (setting mesh-gateway)")
+                    }
+                }
+                let defaultReplicas = self.configuration.replicationFactor
                 var session = BlockWriteSession(blockStore: self.blockStore, guardian: self.guardian, source: .builder)
                 let createdAt = PinTime()
                 do {
+                    // Like `ipfs pin add`: what this node lacks is fetched from the mesh first.
+                    if self.remote != nil, (try? await self.protectDAG(cid, session: session)) == nil {
+                        try await self.reader(under: cid).traverse(cid) { _, _ in }
+                    }
                     try await self.protectDAG(cid, session: session)
                     try await session.commit(metadata: self.metadata) { tx in
-                        let time = try await MetadataStore.pin(cid, name: body.name, in: tx)
+                        let time = try await MetadataStore.pin(cid, name: body.name, replicas: body.replicas, defaultReplicas: defaultReplicas, in: tx)
                         createdAt.value.withLock { $0 = time }
                     }
                 } catch {
                     await session.abort()
                     throw error
                 }
-                let time = createdAt.value.withLock { $0 }
                 self.announcePinned([cid.string])
-                return try jsonResponse(Pin(cid: cid.string, name: body.name,
-                                            createdAt: Self.rfc3339(Date(timeIntervalSince1970: TimeInterval(time)))), status: .created)
+                self.replicator?.pinsChanged()
+                guard let pin = try await self.pinDetails([cid]).first else { throw StorageError.notFound("\(cid) is not pinned") }
+                return try jsonResponse(pin, status: .created)
             }
         }
         router.delete("/v1/pins/:cid") { _, context in
@@ -38,6 +52,7 @@ extension StorageNode {
                 try context.require(.write)
                 let cid = try context.cidParameter()
                 guard try await self.metadata.unpin(cid) else { throw StorageError.notFound("\(cid) is not pinned") }
+                self.replicator?.pinsChanged()  // its replicas are released
                 return Response(status: .noContent)
             }
         }
@@ -49,7 +64,11 @@ extension StorageNode {
                 let after = try query.string("after", maxLength: 200).map { text throws(StorageError) in try StorageError.parseCID(text) }
                 let rows = try await self.metadata.pins(after: after, limit: limit + 1)
                 let page = rows.prefix(limit)
-                let pins = page.map { Pin(cid: $0.cid, name: $0.name, createdAt: Self.rfc3339(Date(timeIntervalSince1970: TimeInterval($0.createdAt)))) }
+                let details = Dictionary(try await self.pinDetails(try page.map { try CID($0.cid) }).map { ($0.cid, $0) },
+                                         uniquingKeysWith: { first, _ in first })
+                let pins = page.map {
+                    details[$0.cid] ?? Pin(cid: $0.cid, name: $0.name, createdAt: Self.rfc3339(Date(timeIntervalSince1970: TimeInterval($0.createdAt))))
+                }
                 let next = rows.count > limit ? page.last?.cid : nil
                 return try jsonResponse(PinList(pins: pins, next: next))
             }
