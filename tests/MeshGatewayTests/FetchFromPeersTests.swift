@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import PakitContracts
 import PakitTestSupport
@@ -29,13 +30,17 @@ struct FetchFromPeersTests {
         for key in environment.keys where key.hasPrefix("PAKIT_") { environment[key] = nil }
         var dishonest = environment
         dishonest["PAKIT_TEST_CORRUPT_SERVED_BLOCKS"] = "true"
+        // c is private: it serves content only with a token, or to other nodes of the mesh.
+        var privateNode = environment
+        privateNode["PAKIT_PRIVATE"] = "true"
 
-        let cluster = try await TestCluster.start(pakit: pakit, root: root, environments: [environment, dishonest, environment])
+        let cluster = try await TestCluster.start(pakit: pakit, root: root, environments: [environment, dishonest, privateNode])
         defer { cluster.stop() }
         let (a, b, c) = (cluster.nodes[0], cluster.nodes[1], cluster.nodes[2])
         let ids = try await cluster.waitForMesh()
 
-        // 1. Three blocks' worth and more (256 KiB chunks): added on c, read on a.
+        // 1. Three blocks' worth and more (256 KiB chunks): added on the private c, read on a
+        //    (a's storage certificate is pinned from its record, so c serves it).
         let large = Self.content(3 * 1_048_576 + 12_345, seed: 1)
         let largeCID = try cluster.add(large, on: c, name: "large.bin")
         try await cluster.waitForProviders(of: largeCID, on: a, toBe: [ids[2]])
@@ -48,6 +53,11 @@ struct FetchFromPeersTests {
         // A CAR of it exported on a (every block now local) holds at least the file's bytes.
         let car = try runProcess(pakit, ["car", "export", "--data", a.data, largeCID], environment: environment)
         #expect(car.status == 0 && car.stdout.count > large.count, "pakit car export on a: \(car.stderr)")
+        // Anyone else gets 401 from c.
+        let anonymous = try TestTLS.trustingClient(dataDirectory: c.data)
+        let refusedRead = try await anonymous.execute(HTTPClientRequest(url: c.storageURL + "/ipfs/\(largeCID)?format=raw"), timeout: .seconds(10))
+        #expect(refusedRead.status == .unauthorized, "the private node answered \(refusedRead.status) to an anonymous read")
+        try await anonymous.shutdown()
 
         // 2. Content only the dishonest b holds: a refuses every wrong block and answers
         //    with an error, never with the bytes.

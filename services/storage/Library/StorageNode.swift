@@ -107,7 +107,10 @@ public final class StorageNode: PakitService {
         if let gateway = configuration.meshGateway, configuration.fetchFromPeers {
             let gatewayClient = ServiceClient(tls: try configuration.common.tls.clientConfiguration(), timeout: .seconds(30))
             remote = RemoteBlocks(
-                gatewayURL: gateway, gatewayClient: gatewayClient, peerClient: try PinnedPeerClient(identity: nil),
+                gatewayURL: gateway, gatewayClient: gatewayClient,
+                // This node's storage certificate, which other nodes pin from its record: a
+                // private node serves its peers.
+                peerClient: try PinnedPeerClient(identity: configuration.common.tls),
                 upstreamGateways: configuration.upstreamGateways,
                 upstreamClient: configuration.upstreamGateways.isEmpty ? nil : ServiceClient.forPublicServers(timeout: .seconds(60)),
                 ownCertificateSHA256: PinnedPeerClient.fingerprint(ofPEMFile: configuration.common.tls.certificate),

@@ -11,7 +11,9 @@ import Crypto
 /// A connection whose client certificate is accepted this way (and not by the node CA) is
 /// marked (`PinnedPeerConnection`), so `RequireCallerMiddleware` names its caller
 /// `CallerIdentity.peer(…)` and never by the certificate's common name: another node's
-/// `storage` certificate is not this node's storage.
+/// `storage` certificate is not this node's storage. A client certificate neither verifies is
+/// not a reason to refuse the connection (a node this one has not heard of yet may read public
+/// content): it is marked untrusted and the connection is served as if it had presented none.
 public final class PinnedPeers: Sendable {
     private let peers = Mutex<[[UInt8]: String]>([:])
 
@@ -30,15 +32,16 @@ public final class PinnedPeers: Sendable {
     public var count: Int { peers.withLock { $0.count } }
 
     /// The TLS verification for one connection: the node CA's verdict stands when it accepts;
-    /// otherwise a leaf certificate named in a member's record is accepted and `mark` records
-    /// which peer it is.
+    /// otherwise a certificate named in a member's record is accepted and `mark` records which
+    /// peer it is; anything else is marked untrusted (served as anonymous).
     func verification(marking mark: PinnedPeerConnection) -> NIOSSLVerificationCallback {
         { [self] preverified, certificate in
             if preverified == .certificateVerified { return .certificateVerified }
-            guard let der = try? certificate.toDERBytes(), let peer = self.peer(for: Array(SHA256.hash(data: der))) else {
-                return .failed
+            if let der = try? certificate.toDERBytes(), let peer = self.peer(for: Array(SHA256.hash(data: der))) {
+                mark.accept(peer)
+            } else {
+                mark.distrust()
             }
-            mark.accept(peer)
             return .certificateVerified
         }
     }
@@ -48,12 +51,33 @@ public final class PinnedPeers: Sendable {
 /// pinned peer's (and whose), rather than by the node CA.
 public final class PinnedPeerConnection: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     public typealias InboundIn = Any
-    private let peerID = Mutex<String?>(nil)
+
+    /// How the client certificate (if any) was taken.
+    public enum Trust: Sendable, Equatable {
+        /// None presented, or verified by the node CA.
+        case nodeCA
+        /// Named in this peer's signed record.
+        case peer(String)
+        /// Neither: the connection is anonymous.
+        case untrusted
+    }
+
+    private let trust = Mutex(Trust.nodeCA)
 
     init() {}
 
-    fileprivate func accept(_ peer: String) { peerID.withLock { $0 = peer } }
+    fileprivate func accept(_ peer: String) {
+        trust.withLock { if $0 != .untrusted { $0 = .peer(peer) } }
+    }
+
+    /// Sticks: a chain with any certificate that fails both checks is not a peer's.
+    fileprivate func distrust() { trust.withLock { $0 = .untrusted } }
+
+    public var state: Trust { trust.withLock { $0 } }
 
     /// The peer ID, when the client certificate was accepted as a pinned peer's.
-    public var peer: String? { peerID.withLock { $0 } }
+    public var peer: String? {
+        if case .peer(let id) = state { return id }
+        return nil
+    }
 }

@@ -59,9 +59,12 @@ public struct ServiceRequestContext: RequestContext {
         self.channel = source.channel
     }
 
-    /// The verified client certificate, if the peer presented one. Over HTTP/2 the TLS handler
-    /// sits on the parent (connection) channel; over HTTP/1.1 on the channel itself.
+    /// The client certificate the node CA verified, if the client presented one (never another
+    /// node's pinned certificate, nor one accepted as untrusted; see `PinnedPeers`). Over
+    /// HTTP/2 the TLS handler sits on the parent (connection) channel; over HTTP/1.1 on the
+    /// channel itself.
     public func peerCertificate() async -> Certificate? {
+        if let mark = await connectionTrust(), mark.state != .nodeCA { return nil }
         if let certificate = await Self.peerCertificate(on: channel) { return certificate }
         if let parent = channel.parent { return await Self.peerCertificate(on: parent) }
         return nil
@@ -70,8 +73,13 @@ public struct ServiceRequestContext: RequestContext {
     /// The other node this connection's client certificate was accepted for (through
     /// `PinnedPeers`, not the node CA), or nil.
     public func pinnedPeer() async -> String? {
+        await connectionTrust()?.peer
+    }
+
+    /// The connection's trust mark, where the server pins peers.
+    private func connectionTrust() async -> PinnedPeerConnection? {
         for candidate in [channel, channel.parent].compactMap({ $0 }) {
-            if let mark = try? await candidate.pipeline.handler(type: PinnedPeerConnection.self).get() { return mark.peer }
+            if let mark = try? await candidate.pipeline.handler(type: PinnedPeerConnection.self).get() { return mark }
         }
         return nil
     }

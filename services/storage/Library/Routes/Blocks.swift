@@ -14,7 +14,7 @@ extension StorageNode {
             router.on("/v1/blocks/:cid", method: head ? .head : .get) { request, context in
                 try await handle {
                     let cid = try context.cidParameter()
-                    try self.authorizeRead(try ReadQuery(request), context: context, root: cid, path: "")
+                    try await self.authorizeRead(try ReadQuery(request), context: context, root: cid, path: "")
                     let bytes = self.served(try await self.reader(under: cid).block(cid))
                     let headers: HTTPFields = [
                         .contentType: "application/vnd.ipld.raw", .eTag: "\"\(cid.string).raw\"",
@@ -27,7 +27,7 @@ extension StorageNode {
         router.get("/v1/blocks/:cid/stat") { request, context in
             try await handle {
                 let cid = try context.cidParameter()
-                try self.authorizeRead(try ReadQuery(request), context: context, root: cid, path: "")
+                try await self.authorizeRead(try ReadQuery(request), context: context, root: cid, path: "")
                 guard let record = try await self.metadata.block(cid) else {
                     throw StorageError.notFound("block \(cid) is not stored on this node")
                 }

@@ -24,7 +24,7 @@ extension StorageNode {
         router.get("/v1/car/:cid") { request, context in
             try await handle {
                 let cid = try context.cidParameter()
-                try self.authorizeRead(try ReadQuery(request), context: context, root: cid, path: "")
+                try await self.authorizeRead(try ReadQuery(request), context: context, root: cid, path: "")
                 return try await self.exportCAR(cid)
             }
         }

@@ -10,18 +10,20 @@ import PakitHTTPServer
 /// `ETag` = CID, `If-None-Match`, one `Range`, `HEAD`, directory index or listing.
 extension StorageNode {
     /// Reads of content are open unless the node is private; a share signature, when present,
-    /// must be valid (403 otherwise) and grants reading exactly that path.
-    func authorizeRead(_ query: ReadQuery, context: ServiceRequestContext, root: CID, path: String) throws {
+    /// must be valid (403 otherwise) and grants reading exactly that path. A private node
+    /// serves the other nodes of the mesh (their certificates pinned from their records), so
+    /// replicas and remote reads work between private nodes.
+    func authorizeRead(_ query: ReadQuery, context: ServiceRequestContext, root: CID, path: String) async throws {
         if let valid = shareLinks.check(cid: root, path: path, signature: query.signature, expires: query.expires,
                                         now: Int64(Date().timeIntervalSince1970)) {
             guard valid else { throw StorageError.forbidden("share link is invalid or expired") }
             return
         }
-        if configuration.isPrivate { try context.require(.read) }
+        if configuration.isPrivate, await context.pinnedPeer() == nil { try context.require(.read) }
     }
 
     func serveContent(_ request: Request, query: ReadQuery, context: ServiceRequestContext, root: CID, path: [String], head: Bool) async throws -> Response {
-        try authorizeRead(query, context: context, root: root, path: path.joined(separator: "/"))
+        try await authorizeRead(query, context: context, root: root, path: path.joined(separator: "/"))
         let filename = query.filename
         let reader = self.reader(under: root)
         var target = try await reader.resolve(root, path: path)

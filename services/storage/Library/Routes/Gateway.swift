@@ -38,7 +38,7 @@ extension StorageNode {
             return try await serveContent(request, query: query, context: context, root: root, path: path, head: head)
         case "raw":
             guard path.isEmpty else { throw StorageError.invalidParameter("format=raw returns one block and takes no path") }
-            try authorizeRead(query, context: context, root: root, path: "")
+            try await authorizeRead(query, context: context, root: root, path: "")
             let bytes = served(try await reader(under: root).block(root))
             return Response(status: .ok, headers: [
                 .contentType: "application/vnd.ipld.raw", .eTag: "\"\(root.string).raw\"",
@@ -46,7 +46,7 @@ extension StorageNode {
                 .xIpfsRoots: root.string,
             ], body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: bytes)))
         case "car":
-            try authorizeRead(query, context: context, root: root, path: path.joined(separator: "/"))
+            try await authorizeRead(query, context: context, root: root, path: path.joined(separator: "/"))
             if parameters.contains("entity-bytes") { throw StorageError.invalidParameter("entity-bytes is not supported") }
             let (target, walked) = try await reader(under: root).resolveCollecting(root, path: path)
             var response = try await exportCAR(root, dag: target, pathBlocks: walked)
