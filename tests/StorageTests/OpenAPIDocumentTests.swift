@@ -56,6 +56,8 @@ struct OpenAPIDocumentTests {
                                leaseHolder: "", leaseExpiresAt: 0, progress: "", result: "", lastError: "", createdAt: 0, updatedAt: 0,
                                completedAt: 0)
 
+    static let statement = ReplicaStatement(cid: "", peerID: "", heldAt: 0, blocks: 0, bytes: 0, signature: "")
+
     @Test("documented schemas match the contract types field for field")
     func schemasMatchContracts() throws {
         let samples: [String: any Encodable] = [
@@ -63,7 +65,11 @@ struct OpenAPIDocumentTests {
             "DirectoryCreateResponse": DirectoryCreateResponse(cid: "", size: 0, entries: 0, pinned: true),
             "BlockStat": BlockStat(cid: "", size: 0, storedSize: 0, compression: ""),
             "CARImportResponse": CARImportResponse(roots: [], blocks: 0, bytes: 0, pinned: true),
-            "Pin": Pin(cid: "", name: "", createdAt: ""),
+            "Pin": Pin(cid: "", name: "", createdAt: "", replicas: 2, confirmedReplicas: 1, replicaFor: [""]),
+            "PinStatus": PinStatus(pin: Pin(cid: "", name: "", createdAt: ""), replicas: []),
+            "ReplicaInfo": ReplicaInfo(peerID: "", storageURL: "", state: .confirmed, reason: "", updatedAt: "", statement: Self.statement),
+            "ReplicaStatement": Self.statement,
+            "ReplicaRequest": ReplicaRequest(cid: "", bytes: 0),
             "PinList": PinList(pins: [], next: ""),
             "GCResponse": GCResponse(removedBlocks: 0, freedBytes: 0, removedCIDs: []),
             "StatsResponse": StatsResponse(logicalBytes: 0, uniqueBytes: 0, storedBytes: 0, dedupSavedBytes: 0, compressionSavedBytes: 0,
@@ -74,7 +80,7 @@ struct OpenAPIDocumentTests {
             "ErrorEnvelope": ErrorEnvelope(code: "", message: ""),
             "HealthResponse": HealthResponse(status: "", service: "", version: ""),
             "ReadyResponse": ReadyResponse(status: "", checks: [:]),
-            "PinRequest": PinRequest(cid: "", name: ""),
+            "PinRequest": PinRequest(cid: "", name: "", replicas: 2),
             "TokenCreateRequest": TokenCreateRequest(name: "", scopes: []),
             "ShareRequest": ShareRequest(cid: "", path: "", expiresInSeconds: 1),
             "DirectoryCreateRequest": DirectoryCreateRequest(entries: [], cidVersion: 1, pin: true),
