@@ -164,19 +164,28 @@ public struct ProvideResponse: Codable, Sendable, Equatable {
     }
 }
 
-/// `POST /internal/v1/providers/report` (storage → its mesh gateway): a provider served bytes
-/// that do not hash to the CID it was asked for. Storage checks every fetched block, so this is
-/// proof, not suspicion; the gateway lowers the peer's score (gossipsub's application-specific
-/// P5) and storage never asks that peer for that CID again.
+/// `POST /internal/v1/providers/report` (storage → its mesh gateway): a provider let a fetch
+/// down. `corrupt`: it served bytes that do not hash to the CID asked for (storage checks every
+/// fetched block, so this is proof, not suspicion). `missing`: it answered that it does not hold
+/// a block under a root it announces (announcements name pinned roots, and a pin holds its whole
+/// DAG). The gateway lowers the peer's score (gossipsub's application-specific P5; `missing`
+/// less, since an unpin may be on its way); storage never asks that peer for that CID again.
 public struct ProviderReport: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case corrupt
+        case missing
+    }
+
     public var peerID: String
     public var cid: String
+    public var kind: Kind
     /// What was wrong, for the gateway's log (at most 200 characters are kept).
     public var reason: String
 
-    public init(peerID: String, cid: String, reason: String) {
+    public init(peerID: String, cid: String, kind: Kind, reason: String) {
         self.peerID = peerID
         self.cid = cid
+        self.kind = kind
         self.reason = reason
     }
 }

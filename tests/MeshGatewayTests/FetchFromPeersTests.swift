@@ -21,7 +21,7 @@ struct FetchFromPeersTests {
         return Data(bytes)
     }
 
-    @Test("a file added on c is read on a byte for byte (and kept there); a node serving corrupted blocks is detected, penalised in a's mesh and bypassed once an honest node holds the content")
+    @Test("a file added on the private c is read on a byte for byte (and kept there); a node serving corrupted blocks is detected, penalised in a's mesh and bypassed once an honest node holds the content; a node announcing what it no longer holds is penalised")
     func fetchAndBypass() async throws {
         let root = NSTemporaryDirectory() + "pakit-fetch-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -46,7 +46,8 @@ struct FetchFromPeersTests {
         try await cluster.waitForProviders(of: largeCID, on: a, toBe: [ids[2]])
         let read = try runProcess(pakit, ["cat", "--data", a.data, largeCID], environment: environment)
         #expect(read.status == 0, "pakit cat on a: \(read.stderr)")
-        #expect(read.stdout == large, "a read \(read.stdout.count) bytes; c holds \(large.count)")
+        let same = read.stdout == large  // a Bool: swift-testing would diff 3 MB byte by byte
+        #expect(same, "a read \(read.stdout.count) bytes; c holds \(large.count): \(read.stderr.prefix(300))")
         // Kept on a: the root block is now stored there.
         let stat = try runProcess(pakit, ["stat", "--data", a.data, largeCID], environment: environment)
         #expect(stat.status == 0 && stat.output.contains("cid: \(largeCID)"), "pakit stat on a after the read: \(stat.stderr)")
@@ -82,12 +83,32 @@ struct FetchFromPeersTests {
         while !correct, ContinuousClock.now < deadline {
             // a keeps a provider list for 5 s; poll until it asks again and finds c.
             let again = try runProcess(pakit, ["cat", "--data", a.data, smallCID], environment: environment)
-            #expect(again.status != 0 || again.stdout == small, "a returned wrong bytes")
-            correct = again.status == 0 && again.stdout == small
+            let same = again.stdout == small
+            #expect(again.status != 0 || same, "a returned wrong bytes")
+            correct = again.status == 0 && same
             last = again.stderr
             if !correct { try await Task.sleep(for: .milliseconds(500)) }
         }
         #expect(correct, "a never read the content from c: \(last)")
+
+        // 4. c announces content it no longer holds (its root block removed behind its back):
+        //    c answers "not held", a reports it, and c's score drops on a.
+        let lost = Self.content(200_000, seed: 3)
+        let lostCID = try cluster.add(lost, on: c, name: "lost.bin")
+        try await cluster.waitForProviders(of: lostCID, on: a, toBe: [ids[2]])
+        let scoreBefore = try Self.score(of: ids[2], on: a, cluster)
+        let blockFiles = FileManager.default.enumerator(atPath: "\(c.data)/storage/blocks")?.compactMap { $0 as? String } ?? []
+        let rootFile = try #require(blockFiles.first { $0.hasSuffix("/\(lostCID)") }, "c's block file of \(lostCID)")
+        try FileManager.default.removeItem(atPath: "\(c.data)/storage/blocks/\(rootFile)")
+        let missing = try runProcess(pakit, ["cat", "--data", a.data, lostCID], environment: environment)
+        #expect(missing.status != 0 && missing.stdout.isEmpty, "a read content its only provider no longer holds")
+        let scoreAfter = try Self.score(of: ids[2], on: a, cluster)
+        #expect(scoreAfter < scoreBefore, "c's score on a: \(scoreBefore) before, \(scoreAfter) after announcing what it does not hold")
+    }
+
+    static func score(of peer: String, on node: TestCluster.Node, _ cluster: TestCluster) throws -> Double {
+        let peers = try runProcess(cluster.pakit, ["peers", "--data", node.data, "--json"], environment: cluster.environment)
+        return try JSONDecoder().decode(MeshPeersResponse.self, from: peers.stdout).peers.first { $0.peerID == peer }?.score ?? 0
     }
 }
 
@@ -198,6 +219,15 @@ final class TestCluster: @unchecked Sendable {
     func pinStatus(_ cid: String, on index: Int) throws -> (PinStatus?, String) {
         let result = try runProcess(pakit, ["pin", "show", "--data", nodes[index].data, cid, "--json"], environment: environment)
         return (try? JSONDecoder().decode(PinStatus.self, from: result.stdout), result.stderr + result.output)
+    }
+
+    /// `pakit cat` on a node gives exactly `expected` (compared as a whole: a failure names
+    /// the lengths and the CLI's error, never a byte-by-byte diff).
+    func expectRead(_ cid: String, on index: Int, equals expected: Data, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let result = try cat(cid, on: index)
+        let same = result.status == 0 && result.stdout == expected
+        #expect(same, "pakit cat on node \(index): status \(result.status), \(result.stdout.count) of \(expected.count) bytes; \(result.stderr.prefix(300))",
+                sourceLocation: sourceLocation)
     }
 
     /// `pakit cat` on a node.

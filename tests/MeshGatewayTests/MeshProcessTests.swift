@@ -131,6 +131,61 @@ struct MeshProcessTests {
         for gateway in gateways { try await gateway.stop() }
     }
 
+    @Test("a flapping member (killed and restarted four times) is declared dead and alive again each time at a rising incarnation; no other member is ever suspected or killed for it")
+    func flappingMember() async throws {
+        let root = NSTemporaryDirectory() + "pakit-mesh-flap-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = try await Gateway(directory: "\(root)/a", seeds: [])
+        let b = try await Gateway(directory: "\(root)/b", seeds: [a.url])
+        let c = try await Gateway(directory: "\(root)/c", seeds: [a.url])
+        let flapper = try await Gateway(directory: "\(root)/d", seeds: [a.url])
+        let gateways = [a, b, c, flapper]
+        defer { for gateway in gateways { ServiceProcess.kill(gateway.process) } }
+        let ids = try await gateways.asyncMap { try await $0.peers().node.peerID }
+        let steady = [a, b, c]
+        // Every view the test takes of the steady members: none of them may ever see another
+        // steady member other than alive.
+        var collateral: [String] = []
+        func look() async throws -> [[MeshPeer]] {
+            let peers = try await steady.asyncMap { try await $0.peers().peers }
+            for (index, view) in peers.enumerated() {
+                for peer in view where peer.peerID != ids[3] && peer.status != .alive {
+                    collateral.append("\(index) saw \(peer.peerID) \(peer.status)")
+                }
+            }
+            return peers
+        }
+        try await Self.eventually("every member sees the other three alive") {
+            let views = try await gateways.asyncMap { try await $0.view() }
+            let done = views.enumerated().allSatisfy { index, view in ids.indices.filter { $0 != index }.allSatisfy { view[ids[$0]] == .alive } }
+            return (done, "\(views)")
+        }
+        var incarnation: UInt64 = 0
+        for cycle in 1...4 {
+            ServiceProcess.kill(flapper.process)
+            try await Self.eventually("cycle \(cycle): the flapper is dead everywhere") {
+                let peers = try await look()
+                return (peers.allSatisfy { $0.first { $0.peerID == ids[3] }?.status == .dead }, "\(peers.map { $0.map { "\($0.peerID.suffix(6)) \($0.status)" } })")
+            }
+            try await flapper.restart(seeds: [a.url])
+            var seenIncarnation: UInt64 = 0
+            try await Self.eventually("cycle \(cycle): the flapper is alive again everywhere at a higher incarnation") {
+                let peers = try await look()
+                let seen = peers.map { $0.first { $0.peerID == ids[3] } }
+                seenIncarnation = seen.compactMap { $0?.incarnation }.min() ?? 0
+                return (seen.allSatisfy { $0?.status == .alive && ($0?.incarnation ?? 0) > incarnation }, "\(seen.map { "\($0?.status.rawValue ?? "-") \($0?.incarnation ?? 0)" })")
+            }
+            incarnation = seenIncarnation
+        }
+        #expect(collateral.isEmpty, "steady members seen other than alive: \(collateral.prefix(5))")
+        // Deaths recorded by each steady member: the flapper's four only.
+        for gateway in steady {
+            let health = try await gateway.get("/v1/mesh/health", as: MeshHealth.self)
+            #expect(health.deathsRecorded == 4, "deaths recorded: \(health.deathsRecorded)")
+        }
+        for gateway in gateways { try await gateway.stop() }
+    }
+
     @Test("storage's announcements reach every member; a member that joins later gets them by digest exchange; only storage may announce, only members are believed")
     func providers() async throws {
         let root = NSTemporaryDirectory() + "pakit-mesh-\(UUID().uuidString.prefix(8))"

@@ -45,7 +45,7 @@ struct ReplicationTests {
         #expect(listing.contains(cid) && listing.contains("replica for \(ids[0])"), "pakit pin ls on the replica: \(listing)")
         let origin = try runProcess(pakit, ["pin", "ls", "--data", cluster.nodes[0].data], environment: environment).output
         #expect(origin.contains("\(cid)  copies 2/2"), "pakit pin ls on a: \(origin)")
-        #expect(try cluster.cat(cid, on: holder).stdout == content)
+        try cluster.expectRead(cid, on: holder, equals: content)
 
         // The replica's node dies; repair places the DAG on the third node.
         cluster.kill(holder)
@@ -55,8 +55,8 @@ struct ReplicationTests {
             return (states[ids[holder]] == .lost && states[ids[other]] == .confirmed ? status : nil, note)
         }
         #expect(repaired.replicas.filter { $0.state == .confirmed }.count == 1)
-        #expect(try cluster.cat(cid, on: 0).stdout == content)
-        #expect(try cluster.cat(cid, on: other).stdout == content)
+        try cluster.expectRead(cid, on: 0, equals: content)
+        try cluster.expectRead(cid, on: other, equals: content)
 
         // The dead node returns: it still holds its copy, which is now surplus and released.
         try await cluster.restart(holder)
@@ -67,9 +67,9 @@ struct ReplicationTests {
         }
         let (returned, _) = try cluster.pinStatus(cid, on: holder)
         #expect(returned == nil, "the returned node still pins \(cid) after the release")
-        #expect(try cluster.cat(cid, on: other).stdout == content)
-        #expect(try cluster.cat(cid, on: holder).stdout == content, "a read on the returned node (its blocks, or fetched)")
-        #expect(try cluster.cat(cid, on: 0).stdout == content)
+        try cluster.expectRead(cid, on: other, equals: content)
+        try cluster.expectRead(cid, on: holder, equals: content)
+        try cluster.expectRead(cid, on: 0, equals: content)
     }
 
     @Test("the origin is killed while its replication job waits on a replica; after restart the job resumes and exactly one replica is confirmed")
@@ -120,6 +120,6 @@ struct ReplicationTests {
             (try? cluster.pinStatus(cid, on: index).0)?.pin.replicaFor?.contains(ids[0]) == true
         }
         #expect(holders == [holder], "nodes holding a replica for a: \(holders)")
-        #expect(try cluster.cat(cid, on: holder).stdout == content)
+        try cluster.expectRead(cid, on: holder, equals: content)
     }
 }

@@ -30,6 +30,14 @@ assert v("py-ecc") == "8.0.0" and v("groth16py") == "0.2.0"' 2>/dev/null; then
         py-ecc==8.0.0 groth16py==0.2.0
 fi
 
+# Independent CARv1 reader and multihash for tests/compat/car_verify.py: ipld_car (Storacha,
+# Apache-2.0 OR MIT) with its dag-cbor and multiformats (MIT).
+if ! "$py" -c 'from importlib.metadata import version as v
+assert v("ipld_car") == "0.0.1" and v("dag-cbor") == "0.3.3" and v("multiformats") == "0.3.1.post4"' 2>/dev/null; then
+    PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
+        ipld_car==0.0.1 dag-cbor==0.3.3 multiformats==0.3.1.post4
+fi
+
 # Native BN254 primitive peer for tests/compat/mcl_peer.py: mclbn256 (herumi/mcl wheel;
 # switched to alt_bn128 at run time, see that script).
 if ! "$py" -c 'from importlib.metadata import version as v

@@ -20,6 +20,7 @@ enum RemoteMetrics {
     static let blocksFromUpstream = Counter(label: "pakit_storage_remote_blocks_total", dimensions: [("source", "upstream")])
     static let bytesFetched = Counter(label: "pakit_storage_remote_bytes_total")
     static let badBlocks = Counter(label: "pakit_storage_remote_bad_blocks_total")
+    static let missingBlocks = Counter(label: "pakit_storage_remote_missing_blocks_total")
     static let timedOut = Counter(label: "pakit_storage_remote_timeouts_total")
 
     static func fetched(_ source: RemoteBlocks.Source, bytes: Int) {

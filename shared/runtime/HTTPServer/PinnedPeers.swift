@@ -16,6 +16,7 @@ import Crypto
 /// content): it is marked untrusted and the connection is served as if it had presented none.
 public final class PinnedPeers: Sendable {
     private let peers = Mutex<[[UInt8]: String]>([:])
+    private let unknownSeen = Mutex<(@Sendable () -> Void)?>(nil)
 
     public init() {}
 
@@ -31,53 +32,68 @@ public final class PinnedPeers: Sendable {
 
     public var count: Int { peers.withLock { $0.count } }
 
+    /// Called (on an event loop: it must not block) when a client presents a certificate no
+    /// record names yet: a node that joined a moment ago. The owner refreshes the set then, and
+    /// the connection's next request is judged against the fresher set.
+    public func onUnknownCertificate(_ action: @escaping @Sendable () -> Void) {
+        unknownSeen.withLock { $0 = action }
+    }
+
     /// The TLS verification for one connection: the node CA's verdict stands when it accepts;
-    /// otherwise a certificate named in a member's record is accepted and `mark` records which
-    /// peer it is; anything else is marked untrusted (served as anonymous).
+    /// otherwise the handshake goes on and `mark` keeps the certificate's fingerprint, which
+    /// names a peer as long as a member's record names it (see `PinnedPeerConnection`).
     func verification(marking mark: PinnedPeerConnection) -> NIOSSLVerificationCallback {
         { [self] preverified, certificate in
             if preverified == .certificateVerified { return .certificateVerified }
-            if let der = try? certificate.toDERBytes(), let peer = self.peer(for: Array(SHA256.hash(data: der))) {
-                mark.accept(peer)
-            } else {
+            guard let der = try? certificate.toDERBytes() else {
                 mark.distrust()
+                return .certificateVerified
             }
+            let fingerprint = Array(SHA256.hash(data: der))
+            mark.record(fingerprint)
+            if self.peer(for: fingerprint) == nil, let action = unknownSeen.withLock({ $0 }) { action() }
             return .certificateVerified
         }
     }
 }
 
-/// Sits in a connection's pipeline and says whether its client certificate was accepted as a
-/// pinned peer's (and whose), rather than by the node CA.
+/// Sits in a connection's pipeline and says how its client certificate was taken: by the node
+/// CA (or none presented), as a peer's (its fingerprint named in a member's record, judged per
+/// request, so a node that joined a moment ago is recognised once the records catch up), or
+/// untrusted (anonymous).
 public final class PinnedPeerConnection: ChannelInboundHandler, RemovableChannelHandler, Sendable {
     public typealias InboundIn = Any
 
-    /// How the client certificate (if any) was taken.
-    public enum Trust: Sendable, Equatable {
-        /// None presented, or verified by the node CA.
+    private enum Taken: Equatable {
         case nodeCA
-        /// Named in this peer's signed record.
-        case peer(String)
-        /// Neither: the connection is anonymous.
+        case pinned([UInt8])
         case untrusted
     }
 
-    private let trust = Mutex(Trust.nodeCA)
+    private let taken = Mutex(Taken.nodeCA)
+    private let pinnedPeers: PinnedPeers
 
-    init() {}
+    init(pinnedPeers: PinnedPeers) { self.pinnedPeers = pinnedPeers }
 
-    fileprivate func accept(_ peer: String) {
-        trust.withLock { if $0 != .untrusted { $0 = .peer(peer) } }
+    /// A certificate the node CA did not verify. More than one (a chain) is untrusted.
+    fileprivate func record(_ fingerprint: [UInt8]) {
+        taken.withLock { taken in
+            switch taken {
+            case .nodeCA: taken = .pinned(fingerprint)
+            case .pinned(let earlier) where earlier == fingerprint: break
+            default: taken = .untrusted
+            }
+        }
     }
 
-    /// Sticks: a chain with any certificate that fails both checks is not a peer's.
-    fileprivate func distrust() { trust.withLock { $0 = .untrusted } }
+    fileprivate func distrust() { taken.withLock { $0 = .untrusted } }
 
-    public var state: Trust { trust.withLock { $0 } }
+    /// True when the client's certificate (if any) was verified by the node CA.
+    public var verifiedByNodeCA: Bool { taken.withLock { $0 } == .nodeCA }
 
-    /// The peer ID, when the client certificate was accepted as a pinned peer's.
+    /// The peer ID, when the client certificate is one a member's record names now.
     public var peer: String? {
-        if case .peer(let id) = state { return id }
-        return nil
+        guard case .pinned(let fingerprint) = taken.withLock({ $0 }) else { return nil }
+        return pinnedPeers.peer(for: fingerprint)
     }
 }

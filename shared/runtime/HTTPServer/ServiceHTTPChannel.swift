@@ -77,7 +77,7 @@ public struct ServiceHTTPChannel: HTTPChannelHandler {
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
             if let pinnedPeers {
-                let mark = PinnedPeerConnection()
+                let mark = PinnedPeerConnection(pinnedPeers: pinnedPeers)
                 let tls = try NIOSSLServerHandler(context: sslContext, verificationCallback: pinnedPeers.verification(marking: mark))
                 try channel.pipeline.syncOperations.addHandlers(tls, mark)
             } else {

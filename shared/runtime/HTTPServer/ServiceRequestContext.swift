@@ -64,7 +64,7 @@ public struct ServiceRequestContext: RequestContext {
     /// HTTP/2 the TLS handler sits on the parent (connection) channel; over HTTP/1.1 on the
     /// channel itself.
     public func peerCertificate() async -> Certificate? {
-        if let mark = await connectionTrust(), mark.state != .nodeCA { return nil }
+        if let mark = await connectionTrust(), !mark.verifiedByNodeCA { return nil }
         if let certificate = await Self.peerCertificate(on: channel) { return certificate }
         if let parent = channel.parent { return await Self.peerCertificate(on: parent) }
         return nil

@@ -70,17 +70,20 @@ actor ProviderBook {
         return ProvideResponse(announcements: count, lastSequence: last)
     }
 
-    /// A provider served bytes that failed verification (storage's report): the P5 penalty.
-    /// Nil when the peer is not among the router's peers.
-    func penalise(_ peer: PeerID) -> Double? {
+    /// A provider let one of storage's fetches down (storage's report): the P5 penalty. Nil
+    /// when the peer is not among the router's peers.
+    func penalise(_ peer: PeerID, for kind: ProviderReport.Kind) -> Double? {
         guard router.knowsPeer(peer) else { return nil }
-        router.adjustApplicationScore(of: peer, by: -Self.badContentPenalty)
+        router.adjustApplicationScore(of: peer, by: -(kind == .corrupt ? Self.badContentPenalty : Self.missingContentPenalty))
         return router.score(of: peer, now: now)
     }
 
     /// One proven bad block: two cross the gossip and publish thresholds (−4,000, −5,000), four
     /// the graylist (−10,000); it decays like every counter (half-life about 139 s).
     static let badContentPenalty = 3_000.0
+    /// A block missing under a root the peer announces: eight cross the gossip threshold, a
+    /// one-off (an unpin racing its announcement) only lowers the peer in the mesh.
+    static let missingContentPenalty = 500.0
 
     // MARK: the announcement mesh
 

@@ -94,8 +94,9 @@ extension MeshGatewayNode {
                 throw ServiceError.badRequest("invalid_peer", "'\(report.peerID.prefix(80))' is not a peer ID")
             }
             let cid = try Self.cid(report.cid)
-            let score = try await self.startedProviders().penalise(peer)
-            self.logger.warning("a provider served bytes that fail verification", metadata: [
+            let score = try await self.startedProviders().penalise(peer, for: report.kind)
+            self.logger.warning(report.kind == .corrupt ? "a provider served bytes that fail verification"
+                                                        : "a provider does not hold what it announces", metadata: [
                 "peer": "\(peer)", "cid": "\(cid)", "reason": "\(report.reason.prefix(200))", "score": "\(score.map { "\($0)" } ?? "not a gossip peer")",
             ])
             return try jsonResponse(ProviderReportResponse(peerID: peer.string, score: score))

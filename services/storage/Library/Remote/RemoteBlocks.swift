@@ -234,27 +234,42 @@ final class RemoteBlocks: Sendable {
     }
 
     private func fromPeer(_ cid: CID, provider: Provider) async -> Attempt {
-        let answer: PinnedPeerClient.Response
+        var answer: PinnedPeerClient.Response
         do {
-            answer = try await peerClient.send(.get, "/ipfs/\(cid.string)?format=raw", to: provider.storageURL,
-                                               certificateSHA256: provider.certificateSHA256,
-                                               // Only what the peer holds: a peer that lacks the block must
-                                               // say so (412), not go looking for it in turn.
-                                               headers: [.accept: "application/vnd.ipld.raw", .cacheControl: "only-if-cached"],
-                                               maximumBodyBytes: Self.maximumBlockSize, timeout: timeout)
+            answer = try await rawBlock(cid, from: provider)
+            // A private peer that has not yet seen this node's record answers 401; seeing our
+            // certificate makes it refresh its records, so one more try a moment later.
+            if answer.status == .unauthorized {
+                try await Task.sleep(for: .milliseconds(300))
+                answer = try await rawBlock(cid, from: provider)
+            }
         } catch {
-            if error.kind != .cancelled {
+            if (error as? ServiceCallError)?.kind != .cancelled, !(error is CancellationError) {
                 logger.debug("peer fetch failed", metadata: ["cid": "\(cid)", "peer": "\(provider.peerID)", "error": "\(error)"])
             }
+            return .failed
+        }
+        // 412 (not cached) or 404: the peer announces a root it does not wholly hold.
+        if answer.status == .preconditionFailed || answer.status == .notFound {
+            await refuse(provider, cid, kind: .missing, reason: "answered \(answer.status.code) for a block under a root it announces")
             return .failed
         }
         guard answer.status == .ok else { return .failed }
         let bytes = answer.body
         guard await blockStore.executors.compute.run({ cid.verifies(bytes) }) else {
-            await refuse(provider, cid, reason: "served \(bytes.count) bytes that do not hash to the CID")
+            await refuse(provider, cid, kind: .corrupt, reason: "served \(bytes.count) bytes that do not hash to the CID")
             return .failed
         }
         return .delivered(bytes, .peer(provider.peerID))
+    }
+
+    private func rawBlock(_ cid: CID, from provider: Provider) async throws(ServiceCallError) -> PinnedPeerClient.Response {
+        try await peerClient.send(.get, "/ipfs/\(cid.string)?format=raw", to: provider.storageURL,
+                                  certificateSHA256: provider.certificateSHA256,
+                                  // Only what the peer holds: a peer that lacks the block must say
+                                  // so (412), not go looking for it in turn.
+                                  headers: [.accept: "application/vnd.ipld.raw", .cacheControl: "only-if-cached"],
+                                  maximumBodyBytes: Self.maximumBlockSize, timeout: timeout)
     }
 
     private func fromUpstream(_ cid: CID, gateway: String) async -> [UInt8]? {
@@ -281,16 +296,17 @@ final class RemoteBlocks: Sendable {
         refused.withLock { $0.contains(key(provider, cid)) }
     }
 
-    private func refuse(_ provider: Provider, _ cid: CID, reason: String) async {
-        RemoteMetrics.badBlocks.increment()
+    private func refuse(_ provider: Provider, _ cid: CID, kind: ProviderReport.Kind, reason: String) async {
+        if kind == .corrupt { RemoteMetrics.badBlocks.increment() } else { RemoteMetrics.missingBlocks.increment() }
         refused.withLock { refused in
             if refused.count >= 100_000 { refused.removeAll() }
             refused.insert(key(provider, cid))
         }
-        logger.warning("a peer served a block that fails verification; reporting it to the mesh",
+        logger.warning(kind == .corrupt ? "a peer served a block that fails verification; reporting it to the mesh"
+                                        : "a peer does not hold a block under a root it announces; reporting it to the mesh",
                        metadata: ["peer": "\(provider.peerID)", "cid": "\(cid)", "reason": "\(reason)"])
         do {
-            let body = try JSONEncoder().encode(ProviderReport(peerID: provider.peerID, cid: cid.string, reason: reason))
+            let body = try JSONEncoder().encode(ProviderReport(peerID: provider.peerID, cid: cid.string, kind: kind, reason: reason))
             let request = ServiceRequest(.POST, "/internal/v1/providers/report", headers: ["Content-Type": "application/json"],
                                          body: .bytes(ByteBuffer(bytes: body)), idempotent: true, timeout: .seconds(10))
             _ = try await gatewayClient.call(request, to: gatewayURL, as: ProviderReportResponse.self)

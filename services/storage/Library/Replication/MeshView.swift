@@ -48,11 +48,14 @@ final class MeshView: Service, Sendable {
         self.logger = logger
     }
 
+    private let refreshNow = WakeSignal()
+
     func run() async throws {
+        pinnedPeers.onUnknownCertificate { [refreshNow] in refreshNow.signal() }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.refresh()
-                try? await Task.sleep(for: self.interval)
+                await self.refreshNow.wait(timeout: self.interval)
             }
         }
     }
