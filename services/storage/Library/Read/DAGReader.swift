@@ -140,25 +140,37 @@ struct DAGReader: Sendable {
                 try await write(ByteBuffer(bytes: data[Int(range.lowerBound)..<Int(upper)]))
             }
             var start = inline
-            // With a remote, the children the range needs are made local a batch ahead of the
-            // walk: a few first (the first bytes go out soon), then larger batches.
+            // With a remote, the children the range needs are made local ahead of the walk: a
+            // few first (the first bytes go out soon), then batches of 32, the next batch
+            // fetched while this one is sent.
             var prefetchedThrough = 0
+            var ahead: (through: Int, task: Task<Void, any Error>)?
+            defer { ahead?.task.cancel() }
             for (index, child) in children.enumerated() {
                 let end = start + child.fileBytes
                 defer { start = end }
                 if end <= range.lowerBound { continue }
                 if start >= range.upperBound { break }
                 if remote != nil, index >= prefetchedThrough {
-                    let upper = min(children.count, index + (prefetchedThrough == 0 ? 4 : 32))
-                    var offset = start
-                    var batch: [CID] = []
-                    for next in children[index..<upper] {
-                        if offset >= range.upperBound { break }
-                        batch.append(next.cid)
-                        offset += next.fileBytes
+                    if let pending = ahead, pending.through > index {
+                        try await pending.task.value
+                        prefetchedThrough = pending.through
+                    } else {
+                        let batch = Self.batch(children, from: index, offset: start, count: prefetchedThrough == 0 ? 4 : 32, before: range.upperBound)
+                        try await prefetch(batch.cids, fallbackRoot: child.cid)
+                        prefetchedThrough = batch.through
                     }
-                    try await prefetch(batch, fallbackRoot: child.cid)
-                    prefetchedThrough = upper
+                    ahead = nil
+                    if prefetchedThrough < children.count {
+                        var offset = start
+                        for skipped in children[index..<prefetchedThrough] { offset += skipped.fileBytes }
+                        let next = Self.batch(children, from: prefetchedThrough, offset: offset, count: 32, before: range.upperBound)
+                        if !next.cids.isEmpty {
+                            let reader = self
+                            let fallback = child.cid
+                            ahead = (next.through, Task { try await reader.prefetch(next.cids, fallbackRoot: fallback) })
+                        }
+                    }
                 }
                 let childNode = try await self.node(child.cid)
                 guard childNode.fileSize == child.fileBytes else {
@@ -171,6 +183,20 @@ struct DAGReader: Sendable {
         default:
             throw StorageError.invalidContent("not a file")
         }
+    }
+
+    /// Up to `count` children from `from` that start before `limit` (their CIDs), and the index
+    /// after the last one taken.
+    private static func batch(_ children: [DecodedNode.FileChild], from: Int, offset: UInt64, count: Int, before limit: UInt64) -> (cids: [CID], through: Int) {
+        var cids: [CID] = []
+        var position = offset
+        var index = from
+        while index < children.count, index < from + count, position < limit {
+            cids.append(children[index].cid)
+            position += children[index].fileBytes
+            index += 1
+        }
+        return (cids, index)
     }
 
     /// Every block of the DAG under `root`, depth-first, each once. `visit` gets the block

@@ -114,7 +114,7 @@ final class RemoteBlocks: Sendable {
         var seen: Set<CID> = []
         for cid in cids where seen.insert(cid.v1).inserted { unique.append(cid.v1) }
         do {
-            return try await withThrowingTaskGroup(of: (CID, [UInt8]).self) { group in
+            let results = try await withThrowingTaskGroup(of: (CID, [UInt8]).self) { group in
                 var results: [CID: [UInt8]] = [:]
                 var next = 0
                 while next < unique.count || !group.isEmpty {
@@ -127,6 +127,9 @@ final class RemoteBlocks: Sendable {
                 }
                 return results
             }
+            // One write session for the batch: one pair of group flushes, not one per block.
+            try await store(results)
+            return results
         } catch let error as StorageError {
             throw error
         } catch {
@@ -134,14 +137,13 @@ final class RemoteBlocks: Sendable {
         }
     }
 
-    /// One fetch and store per CID at a time, whoever asks.
+    /// One fetch per CID at a time, whoever asks (verified bytes; the asker stores them).
     private func shared(_ cid: CID, root: CID) async throws -> [UInt8] {
         let task = inFlight.withLock { inFlight -> Task<[UInt8], any Error> in
             if let running = inFlight[cid] { return running }
             let task = Task {
                 defer { _ = self.inFlight.withLock { $0.removeValue(forKey: cid) } }
                 let (bytes, source) = try await self.retrieve(cid, root: root)
-                try await self.store(cid, bytes)
                 RemoteMetrics.fetched(source, bytes: bytes.count)
                 return bytes
             }
@@ -151,10 +153,13 @@ final class RemoteBlocks: Sendable {
         return try await task.value
     }
 
-    private func store(_ cid: CID, _ bytes: [UInt8]) async throws {
+    /// Keeps fetched blocks, durable and unpinned, in one write session (a block a concurrent
+    /// read stored meanwhile is found stored and not written twice).
+    private func store(_ blocks: [CID: [UInt8]]) async throws {
+        guard !blocks.isEmpty else { return }
         var session = BlockWriteSession(blockStore: blockStore, guardian: guardian)
         do {
-            try await session.add(Block(cid: cid, bytes: bytes))
+            for (cid, bytes) in blocks { try await session.add(Block(cid: cid, bytes: bytes)) }
             try await session.commit(metadata: metadata) { _ in }
         } catch {
             await session.abort()
@@ -174,13 +179,19 @@ final class RemoteBlocks: Sendable {
     private func retrieve(_ cid: CID, root: CID) async throws -> ([UInt8], Source) {
         do {
             return try await withDeadline(timeout) { () async throws -> ([UInt8], Source) in
-                var providers = try await self.providers(of: root)
-                if cid.v1 != root.v1 {
-                    let own = try await self.providers(of: cid)
-                    providers += own.filter { !providers.contains($0) }
+                // A node that restarted on other addresses, or one just dead, can stand in a
+                // list kept a few seconds: when nobody on it delivers, ask the gateway afresh.
+                var providers: [Provider] = []
+                for fresh in [false, true] {
+                    var found = try await self.providers(of: root, fresh: fresh)
+                    if cid.v1 != root.v1 {
+                        let own = try await self.providers(of: cid, fresh: fresh)
+                        found += own.filter { !found.contains($0) }
+                    }
+                    let untried = found.filter { !self.hasRefused($0, cid) && !providers.contains($0) }.shuffled()
+                    providers += untried
+                    if let delivered = try await self.race(cid, providers: untried) { return delivered }
                 }
-                providers = providers.filter { !self.hasRefused($0, cid) }.shuffled()
-                if let found = try await self.race(cid, providers: providers) { return found }
                 for upstream in self.upstreamGateways {
                     if let bytes = await self.fromUpstream(cid, gateway: upstream) { return (bytes, .upstream(upstream)) }
                 }
@@ -317,10 +328,11 @@ final class RemoteBlocks: Sendable {
 
     // MARK: - providers
 
-    /// Live providers of `cid` other than this node, from the mesh gateway (cached 5 s).
-    func providers(of cid: CID) async throws -> [Provider] {
+    /// Live providers of `cid` other than this node, from the mesh gateway (cached 5 s unless
+    /// `fresh`).
+    func providers(of cid: CID, fresh: Bool = false) async throws -> [Provider] {
         let now = ContinuousClock.now
-        if let cached = providerCache.withLock({ $0[cid.v1] }), now - cached.at < .seconds(5) { return cached.providers }
+        if !fresh, let cached = providerCache.withLock({ $0[cid.v1] }), now - cached.at < .seconds(5) { return cached.providers }
         let answer: ProvidersResponse
         do {
             answer = try await gatewayClient.call(ServiceRequest(.GET, "/v1/providers/\(cid.string)", idempotent: true, timeout: .seconds(10)),

@@ -55,10 +55,12 @@ final class Replicator: Service, Sendable {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                await self.checkAll()
+                // Look again when a replica's grace runs out, so repair starts then, not at the
+                // next round of the loop.
+                let wait = min(.seconds(5), (await self.checkAll()).map { $0 + .milliseconds(100) } ?? .seconds(5))
                 await withTaskGroup(of: Void.self) { group in
-                    group.addTask { await self.wake.wait(timeout: .seconds(5)) }
-                    group.addTask { await self.view.changed.wait(timeout: .seconds(5)) }
+                    group.addTask { await self.wake.wait(timeout: wait) }
+                    group.addTask { await self.view.changed.wait(timeout: wait) }
                     await group.next()
                     group.cancelAll()
                 }
@@ -66,22 +68,31 @@ final class Replicator: Service, Sendable {
         }
     }
 
-    private func checkAll() async {
-        guard view.hasView else { return }
+    /// Queues the work plans call for; returns how long until the next replica's grace ends.
+    private func checkAll() async -> Duration? {
+        guard view.hasView else { return nil }
+        var soonest: Duration?
         do {
             for cid in try await store.cidsToWatch() {
-                let plan = try await self.plan(for: cid)
+                let rows = try await store.rows(of: cid)
+                for row in rows where row.state == .confirmed {
+                    let gone = view.goneFor(row.peerID)
+                    if gone > .zero, gone < grace { soonest = min(soonest ?? grace, grace - gone) }
+                }
+                let plan = try await self.plan(for: cid, rows: rows)
                 guard !plan.isSettled else { continue }
                 try await ensureJob(for: cid)
             }
         } catch {
             logger.warning("replication check failed", metadata: ["error": "\(error)"])
         }
+        return soonest
     }
 
-    func plan(for cid: CID) async throws -> ReplicationPlan {
+    func plan(for cid: CID, rows known: [ReplicationPlan.Row]? = nil) async throws -> ReplicationPlan {
         let factor = try await store.factor(of: cid) ?? 0
-        let rows = try await store.rows(of: cid)
+        var rows = known ?? []
+        if known == nil { rows = try await store.rows(of: cid) }
         return ReplicationPlan.make(cid: cid, factor: factor, rows: rows, members: view.members, me: view.me, grace: grace,
                                     goneFor: { self.view.goneFor($0) }, now: ReplicaStore.now())
     }
