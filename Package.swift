@@ -152,9 +152,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PakitHTTP2",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            path: "shared/runtime/HTTP2",
+            swiftSettings: strict
+        ),
+        .target(
             name: "PakitHTTPServer",
             dependencies: [
-                "PakitContracts", "PakitTLS",
+                "PakitContracts", "PakitHTTP2", "PakitTLS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -175,7 +181,7 @@ let package = Package(
         .target(
             name: "PakitHTTPClient",
             dependencies: [
-                "PakitConcurrency", "PakitContracts", "PakitTLS",
+                "PakitConcurrency", "PakitContracts", "PakitHTTP2", "PakitTLS",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -384,7 +390,7 @@ let package = Package(
         .testTarget(
             name: "RuntimeTests",
             dependencies: [
-                "PakitContracts", "PakitConfiguration", "PakitCore", "PakitIdentity", "PakitSQL", "PakitTLS", "PakitTestSupport", "PakitConcurrency", "PakitJobs", "PakitHTTPClient", "PakitHTTPServer",
+                "PakitContracts", "PakitConfiguration", "PakitCore", "PakitIdentity", "PakitSQL", "PakitTLS", "PakitTestSupport", "PakitConcurrency", "PakitJobs", "PakitHTTPClient", "PakitHTTP2", "PakitHTTPServer",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

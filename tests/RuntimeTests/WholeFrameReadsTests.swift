@@ -1,6 +1,6 @@
 import NIOCore
 import NIOEmbedded
-@testable import PakitHTTPServer
+@testable import PakitHTTP2
 import PakitCore
 import Testing
 

@@ -7,6 +7,7 @@ import NIOHTTP2
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP2
 import NIOSSL
+import PakitHTTP2
 
 /// The connection every service serves: TLS, then HTTP/2 or HTTP/1.1 as ALPN chooses.
 ///

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Hands NIOHTTP2's frame decoder only reads that end at a frame boundary or inside the payload
+/// Hands NIOHTTP2's frame decoder (a server's or a client's) only reads that end at a frame boundary or inside the payload
 /// of an unpadded DATA frame; the bytes of a frame cut short anywhere else (inside its 9-byte
 /// header, right after it, inside any other frame) wait for the next read.
 ///
@@ -16,9 +16,9 @@ import NIOCore
 ///
 /// At most one frame is held (9 bytes + the largest frame the server accepts); a frame that
 /// announces more than that is passed on at once, for the decoder to refuse.
-final class WholeFrameReads: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
+public final class WholeFrameReads: ChannelInboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
 
     static let prefaceLength = 24
     static let headerLength = 9
@@ -27,17 +27,22 @@ final class WholeFrameReads: ChannelInboundHandler, RemovableChannelHandler {
 
     private let maximumFrameSize: Int
     private var held: ByteBuffer?
-    private var prefaceRemaining = WholeFrameReads.prefaceLength
+    private var prefaceRemaining: Int
     /// Bytes of a frame already partly passed on that are still to come (a DATA payload, or an
     /// oversized frame the decoder will refuse).
     private var passThroughRemaining = 0
 
-    /// `maximumFrameSize`: the server's SETTINGS_MAX_FRAME_SIZE (16 KiB unless changed).
-    init(maximumFrameSize: Int = 1 << 14) {
+    /// - Parameters:
+    ///   - maximumFrameSize: the SETTINGS_MAX_FRAME_SIZE this side advertised (16 KiB unless
+    ///     changed).
+    ///   - clientPreface: true on a server, whose first inbound bytes are the client's 24-byte
+    ///     connection preface; false on a client (the server starts with a SETTINGS frame).
+    public init(maximumFrameSize: Int = 1 << 14, clientPreface: Bool = true) {
         self.maximumFrameSize = maximumFrameSize
+        self.prefaceRemaining = clientPreface ? Self.prefaceLength : 0
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         if var held {
             self.held = nil
