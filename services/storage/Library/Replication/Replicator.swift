@@ -138,7 +138,7 @@ final class Replicator: Service, Sendable {
             }
         }
         var confirmed = 0
-        let bytes = try? await dagBytes(cid)
+        let bytes = try? await Self.dagBytes(cid, in: store.database)
         for candidate in plan.candidates where confirmed < plan.missing {
             try await store.setState(cid, peer: candidate.peerID, storageURL: candidate.storageURL, state: .requested)
             do {
@@ -201,9 +201,9 @@ final class Replicator: Service, Sendable {
     }
 
     /// The DAG's block bytes as stored here (for the replica's quota check); nil if unknown.
-    private func dagBytes(_ cid: CID) async throws -> UInt64? {
-        let root = store.database.dialect == .postgres ? "$1::bytea" : "$1"
-        let rows = try await store.database.read(
+    static func dagBytes(_ cid: CID, in database: any SQLDatabase) async throws -> UInt64? {
+        let root = database.dialect == .postgres ? "$1::bytea" : "$1"
+        let rows = try await database.read(
             """
             WITH RECURSIVE dag(cid) AS (SELECT \(root) UNION SELECT l.child FROM links l JOIN dag d ON l.parent = d.cid)
             SELECT COALESCE(SUM(b.size), 0) AS total FROM blocks b JOIN dag d ON b.cid = d.cid
