@@ -69,10 +69,12 @@ struct FetchFromPeersTests {
         #expect(refused.status != 0, "a served content whose only provider corrupts it")
         #expect(refused.stdout.isEmpty, "a wrote \(refused.stdout.count) bytes of unverified content")
         #expect(refused.stderr.contains("not_found") || refused.stderr.contains("served it"), "\(refused.stderr)")
-        // a's gateway took the report: b's score is negative there.
-        let peers = try runProcess(pakit, ["peers", "--data", a.data, "--json"], environment: environment)
-        let bScore = try JSONDecoder().decode(MeshPeersResponse.self, from: peers.stdout).peers.first { $0.peerID == ids[1] }?.score
-        #expect((bScore ?? 0) < 0, "b's score on a after serving corrupted blocks: \(String(describing: bScore))")
+        // a's gateway takes the report (sent beside the fetch, not before it): b's score
+        // turns negative there.
+        _ = try await cluster.waitFor("b's score on a below zero after serving corrupted blocks", timeout: .seconds(30)) { () -> (Bool?, String) in
+            let score = try Self.score(of: ids[1], on: a, cluster)
+            return (score < 0 ? true : nil, "score \(score)")
+        }
 
         // 3. An honest node adds the same content: a now reads it right, from c.
         #expect(try cluster.add(small, on: c, name: "small-again.bin") == smallCID)
@@ -102,8 +104,11 @@ struct FetchFromPeersTests {
         try FileManager.default.removeItem(atPath: "\(c.data)/storage/blocks/\(rootFile)")
         let missing = try runProcess(pakit, ["cat", "--data", a.data, lostCID], environment: environment)
         #expect(missing.status != 0 && missing.stdout.isEmpty, "a read content its only provider no longer holds")
-        let scoreAfter = try Self.score(of: ids[2], on: a, cluster)
-        #expect(scoreAfter < scoreBefore, "c's score on a: \(scoreBefore) before, \(scoreAfter) after announcing what it does not hold")
+        _ = try await cluster.waitFor("c's score on a to drop after announcing what it does not hold", timeout: .seconds(30)) { () -> (Bool?, String) in
+            let score = try Self.score(of: ids[2], on: a, cluster)
+            // The penalty (−500) dwarfs what time in the mesh adds meanwhile.
+            return (score < scoreBefore - 100 ? true : nil, "\(scoreBefore) before, \(score) now")
+        }
     }
 
     static func score(of peer: String, on node: TestCluster.Node, _ cluster: TestCluster) throws -> Double {

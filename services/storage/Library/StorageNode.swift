@@ -51,6 +51,8 @@ public final class StorageNode: PakitService {
     let replicator: Replicator?
     private let replicationWorker: JobWorker?
     private let peerCertificates = PinnedPeers()
+    /// This node's gateway and the other nodes, as clients (nil without a gateway).
+    private let meshClients: (gateway: ServiceClient, peers: PinnedPeerClient)?
     /// Fetches blocks this node lacks from its peers (nil without a mesh gateway, or when
     /// `fetch-from-peers` is off).
     let remote: RemoteBlocks?
@@ -103,14 +105,18 @@ public final class StorageNode: PakitService {
         self.metadata = metadata
         self.blockStore = blockStore
         self.executors = blockStore.executors
+        // One client for this node's gateway (announcements, provider lookups, the member list)
+        // and one for other nodes, presenting this node's storage certificate, which they pin
+        // from its record (so a private node serves its peers).
+        let meshClients = try configuration.meshGateway.map { _ in
+            (gateway: ServiceClient(tls: try configuration.common.tls.clientConfiguration(), timeout: .seconds(30)),
+             peers: try PinnedPeerClient(identity: configuration.common.tls))
+        }
+        self.meshClients = meshClients
         var remote: RemoteBlocks?
-        if let gateway = configuration.meshGateway, configuration.fetchFromPeers {
-            let gatewayClient = ServiceClient(tls: try configuration.common.tls.clientConfiguration(), timeout: .seconds(30))
+        if let gateway = configuration.meshGateway, let meshClients, configuration.fetchFromPeers {
             remote = RemoteBlocks(
-                gatewayURL: gateway, gatewayClient: gatewayClient,
-                // This node's storage certificate, which other nodes pin from its record: a
-                // private node serves its peers.
-                peerClient: try PinnedPeerClient(identity: configuration.common.tls),
+                gatewayURL: gateway, gatewayClient: meshClients.gateway, peerClient: meshClients.peers,
                 upstreamGateways: configuration.upstreamGateways,
                 upstreamClient: configuration.upstreamGateways.isEmpty ? nil : ServiceClient.forPublicServers(timeout: .seconds(60)),
                 ownCertificateSHA256: PinnedPeerClient.fingerprint(ofPEMFile: configuration.common.tls.certificate),
@@ -127,17 +133,15 @@ public final class StorageNode: PakitService {
         self.identity = identity
         self.peerID = try PeerID(ed25519PublicKey: identity.publicKey.rawRepresentation)
         self.replicaStore = ReplicaStore(database: database)
-        if let gateway = configuration.meshGateway {
-            let view = MeshView(gatewayURL: gateway, client: ServiceClient(tls: try configuration.common.tls.clientConfiguration(), timeout: .seconds(10)),
-                                pinnedPeers: peerCertificates, logger: logger)
-            // Other nodes pin this node's storage certificate from its record: it is the client
-            // certificate presented to them.
-            let replicator = Replicator(store: replicaStore, view: view, queue: jobQueue,
-                                        peers: try PinnedPeerClient(identity: configuration.common.tls),
+        // Claims name the node by its identity key, so a restart recognises its own.
+        let nodeID = Hex.encode(identity.publicKey.rawRepresentation.prefix(8))
+        if let gateway = configuration.meshGateway, let meshClients {
+            let view = MeshView(gatewayURL: gateway, client: meshClients.gateway, pinnedPeers: peerCertificates, logger: logger)
+            let replicator = Replicator(store: replicaStore, view: view, queue: jobQueue, peers: meshClients.peers,
                                         grace: .seconds(configuration.replicaGraceSeconds), logger: logger)
             self.meshView = view
             self.replicator = replicator
-            self.replicationWorker = JobWorker(queue: jobQueue, node: "\(Hex.encode(identity.publicKey.rawRepresentation.prefix(8))).replication",
+            self.replicationWorker = JobWorker(queue: jobQueue, node: "\(nodeID).replication",
                                                handlers: [replicator.handler], concurrency: 4, logger: logger)
         } else {
             self.meshView = nil
@@ -149,16 +153,13 @@ public final class StorageNode: PakitService {
             ? NoProverClient() : try HTTPProverClient(tls: configuration.common.tls, timeoutSeconds: configuration.proverTimeoutSeconds)
         self.verifyingKeys = VerifyingKeyCache(client: proverClient, executors: blockStore.executors)
         self.verifyLimiter = RateLimiter(rate: Double(configuration.verifyRate), burst: Double(2 * configuration.verifyRate))
-        // Claims name the node by its identity key, so a restart recognises its own.
-        let nodeID = Hex.encode(identity.publicKey.rawRepresentation.prefix(8))
         self.jobRunner = ProofJobRunner(
             store: proofJobs, pool: proverPool, proverCount: configuration.provers.count, client: proverClient,
             keys: verifyingKeys, reader: reader, files: commitmentFiles, executors: blockStore.executors,
             maxAttempts: configuration.proofAttempts,
             nodeID: nodeID, logger: logger)
-        if let gateway = configuration.meshGateway {
-            let client = ServiceClient(tls: try configuration.common.tls.clientConfiguration(), timeout: .seconds(60))
-            self.announcer = ProviderAnnouncer(gatewayURL: gateway, client: client, pinnedRoots: { [metadata] in
+        if let gateway = configuration.meshGateway, let meshClients {
+            self.announcer = ProviderAnnouncer(gatewayURL: gateway, client: meshClients.gateway, pinnedRoots: { [metadata] in
                 try await metadata.database.read("SELECT cid FROM pins").map { try CID(bytes: try $0.blob("cid")) }
             }, logger: logger)
         } else {
@@ -269,7 +270,8 @@ public final class StorageNode: PakitService {
 
     public func close() async {
         await remote?.shutdown()
-        await replicator?.shutdown()
+        await meshClients?.gateway.shutdown()
+        await meshClients?.peers.shutdown()
         await (proverClient as? HTTPProverClient)?.shutdown()
         await database.close()
     }

@@ -77,9 +77,8 @@ final class RemoteBlocks: Sendable {
         self.logger = logger
     }
 
+    /// Closes the upstream client; the gateway and peer clients belong to the node.
     func shutdown() async {
-        await peerClient.shutdown()
-        await gatewayClient.shutdown()
         await upstreamClient?.shutdown()
     }
 
@@ -262,13 +261,13 @@ final class RemoteBlocks: Sendable {
         }
         // 412 (not cached) or 404: the peer announces a root it does not wholly hold.
         if answer.status == .preconditionFailed || answer.status == .notFound {
-            await refuse(provider, cid, kind: .missing, reason: "answered \(answer.status.code) for a block under a root it announces")
+            refuse(provider, cid, kind: .missing, reason: "answered \(answer.status.code) for a block under a root it announces")
             return .failed
         }
         guard answer.status == .ok else { return .failed }
         let bytes = answer.body
         guard await blockStore.executors.compute.run({ cid.verifies(bytes) }) else {
-            await refuse(provider, cid, kind: .corrupt, reason: "served \(bytes.count) bytes that do not hash to the CID")
+            refuse(provider, cid, kind: .corrupt, reason: "served \(bytes.count) bytes that do not hash to the CID")
             return .failed
         }
         return .delivered(bytes, .peer(provider.peerID))
@@ -307,7 +306,7 @@ final class RemoteBlocks: Sendable {
         refused.withLock { $0.contains(key(provider, cid)) }
     }
 
-    private func refuse(_ provider: Provider, _ cid: CID, kind: ProviderReport.Kind, reason: String) async {
+    private func refuse(_ provider: Provider, _ cid: CID, kind: ProviderReport.Kind, reason: String) {
         if kind == .corrupt { RemoteMetrics.badBlocks.increment() } else { RemoteMetrics.missingBlocks.increment() }
         refused.withLock { refused in
             if refused.count >= 100_000 { refused.removeAll() }
@@ -316,6 +315,11 @@ final class RemoteBlocks: Sendable {
         logger.warning(kind == .corrupt ? "a peer served a block that fails verification; reporting it to the mesh"
                                         : "a peer does not hold a block under a root it announces; reporting it to the mesh",
                        metadata: ["peer": "\(provider.peerID)", "cid": "\(cid)", "reason": "\(reason)"])
+        // The report goes on its own: the fetch moves to the next provider without waiting.
+        Task { await self.report(provider, cid, kind: kind, reason: reason) }
+    }
+
+    private func report(_ provider: Provider, _ cid: CID, kind: ProviderReport.Kind, reason: String) async {
         do {
             let body = try JSONEncoder().encode(ProviderReport(peerID: provider.peerID, cid: cid.string, kind: kind, reason: reason))
             let request = ServiceRequest(.POST, "/internal/v1/providers/report", headers: ["Content-Type": "application/json"],

@@ -44,8 +44,6 @@ final class Replicator: Service, Sendable {
     /// A pin or its factor changed: look now.
     func pinsChanged() { wake.signal() }
 
-    func shutdown() async { await peers.shutdown() }
-
     var handler: JobHandler {
         JobHandler(kind: Self.jobKind) { context in try await self.work(context) }
     }

@@ -28,11 +28,13 @@ extension StorageNode {
                 var session = BlockWriteSession(blockStore: self.blockStore, guardian: self.guardian, source: .builder)
                 let createdAt = PinTime()
                 do {
-                    // Like `ipfs pin add`: what this node lacks is fetched from the mesh first.
-                    if self.remote != nil, (try? await self.protectDAG(cid, session: session)) == nil {
+                    do {
+                        try await self.protectDAG(cid, session: session)
+                    } catch StorageError.notFound(_) where self.remote != nil {
+                        // Like `ipfs pin add`: what this node lacks is fetched from the mesh.
                         try await self.reader(under: cid).traverse(cid) { _, _ in }
+                        try await self.protectDAG(cid, session: session)
                     }
-                    try await self.protectDAG(cid, session: session)
                     try await session.commit(metadata: self.metadata) { tx in
                         let time = try await MetadataStore.pin(cid, name: body.name, replicas: body.replicas, defaultReplicas: defaultReplicas, in: tx)
                         createdAt.value.withLock { $0 = time }
