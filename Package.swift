@@ -377,7 +377,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CoreTests",
-            dependencies: ["PakitCore"],
+            dependencies: ["PakitCore", "PakitTestSupport"],
             path: "tests/CoreTests",
             swiftSettings: strict
         ),

@@ -1,4 +1,5 @@
 import Foundation
+import PakitTestSupport
 import PakitCore
 import Testing
 
@@ -23,26 +24,16 @@ struct IndependentCIDTests {
         return builder.finish().root
     }
 
-    static func aleph(_ paths: [String]) throws -> [String: String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--v1-raw-leaves"] + paths
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let object = try JSONSerialization.jsonObject(with: data) as? [String: String] else {
-            throw CoreTestFailure("aleph_cid.py failed (tests/compat/install.sh installs it): \(errorText)")
+    static func aleph(_ paths: [String]) async throws -> [String: String] {
+        let result = try await runProcess("/usr/bin/env", ["python3", script, "--v1-raw-leaves"] + paths)
+        guard result.status == 0, let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: String] else {
+            throw CoreTestFailure("aleph_cid.py failed (tests/compat/install.sh installs it): \(result.stderr)")
         }
         return object
     }
 
     @Test("files at chunk and link boundaries")
-    func files() throws {
+    func files() async throws {
         let directory = NSTemporaryDirectory() + "pakit-aleph-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -54,14 +45,14 @@ struct IndependentCIDTests {
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             files[path] = bytes
         }
-        let independent = try Self.aleph(Array(files.keys))
+        let independent = try await Self.aleph(Array(files.keys))
         for (path, bytes) in files {
             #expect(try Self.fileCID(bytes).string == independent[path], "\(bytes.count) bytes")
         }
     }
 
     @Test("a directory tree of small files")
-    func directory() throws {
+    func directory() async throws {
         let root = NSTemporaryDirectory() + "pakit-aleph-tree-\(UUID().uuidString)"
         let tree: [String: [UInt8]] = ["a.txt": Array("a\n".utf8), "sub/b.txt": Array("bb\n".utf8),
                                        "sub/nested/c.txt": Array("ccc\n".utf8), "sub/big": Array(repeating: 7, count: 300_000)]
@@ -73,7 +64,7 @@ struct IndependentCIDTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         func build(_ path: String) throws -> (CID, UInt64) {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             if !isDirectory.boolValue {
                 let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
                 var chunker = try FixedSizeChunker(chunkSize: 256 << 10)
@@ -92,7 +83,7 @@ struct IndependentCIDTests {
             let block = try UnixFSDirectory.build(entries: entries, cidVersion: 1)
             return (block.cid, try cumulativeSize(ofBlock: block.bytes, cid: block.cid))
         }
-        #expect(try build(root).0.string == Self.aleph([root])[root])
+        #expect(try await build(root).0.string == Self.aleph([root])[root])
     }
 }
 

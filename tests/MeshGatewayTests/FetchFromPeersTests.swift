@@ -35,24 +35,24 @@ struct FetchFromPeersTests {
         privateNode["PAKIT_PRIVATE"] = "true"
 
         let cluster = try await TestCluster.start(pakit: pakit, root: root, environments: [environment, dishonest, privateNode])
-        defer { cluster.stop() }
+        defer { cluster.abandon() }
         let (a, b, c) = (cluster.nodes[0], cluster.nodes[1], cluster.nodes[2])
         let ids = try await cluster.waitForMesh()
 
         // 1. Three blocks' worth and more (256 KiB chunks): added on the private c, read on a
         //    (a's storage certificate is pinned from its record, so c serves it).
         let large = Self.content(3 * 1_048_576 + 12_345, seed: 1)
-        let largeCID = try cluster.add(large, on: c, name: "large.bin")
+        let largeCID = try await cluster.add(large, on: c, name: "large.bin")
         try await cluster.waitForProviders(of: largeCID, on: a, toBe: [ids[2]])
-        let read = try runProcess(pakit, ["cat", "--data", a.data, largeCID], environment: environment)
+        let read = try await runProcess(pakit, ["cat", "--data", a.data, largeCID], environment: environment)
         #expect(read.status == 0, "pakit cat on a: \(read.stderr)")
         let same = read.stdout == large  // a Bool: swift-testing would diff 3 MB byte by byte
         #expect(same, "a read \(read.stdout.count) bytes; c holds \(large.count): \(read.stderr.prefix(300))")
         // Kept on a: the root block is now stored there.
-        let stat = try runProcess(pakit, ["stat", "--data", a.data, largeCID], environment: environment)
+        let stat = try await runProcess(pakit, ["stat", "--data", a.data, largeCID], environment: environment)
         #expect(stat.status == 0 && stat.output.contains("cid: \(largeCID)"), "pakit stat on a after the read: \(stat.stderr)")
         // A CAR of it exported on a (every block now local) holds at least the file's bytes.
-        let car = try runProcess(pakit, ["car", "export", "--data", a.data, largeCID], environment: environment)
+        let car = try await runProcess(pakit, ["car", "export", "--data", a.data, largeCID], environment: environment)
         #expect(car.status == 0 && car.stdout.count > large.count, "pakit car export on a: \(car.stderr)")
         // Anyone else gets 401 from c.
         let anonymous = try TestTLS.trustingClient(dataDirectory: c.data)
@@ -63,28 +63,28 @@ struct FetchFromPeersTests {
         // 2. Content only the dishonest b holds: a refuses every wrong block and answers
         //    with an error, never with the bytes.
         let small = Self.content(600_000, seed: 2)
-        let smallCID = try cluster.add(small, on: b, name: "small.bin")
+        let smallCID = try await cluster.add(small, on: b, name: "small.bin")
         try await cluster.waitForProviders(of: smallCID, on: a, toBe: [ids[1]])
-        let refused = try runProcess(pakit, ["cat", "--data", a.data, smallCID], environment: environment)
+        let refused = try await runProcess(pakit, ["cat", "--data", a.data, smallCID], environment: environment)
         #expect(refused.status != 0, "a served content whose only provider corrupts it")
         #expect(refused.stdout.isEmpty, "a wrote \(refused.stdout.count) bytes of unverified content")
         #expect(refused.stderr.contains("not_found") || refused.stderr.contains("served it"), "\(refused.stderr)")
         // a's gateway takes the report (sent beside the fetch, not before it): b's score
         // turns negative there.
         _ = try await cluster.waitFor("b's score on a below zero after serving corrupted blocks", timeout: .seconds(30)) { () -> (Bool?, String) in
-            let score = try Self.score(of: ids[1], on: a, cluster)
+            let score = try await Self.score(of: ids[1], on: a, cluster)
             return (score < 0 ? true : nil, "score \(score)")
         }
 
         // 3. An honest node adds the same content: a now reads it right, from c.
-        #expect(try cluster.add(small, on: c, name: "small-again.bin") == smallCID)
+        #expect(try await cluster.add(small, on: c, name: "small-again.bin") == smallCID)
         try await cluster.waitForProviders(of: smallCID, on: a, toBe: [ids[1], ids[2]])
         var last = ""
         var correct = false
         let deadline = ContinuousClock.now + .seconds(60)
         while !correct, ContinuousClock.now < deadline {
             // a keeps a provider list for 5 s; poll until it asks again and finds c.
-            let again = try runProcess(pakit, ["cat", "--data", a.data, smallCID], environment: environment)
+            let again = try await runProcess(pakit, ["cat", "--data", a.data, smallCID], environment: environment)
             let same = again.stdout == small
             #expect(again.status != 0 || same, "a returned wrong bytes")
             correct = again.status == 0 && same
@@ -96,23 +96,24 @@ struct FetchFromPeersTests {
         // 4. c announces content it no longer holds (its root block removed behind its back):
         //    c answers "not held", a reports it, and c's score drops on a.
         let lost = Self.content(200_000, seed: 3)
-        let lostCID = try cluster.add(lost, on: c, name: "lost.bin")
+        let lostCID = try await cluster.add(lost, on: c, name: "lost.bin")
         try await cluster.waitForProviders(of: lostCID, on: a, toBe: [ids[2]])
-        let scoreBefore = try Self.score(of: ids[2], on: a, cluster)
+        let scoreBefore = try await Self.score(of: ids[2], on: a, cluster)
         let blockFiles = FileManager.default.enumerator(atPath: "\(c.data)/storage/blocks")?.compactMap { $0 as? String } ?? []
         let rootFile = try #require(blockFiles.first { $0.hasSuffix("/\(lostCID)") }, "c's block file of \(lostCID)")
         try FileManager.default.removeItem(atPath: "\(c.data)/storage/blocks/\(rootFile)")
-        let missing = try runProcess(pakit, ["cat", "--data", a.data, lostCID], environment: environment)
+        let missing = try await runProcess(pakit, ["cat", "--data", a.data, lostCID], environment: environment)
         #expect(missing.status != 0 && missing.stdout.isEmpty, "a read content its only provider no longer holds")
         _ = try await cluster.waitFor("c's score on a to drop after announcing what it does not hold", timeout: .seconds(30)) { () -> (Bool?, String) in
-            let score = try Self.score(of: ids[2], on: a, cluster)
+            let score = try await Self.score(of: ids[2], on: a, cluster)
             // The penalty (−500) dwarfs what time in the mesh adds meanwhile.
             return (score < scoreBefore - 100 ? true : nil, "\(scoreBefore) before, \(score) now")
         }
+        await cluster.stop()
     }
 
-    static func score(of peer: String, on node: TestCluster.Node, _ cluster: TestCluster) throws -> Double {
-        let peers = try runProcess(cluster.pakit, ["peers", "--data", node.data, "--json"], environment: cluster.environment)
+    static func score(of peer: String, on node: TestCluster.Node, _ cluster: TestCluster) async throws -> Double {
+        let peers = try await runProcess(cluster.pakit, ["peers", "--data", node.data, "--json"], environment: cluster.environment)
         return try JSONDecoder().decode(MeshPeersResponse.self, from: peers.stdout).peers.first { $0.peerID == peer }?.score ?? 0
     }
 }
@@ -160,27 +161,27 @@ final class TestCluster: @unchecked Sendable {
             }
             return TestCluster(pakit: pakit, root: root, environment: environments[0], nodes: nodes)
         } catch {
-            for (process, _, _, _) in started where process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-            }
+            for (process, _, _, _) in started { ServiceProcess.killTree(process) }
             throw error
         }
     }
 
-    func stop() {
-        for node in nodes where node.process.isRunning {
-            node.process.terminate()
-            node.process.waitUntilExit()
-        }
+    /// SIGTERM to every node, then waits for each to stop.
+    func stop() async {
+        for node in nodes where node.process.isRunning { node.process.terminate() }
+        for node in nodes { await node.process.exited() }
+    }
+
+    /// What a `defer` can do: SIGKILL whatever still runs (after a failure; `stop` ends a
+    /// passing test).
+    func abandon() {
+        for node in nodes { ServiceProcess.killTree(node.process) }
     }
 
     /// SIGKILL of a whole node: its services first, then `pakit up`, so nothing shuts down
     /// gracefully.
     func kill(_ index: Int) {
-        let process = nodes[index].process
-        for child in ServiceProcess.children(of: process.processIdentifier) { Foundation.kill(child, SIGKILL) }
-        ServiceProcess.kill(process)
+        ServiceProcess.killTree(nodes[index].process)
     }
 
     /// Signals one service of a node (`storage`, `mesh-gateway`): SIGSTOP/SIGCONT.
@@ -221,23 +222,23 @@ final class TestCluster: @unchecked Sendable {
     }
 
     /// `pakit pin show --json` on a node (nil when it fails).
-    func pinStatus(_ cid: String, on index: Int) throws -> (PinStatus?, String) {
-        let result = try runProcess(pakit, ["pin", "show", "--data", nodes[index].data, cid, "--json"], environment: environment)
+    func pinStatus(_ cid: String, on index: Int) async throws -> (PinStatus?, String) {
+        let result = try await runProcess(pakit, ["pin", "show", "--data", nodes[index].data, cid, "--json"], environment: environment)
         return (try? JSONDecoder().decode(PinStatus.self, from: result.stdout), result.stderr + result.output)
     }
 
     /// `pakit cat` on a node gives exactly `expected` (compared as a whole: a failure names
     /// the lengths and the CLI's error, never a byte-by-byte diff).
-    func expectRead(_ cid: String, on index: Int, equals expected: Data, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let result = try cat(cid, on: index)
+    func expectRead(_ cid: String, on index: Int, equals expected: Data, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let result = try await cat(cid, on: index)
         let same = result.status == 0 && result.stdout == expected
         #expect(same, "pakit cat on node \(index): status \(result.status), \(result.stdout.count) of \(expected.count) bytes; \(result.stderr.prefix(300))",
                 sourceLocation: sourceLocation)
     }
 
     /// `pakit cat` on a node.
-    func cat(_ cid: String, on index: Int) throws -> ProcessResult {
-        try runProcess(pakit, ["cat", "--data", nodes[index].data, cid], environment: environment)
+    func cat(_ cid: String, on index: Int) async throws -> ProcessResult {
+        try await runProcess(pakit, ["cat", "--data", nodes[index].data, cid], environment: environment)
     }
 
     /// Waits until every node sees every other alive; returns the nodes' peer IDs.
@@ -248,7 +249,7 @@ final class TestCluster: @unchecked Sendable {
             var ids: [String] = []
             var converged = true
             for (index, node) in nodes.enumerated() {
-                let result = try runProcess(pakit, ["peers", "--data", node.data, "--json"], environment: environment)
+                let result = try await runProcess(pakit, ["peers", "--data", node.data, "--json"], environment: environment)
                 guard result.status == 0, let answer = try? JSONDecoder().decode(MeshPeersResponse.self, from: result.stdout) else {
                     converged = false
                     last = result.stderr
@@ -269,10 +270,10 @@ final class TestCluster: @unchecked Sendable {
     }
 
     /// Adds `bytes` on `node` (pinned, so announced) and returns the CID.
-    func add(_ bytes: Data, on node: Node, name: String) throws -> String {
+    func add(_ bytes: Data, on node: Node, name: String) async throws -> String {
         let file = "\(root)/\(name)"
         try bytes.write(to: URL(fileURLWithPath: file))
-        let added = try runProcess(pakit, ["add", "--data", node.data, file], environment: environment)
+        let added = try await runProcess(pakit, ["add", "--data", node.data, file], environment: environment)
         guard added.status == 0, let cid = added.output.split(separator: " ").dropFirst().first.map(String.init) else {
             throw TestFailure("pakit add on \(node.data): \(added.stderr)")
         }
@@ -284,7 +285,7 @@ final class TestCluster: @unchecked Sendable {
         var named: Set<String> = []
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            let result = try runProcess(pakit, ["providers", "--data", node.data, cid, "--json"], environment: environment)
+            let result = try await runProcess(pakit, ["providers", "--data", node.data, cid, "--json"], environment: environment)
             named = Set((try? JSONDecoder().decode(ProvidersResponse.self, from: result.stdout))?.providers.map(\.peerID) ?? [])
             if named == expected { return }
             try await Task.sleep(for: .milliseconds(200))

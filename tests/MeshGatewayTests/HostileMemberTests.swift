@@ -64,7 +64,7 @@ struct HostileMemberTests {
             ]))
         }
         for attack in attacks {
-            attack.waitUntilExit()
+            await attack.exited()
             #expect(attack.terminationStatus == 0)
         }
 

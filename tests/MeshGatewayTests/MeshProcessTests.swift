@@ -23,7 +23,7 @@ struct MeshProcessTests {
         init(directory: String, seeds: [String], extra: [String] = []) async throws {
             self.directory = directory
             self.extra = extra
-            _ = try runProcess(try BuiltProduct.path("pakit"), ["init", "--data", directory])
+            _ = try await runProcess(try BuiltProduct.path("pakit"), ["init", "--data", directory])
             (process, url) = try await Self.launch(directory: directory, seeds: seeds, extra: extra)
             client = try TestTLS.trustingClient(dataDirectory: directory)
         }
@@ -122,7 +122,7 @@ struct MeshProcessTests {
         }
 
         Foundation.kill(b.process.processIdentifier, SIGTERM)
-        b.process.waitUntilExit()
+        await b.process.exited()
         #expect(b.process.terminationStatus == 0)
         try await Self.eventually("a and c record b as left") {
             let views = try await [a, c].asyncMap { try await $0.view() }

@@ -73,7 +73,7 @@ struct NetworkNamespaceTests {
         }
 
         static func run(_ command: [String]) throws {
-            let result = try runProcess("/usr/bin/env", command)
+            let result = try runProcessBlocking("/usr/bin/env", command)
             guard result.status == 0 else { throw TestFailure("\(command.joined(separator: " ")): \(result.stderr)") }
         }
     }
@@ -86,7 +86,7 @@ struct NetworkNamespaceTests {
 
         init(network: Network, index: Int, root: String, seed: String?) async throws {
             directory = "\(root)/node-\(index)"
-            _ = try runProcess(try BuiltProduct.path("pakit"), ["init", "--data", directory])
+            _ = try await runProcess(try BuiltProduct.path("pakit"), ["init", "--data", directory])
             // The gateway's certificate names its namespace address.
             try NodeCertificates.issue(in: "\(directory)/tls", identities: ["mesh-gateway"], hostnames: [network.address(index)])
             let address = network.address(index)

@@ -15,12 +15,7 @@ struct PakitUpMeshTests {
         var environment = ProcessInfo.processInfo.environment
         for key in environment.keys where key.hasPrefix("PAKIT_") { environment[key] = nil }
         var nodes: [(process: Process, data: String)] = []
-        defer {
-            for node in nodes where node.process.isRunning {
-                node.process.terminate()
-                node.process.waitUntilExit()
-            }
-        }
+        defer { for node in nodes { ServiceProcess.killTree(node.process) } }
         var seed: String?
         for name in ["a", "b", "c"] {
             let data = "\(root)/\(name)"
@@ -38,7 +33,7 @@ struct PakitUpMeshTests {
         while !converged, ContinuousClock.now < deadline {
             converged = true
             for (index, node) in nodes.enumerated() {
-                let result = try runProcess(pakit, ["peers", "--data", node.data, "--json"], environment: environment)
+                let result = try await runProcess(pakit, ["peers", "--data", node.data, "--json"], environment: environment)
                 guard result.status == 0, let answer = try? JSONDecoder().decode(MeshPeersResponse.self, from: result.stdout) else {
                     converged = false
                     last = result.stderr
@@ -57,19 +52,19 @@ struct PakitUpMeshTests {
         // Content added on b and on c: a names each as its provider (storage announced the pinned root).
         var ids: [String] = []
         for node in nodes {
-            let result = try runProcess(pakit, ["peers", "--data", node.data, "--json"], environment: environment)
+            let result = try await runProcess(pakit, ["peers", "--data", node.data, "--json"], environment: environment)
             ids.append(try JSONDecoder().decode(MeshPeersResponse.self, from: result.stdout).node.peerID)
         }
         for index in [1, 2] {
             let file = "\(root)/content-\(index).txt"
             try Data("content held by node \(index)\n".utf8).write(to: URL(fileURLWithPath: file))
-            let added = try runProcess(pakit, ["add", "--data", nodes[index].data, file], environment: environment)
+            let added = try await runProcess(pakit, ["add", "--data", nodes[index].data, file], environment: environment)
             #expect(added.status == 0, "pakit add: \(added.stderr)")
             let cid = try #require(added.output.split(separator: " ").dropFirst().first.map(String.init))
             var named: [String] = []
             let until = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < until {
-                let result = try runProcess(pakit, ["providers", "--data", nodes[0].data, cid, "--json"], environment: environment)
+                let result = try await runProcess(pakit, ["providers", "--data", nodes[0].data, cid, "--json"], environment: environment)
                 named = (try? JSONDecoder().decode(ProvidersResponse.self, from: result.stdout))?.providers.map(\.peerID) ?? []
                 if named == [ids[index]] { break }
                 try await Task.sleep(for: .milliseconds(200))
@@ -77,11 +72,10 @@ struct PakitUpMeshTests {
             #expect(named == [ids[index]], "pakit providers on a for \(cid) added on node \(index)")
         }
         // The human form names the same peers.
-        let table = try runProcess(pakit, ["peers", "--data", nodes[0].data], environment: environment).output
+        let table = try await runProcess(pakit, ["peers", "--data", nodes[0].data], environment: environment).output
         #expect(table.contains("alive") && table.contains(storageURLs[1]) && table.contains(storageURLs[2]))
         for node in nodes {
-            node.process.terminate()
-            node.process.waitUntilExit()
+            await node.process.terminated()
             #expect(node.process.terminationStatus == 0)
         }
     }

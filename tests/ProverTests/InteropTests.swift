@@ -10,7 +10,7 @@ extension ProverServiceTests {
     /// Our proofs, keys, circuit and witness against two verifiers and a prover that share no
     /// code with Pakit: py-ecc (tests/compat/groth16_verify.py) and arkworks through groth16py
     /// (tests/compat/groth16py_run.py). tests/run-all.sh installs both (tests/compat/install.sh).
-    @Suite("interoperability", .enabled(if: PythonTools.available, "python3 with py-ecc and groth16py is not installed (tests/compat/install.sh)"))
+    @Suite("interoperability", .enabled("python3 with py-ecc and groth16py is not installed (tests/compat/install.sh)") { await PythonTools.available() })
     struct Interop {
         static func python() throws -> String {
             guard let python = PythonTools.python else { throw TestFailure("python3 not found") }
@@ -43,18 +43,18 @@ extension ProverServiceTests {
                 try encoder.encode(proved.bundle.publicSignals).write(to: URL(fileURLWithPath: "\(directory)/public.json"))
 
                 let python = try Self.python()
-                let valid = try runProcess(python, ["\(Self.scripts)/groth16_verify.py", "--vk", "\(directory)/verification_key.json",
+                let valid = try await runProcess(python, ["\(Self.scripts)/groth16_verify.py", "--vk", "\(directory)/verification_key.json",
                                                     "--proof", "\(directory)/proof.json", "--public", "\(directory)/public.json"])
                 #expect(valid.status == 0, "py-ecc: \(valid.output) \(valid.stderr)")
                 #expect(Self.json(valid.output)["valid"] as? Bool == true, "\(valid.output)")
 
-                let hexValid = try runProcess(python, ["\(Self.scripts)/groth16_verify.py", "--vk", "\(directory)/verification_key.json",
+                let hexValid = try await runProcess(python, ["\(Self.scripts)/groth16_verify.py", "--vk", "\(directory)/verification_key.json",
                                                        "--proof-hex", proved.bundle.proofHex, "--public", "\(directory)/public.json"])
                 #expect(hexValid.status == 0, "py-ecc (EIP-197): \(hexValid.output) \(hexValid.stderr)")
 
                 var flipped = try #require(Hex.decode(proved.bundle.proofHex))
                 flipped[200] ^= 0x01
-                let invalid = try runProcess(python, ["\(Self.scripts)/groth16_verify.py", "--vk", "\(directory)/verification_key.json",
+                let invalid = try await runProcess(python, ["\(Self.scripts)/groth16_verify.py", "--vk", "\(directory)/verification_key.json",
                                                       "--proof-hex", Hex.encode(flipped), "--public", "\(directory)/public.json"])
                 #expect(invalid.status == 1, "py-ecc accepted a flipped proof: \(invalid.output) \(invalid.stderr)")
             }
@@ -83,7 +83,7 @@ extension ProverServiceTests {
                 try Data(WitnessFile(system).serialized()).write(to: URL(fileURLWithPath: "\(directory)/witness.wtns"))
 
                 let python = try Self.python()
-                let foreign = try runProcess(python, ["\(Self.scripts)/groth16py_run.py", "--r1cs", "\(directory)/circuit.r1cs",
+                let foreign = try await runProcess(python, ["\(Self.scripts)/groth16py_run.py", "--r1cs", "\(directory)/circuit.r1cs",
                                                       "--wtns", "\(directory)/witness.wtns"])
                 #expect(foreign.status == 0, "groth16py on our files: \(foreign.output) \(foreign.stderr)")
                 let report = Self.json(foreign.output)
@@ -95,7 +95,7 @@ extension ProverServiceTests {
                 let proved = try await node.prove(Fixture.request("storage-single", tree, content, [index]))
                 try JSONEncoder().encode(key.verifyingKey).write(to: URL(fileURLWithPath: "\(directory)/verification_key.json"))
                 try JSONEncoder().encode(proved.bundle.publicSignals).write(to: URL(fileURLWithPath: "\(directory)/public.json"))
-                let ours = try runProcess(python, ["\(Self.scripts)/groth16py_run.py", "--verify-vk", "\(directory)/verification_key.json",
+                let ours = try await runProcess(python, ["\(Self.scripts)/groth16py_run.py", "--verify-vk", "\(directory)/verification_key.json",
                                                    "--verify-proof-hex", proved.bundle.proofHex, "--public", "\(directory)/public.json"])
                 #expect(ours.status == 0, "groth16py on our proof: \(ours.output) \(ours.stderr)")
                 #expect(Self.json(ours.output)["foreign_valid"] as? Bool == true, "\(ours.output)")
@@ -111,8 +111,8 @@ enum PythonTools {
         return (path + ["/usr/bin/python3", "/usr/local/bin/python3"]).first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
-    static let available: Bool = {
-        guard let python, let probe = try? runProcess(python, ["-c", "import py_ecc.optimized_bn128, groth16py"]) else { return false }
+    static func available() async -> Bool {
+        guard let python, let probe = try? await runProcess(python, ["-c", "import py_ecc.optimized_bn128, groth16py"]) else { return false }
         return probe.status == 0
-    }()
+    }
 }

@@ -204,19 +204,19 @@ extension ProverServiceTests {
         }
 
         @Test("pakit-prover exits 1 with a clear message without its certificate, or when production mode finds no key")
-        func executableRefusesToStart() throws {
+        func executableRefusesToStart() async throws {
             let directory = NSTemporaryDirectory() + "pakit-prover-exec-\(UUID().uuidString)"
             defer { try? FileManager.default.removeItem(atPath: directory) }
-            let missingCertificate = try runProcess(try BuiltProduct.path("pakit-prover"), ["--data-dir", directory, "--port", "0"])
+            let missingCertificate = try await runProcess(try BuiltProduct.path("pakit-prover"), ["--data-dir", directory, "--port", "0"])
             #expect(missingCertificate.status == 1)
             #expect(missingCertificate.stderr.contains("no readable CA certificate for prover at \(directory)/tls/ca.pem: run 'pakit init'"),
                     "\(missingCertificate.stderr)")
             try NodeCertificates.issue(in: "\(directory)/tls", identities: ["prover"])
-            let result = try runProcess(try BuiltProduct.path("pakit-prover"), ["--data-dir", directory, "--mode", "production", "--port", "0",
+            let result = try await runProcess(try BuiltProduct.path("pakit-prover"), ["--data-dir", directory, "--mode", "production", "--port", "0",
                                                                       "--circuits", "storage-single"])
             #expect(result.status == 1)
             #expect(result.stderr.contains("production mode: no proving key for storage-single"), "\(result.stderr)")
-            let usage = try runProcess(try BuiltProduct.path("pakit-prover"), ["--mode", "staging"])
+            let usage = try await runProcess(try BuiltProduct.path("pakit-prover"), ["--mode", "staging"])
             #expect(usage.status == 2)
             #expect(usage.stderr.contains("mode"))
         }

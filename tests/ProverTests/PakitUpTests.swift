@@ -53,8 +53,7 @@ extension ProverServiceTests {
             }
             try await client.shutdown()
 
-            up.terminate()
-            up.waitUntilExit()
+            await up.terminated()
             #expect(up.terminationStatus == 0)
             for pid in [storage, prover] { #expect(kill(pid, 0) != 0, "child \(pid) outlived pakit up") }
         }

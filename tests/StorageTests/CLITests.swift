@@ -25,37 +25,37 @@ struct CLITests {
         let file = "\(data)/report.bin"
         let bytes = randomBytes(1_500_000, seed: 8)
         try Data(bytes).write(to: URL(fileURLWithPath: file))
-        let cid = try Self.pakit(["add", "-q", file], data: data).trimmingCharacters(in: .whitespacesAndNewlines)
+        let cid = try await Self.pakit(["add", "-q", file], data: data).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(cid.hasPrefix("bafy"))
-        #expect(try Self.pakitBytes(["cat", cid], data: data) == bytes)
-        _ = try Self.pakit(["get", cid, "-o", "\(data)/copy.bin"], data: data)
+        #expect(try await Self.pakitBytes(["cat", cid], data: data) == bytes)
+        _ = try await Self.pakit(["get", cid, "-o", "\(data)/copy.bin"], data: data)
         #expect([UInt8](try Data(contentsOf: URL(fileURLWithPath: "\(data)/copy.bin"))) == bytes)
-        #expect(try Self.pakit(["pin", "ls"], data: data).contains(cid))
-        #expect(try Self.pakit(["stat", cid], data: data).contains("size:"))
-        _ = try Self.pakit(["car", "export", cid, "-o", "\(data)/x.car"], data: data)
-        _ = try Self.pakit(["pin", "rm", cid], data: data)
-        #expect(try Self.pakit(["gc"], data: data).contains("removed 3 blocks"))
-        #expect(try Self.pakit(["car", "import", "\(data)/x.car"], data: data).contains(cid))
-        #expect(try Self.pakitBytes(["cat", cid], data: data) == bytes)
-        #expect(try Self.pakit(["token", "create", "--name", "app", "--scope", "read,write"], data: data).hasPrefix("pakit_"))
-        let link = try Self.pakit(["share", cid, "--expires", "600"], data: data)
+        #expect(try await Self.pakit(["pin", "ls"], data: data).contains(cid))
+        #expect(try await Self.pakit(["stat", cid], data: data).contains("size:"))
+        _ = try await Self.pakit(["car", "export", cid, "-o", "\(data)/x.car"], data: data)
+        _ = try await Self.pakit(["pin", "rm", cid], data: data)
+        #expect(try await Self.pakit(["gc"], data: data).contains("removed 3 blocks"))
+        #expect(try await Self.pakit(["car", "import", "\(data)/x.car"], data: data).contains(cid))
+        #expect(try await Self.pakitBytes(["cat", cid], data: data) == bytes)
+        #expect(try await Self.pakit(["token", "create", "--name", "app", "--scope", "read,write"], data: data).hasPrefix("pakit_"))
+        let link = try await Self.pakit(["share", cid, "--expires", "600"], data: data)
         #expect(link.contains("/v1/files/\(cid)?expires=") && link.contains("&sig="))
-        #expect(try Self.pakit(["verify"], data: data).contains("0 missing, 0 corrupt"))
+        #expect(try await Self.pakit(["verify"], data: data).contains("0 missing, 0 corrupt"))
         try Data("one block".utf8).write(to: URL(fileURLWithPath: "\(data)/block.bin"))
-        let blockCID = try Self.pakit(["block", "put", "\(data)/block.bin"], data: data).trimmingCharacters(in: .whitespacesAndNewlines)
+        let blockCID = try await Self.pakit(["block", "put", "\(data)/block.bin"], data: data).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(blockCID.hasPrefix("bafkrei"))
-        #expect(try Self.pakitBytes(["block", "get", blockCID], data: data) == Array("one block".utf8))
-        #expect(try Self.pakit(["stats"], data: data).contains("logical bytes: \(bytes.count)"))
+        #expect(try await Self.pakitBytes(["block", "get", blockCID], data: data) == Array("one block".utf8))
+        #expect(try await Self.pakit(["stats"], data: data).contains("logical bytes: \(bytes.count)"))
 
         // Bad input: one clear line and a non-zero exit.
-        let failure = try Self.run(["cat", "notacid", "--data", data])
+        let failure = try await Self.run(["cat", "notacid", "--data", data])
         #expect(failure.status != 0)
         #expect(failure.stderr.contains("not a valid CID"))
         #expect(failure.stderr.split(separator: "\n").count == 1)
 
         // `pakit status` names every service with its URL, pid, readiness and restarts.
         let storageURL = try String(contentsOfFile: "\(data)/storage.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let status = try Self.pakit(["status"], data: data)
+        let status = try await Self.pakit(["status"], data: data)
         let storageRow = try #require(status.split(separator: "\n").first { $0.hasPrefix("storage ") }, "\(status)")
         #expect(storageRow.contains(storageURL) && storageRow.contains(" ready ") && storageRow.hasSuffix(" 0"), "\(storageRow)")
         #expect(status.split(separator: "\n").contains { $0.hasPrefix("prover ") }, "\(status)")
@@ -65,15 +65,14 @@ struct CLITests {
         try? FileManager.default.removeItem(atPath: "\(data)/storage.url")
         kill(child, SIGKILL)
         _ = try await Self.waitForURL(data, while: up)
-        #expect(try Self.pakitBytes(["cat", cid], data: data) == bytes)
-        let restartedRow = try #require(try Self.pakit(["status"], data: data).split(separator: "\n").first { $0.hasPrefix("storage ") })
+        #expect(try await Self.pakitBytes(["cat", cid], data: data) == bytes)
+        let restartedRow = try #require(try await Self.pakit(["status"], data: data).split(separator: "\n").first { $0.hasPrefix("storage ") })
         #expect(restartedRow.hasSuffix(" 1"), "\(restartedRow)")
         #expect(!restartedRow.contains(" \(child) "), "the restarted storage has a new pid: \(restartedRow)")
 
         // SIGTERM stops everything cleanly.
         let restarted = ServiceProcess.children(of: up.processIdentifier)
-        up.terminate()
-        up.waitUntilExit()
+        await up.terminated()
         #expect(up.terminationStatus == 0)
         for pid in restarted { #expect(kill(pid, 0) != 0, "child \(pid) outlived pakit up") }
     }
@@ -87,17 +86,17 @@ struct CLITests {
         ((try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions]) as? Int) ?? -1
     }
 
-    static func run(_ arguments: [String]) throws -> ProcessResult {
-        try runProcess(try BuiltProduct.path("pakit"), arguments)
+    static func run(_ arguments: [String]) async throws -> ProcessResult {
+        try await runProcess(try BuiltProduct.path("pakit"), arguments)
     }
 
-    static func pakitBytes(_ arguments: [String], data: String) throws -> [UInt8] {
-        let result = try run(arguments + ["--data", data])
+    static func pakitBytes(_ arguments: [String], data: String) async throws -> [UInt8] {
+        let result = try await run(arguments + ["--data", data])
         guard result.status == 0 else { throw TestFailure("pakit \(arguments.joined(separator: " ")): \(result.stderr)") }
         return [UInt8](result.stdout)
     }
 
-    static func pakit(_ arguments: [String], data: String) throws -> String {
-        String(decoding: try pakitBytes(arguments, data: data), as: UTF8.self)
+    static func pakit(_ arguments: [String], data: String) async throws -> String {
+        String(decoding: try await pakitBytes(arguments, data: data), as: UTF8.self)
     }
 }

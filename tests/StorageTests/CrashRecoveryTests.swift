@@ -127,7 +127,7 @@ struct GracefulShutdownTests {
         try await client.shutdown()
         let (status, answer) = try result.get()
         #expect(status == .created, "the in-flight upload was cut off by SIGTERM")
-        process.process.waitUntilExit()
+        await process.process.exited()
         #expect(process.process.terminationStatus == 0)
         let added = try JSONDecoder().decode(FileAddResponse.self, from: Data(buffer: answer))
 

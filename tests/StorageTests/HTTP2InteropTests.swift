@@ -26,7 +26,7 @@ struct HTTP2InteropTests {
         let content = randomBytes(8 << 20, seed: 42)
         let file = data + "/upload.bin"
         #expect(FileManager.default.createFile(atPath: file, contents: Data(content)))
-        let output = try Self.run([Self.nghttp, "-v", "-d", file, "-H", "authorization: Bearer \(token)",
+        let output = try await Self.run([Self.nghttp, "-v", "-d", file, "-H", "authorization: Bearer \(token)",
                                    "-H", "content-type: application/octet-stream", "\(url)/v1/files?pin=true"])
 
         // The server's SETTINGS frame names the window (65535 would be the protocol default).
@@ -47,16 +47,8 @@ struct HTTP2InteropTests {
         #expect(stored == content)
     }
 
-    static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self)
+    static func run(_ arguments: [String]) async throws -> String {
+        let result = try await runProcess(arguments[0], Array(arguments.dropFirst()))
+        return result.output + result.stderr
     }
 }

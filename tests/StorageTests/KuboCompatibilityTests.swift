@@ -24,11 +24,11 @@ struct KuboCompatibilityTests {
             try Data(randomBytes(size, seed: UInt64(index + 100))).write(to: URL(fileURLWithPath: path))
             paths.append(path)
         }
-        let kubo = try Self.runJSON(["python3", "\(Self.repositoryRoot)/tests/compat/kubo_cid.py"] + paths)
+        let kubo = try await Self.runJSON(["python3", "\(Self.repositoryRoot)/tests/compat/kubo_cid.py"] + paths)
         try await TestNode.with(.sqlite) { node in
             for (index, size) in Self.sizes.enumerated() {
                 let ours = try await node.add(randomBytes(size, seed: UInt64(index + 100)), query: "profile=unixfs-v0-2015").cid
-                let independent = try Self.runJSON(["ipfs_cid", paths[index]])["CIDv0"]
+                let independent = try await Self.runJSON(["ipfs_cid", paths[index]])["CIDv0"]
                 #expect(ours == independent, "size \(size): ipfs_cid says \(independent ?? "nothing")")
                 #expect(ours == kubo[paths[index]], "size \(size): Kubo says \(kubo[paths[index]] ?? "nothing")")
             }
@@ -49,7 +49,7 @@ struct KuboCompatibilityTests {
             try Data(bytes).write(to: url)
         }
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let kubo = try Self.runJSON(["python3", "\(Self.repositoryRoot)/tests/compat/kubo_cid.py", "\(root)/tree"])["\(root)/tree"]
+        let kubo = try await Self.runJSON(["python3", "\(Self.repositoryRoot)/tests/compat/kubo_cid.py", "\(root)/tree"])["\(root)/tree"]
         try await TestNode.with(.sqlite) { node in
             func add(_ path: String) async throws -> String {
                 var isDirectory: ObjCBool = false
@@ -71,8 +71,8 @@ struct KuboCompatibilityTests {
     }
 
     /// Runs a tool that prints one JSON object of strings.
-    static func runJSON(_ command: [String]) throws -> [String: String] {
-        let result = try runProcess("/usr/bin/env", command)
+    static func runJSON(_ command: [String]) async throws -> [String: String] {
+        let result = try await runProcess("/usr/bin/env", command)
         guard result.status == 0 else {
             throw TestFailure("\(command[0]) failed (is it installed? tests/compat/install.sh): \(result.stderr)")
         }

@@ -347,13 +347,13 @@ struct ProofJobTests {
             let bytes = randomBytes(70_000, seed: 47)
             let tree = try CommitmentTree(content: bytes)
             try Data(bytes).write(to: URL(fileURLWithPath: "\(data)/data.bin"))
-            let cid = try CLITests.pakit(["add", "-q", "\(data)/data.bin"], data: data).trimmingCharacters(in: .whitespacesAndNewlines)
-            let sealed = try CLITests.pakit(["seal", cid], data: data)
+            let cid = try await CLITests.pakit(["add", "-q", "\(data)/data.bin"], data: data).trimmingCharacters(in: .whitespacesAndNewlines)
+            let sealed = try await CLITests.pakit(["seal", cid], data: data)
             #expect(sealed.contains("root: \(tree.root.decimalString)"), "pakit seal printed \(sealed)")
             #expect(sealed.contains("chunks: \(tree.chunkCount)"))
 
             let out = "\(data)/proof"
-            let proved = try CLITests.pakit(["prove", cid, "--beacon", "0a0b0c", "--count", "3", "--out", out], data: data)
+            let proved = try await CLITests.pakit(["prove", cid, "--beacon", "0a0b0c", "--count", "3", "--out", out], data: data)
             let words = proved.split(separator: "\n").first?.split(separator: " ") ?? []
             let id = try #require(words.count > 1 && words[0] == "proof" ? String(words[1]) : nil, "pakit prove printed \(proved)")
             #expect(proved.contains("proof \(id) done"))
@@ -367,23 +367,22 @@ struct ProofJobTests {
             #expect(try Groth16.verify(Groth16Proof(snarkjs: proof), publicInputs: SnarkjsPublicSignals.decode(signals),
                                        key: Groth16PreparedVerifyingKey(Groth16VerifyingKey(snarkjs: key))))
 
-            #expect(try CLITests.pakit(["verify", id], data: data).hasPrefix("valid"))
-            #expect(try CLITests.pakit(["verify", "--proof", "\(out)/proof.json", "--public", "\(out)/public.json", "--circuit", "storage-batch-3"], data: data).hasPrefix("valid"))
-            #expect(try CLITests.pakit(["verify", "--proof", "\(out)/proof.json", "--public", "\(out)/public.json", "--key", "\(out)/verification_key.json"], data: data).hasPrefix("valid"))
+            #expect(try await CLITests.pakit(["verify", id], data: data).hasPrefix("valid"))
+            #expect(try await CLITests.pakit(["verify", "--proof", "\(out)/proof.json", "--public", "\(out)/public.json", "--circuit", "storage-batch-3"], data: data).hasPrefix("valid"))
+            #expect(try await CLITests.pakit(["verify", "--proof", "\(out)/proof.json", "--public", "\(out)/public.json", "--key", "\(out)/verification_key.json"], data: data).hasPrefix("valid"))
             var tampered = signals
             tampered[1] = tampered[1] == "1" ? "2" : "1"
             try JSONEncoder().encode(tampered).write(to: URL(fileURLWithPath: "\(out)/tampered.json"))
-            let invalid = try CLITests.run(["verify", "--proof", "\(out)/proof.json", "--public", "\(out)/tampered.json", "--circuit", "storage-batch-3", "--data", data])
+            let invalid = try await CLITests.run(["verify", "--proof", "\(out)/proof.json", "--public", "\(out)/tampered.json", "--circuit", "storage-batch-3", "--data", data])
             #expect(invalid.status == 1, "a tampered statement must exit 1")
             #expect(String(decoding: invalid.stdout, as: UTF8.self).hasPrefix("invalid"))
 
-            let explicit = try CLITests.pakit(["prove", cid, "--beacon", "0a", "--block", "1", "0", "1", "--no-wait"], data: data)
+            let explicit = try await CLITests.pakit(["prove", cid, "--beacon", "0a", "--block", "1", "0", "1", "--no-wait"], data: data)
             #expect(explicit.hasPrefix("proof ") && explicit.contains("(storage-batch-3"), "pakit prove --block printed \(explicit)")
-            let refused = try CLITests.run(["prove", cid, "--beacon", "zz", "--count", "1", "--data", data])
+            let refused = try await CLITests.run(["prove", cid, "--beacon", "zz", "--count", "1", "--data", data])
             #expect(refused.status != 0 && refused.stderr.contains("beacon"), "a bad beacon must fail with one clear line: \(refused.stderr)")
 
-            up.terminate()
-            up.waitUntilExit()
+            await up.terminated()
             #expect(up.terminationStatus == 0)
         }
     }

@@ -66,19 +66,12 @@ struct ServiceAuthorizationTests {
     }
 
     @Test("pakit-storage without its certificate exits 1 naming the missing file and 'pakit init'")
-    func storageWithoutCertificate() throws {
+    func storageWithoutCertificate() async throws {
         let directory = NSTemporaryDirectory() + "pakit-nocert-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try StorageProcess.executable)
-        process.arguments = ["--data-dir", directory, "--port", "0"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
+        let result = try await runProcess(try StorageProcess.executable, ["--data-dir", directory, "--port", "0"])
+        let output = result.stderr
+        #expect(result.status == 1)
         #expect(output.contains("no readable CA certificate for storage at \(directory)/tls/ca.pem"), "\(output)")
         #expect(output.contains("pakit init"), "\(output)")
         #expect(!FileManager.default.fileExists(atPath: "\(directory)/tls/ca-key.pem"), "a service must never create the CA")

@@ -11,8 +11,8 @@ struct TrustlessGatewayInteropTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     /// The verifier's findings for `cid` on `node`.
-    static func verify(_ cid: String, on node: TestNode) throws -> [String: Any] {
-        let result = try runProcess("/usr/bin/env", ["python3", "\(repositoryRoot)/tests/compat/car_verify.py",
+    static func verify(_ cid: String, on node: TestNode) async throws -> [String: Any] {
+        let result = try await runProcess("/usr/bin/env", ["python3", "\(repositoryRoot)/tests/compat/car_verify.py",
                                                      "--ca", "\(node.dataDirectory)/tls/ca.pem", node.baseURL, cid])
         guard result.status == 0 else { throw TestFailure("car_verify.py failed (tests/compat/install.sh installs its tools): \(result.stderr)") }
         guard let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] else {
@@ -33,7 +33,7 @@ struct TrustlessGatewayInteropTests {
             ], cidVersion: 1, pin: true)).decode(DirectoryCreateResponse.self)
 
             for (cid, blocks) in [(added.cid, added.blocks), (directory.cid, added.blocks + small.blocks + 1)] {
-                let found = try Self.verify(cid, on: node)
+                let found = try await Self.verify(cid, on: node)
                 #expect((found["carContentType"] as? String)?.hasPrefix("application/vnd.ipld.car") == true, "\(found)")
                 #expect(found["rawContentType"] as? String == "application/vnd.ipld.raw", "\(found)")
                 #expect(found["rootMatches"] as? Bool == true, "\(found)")

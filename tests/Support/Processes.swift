@@ -10,9 +10,25 @@ public struct ProcessResult: Sendable {
     public var output: String { String(decoding: stdout, as: UTF8.self) }
 }
 
+/// Runs blocking work on a thread of its own and awaits its result. A test that waits on a
+/// child process must never hold a thread of the cooperative pool (two on a 2-core machine):
+/// the in-process servers of every other test, and often the very child it waits for, need
+/// those threads to answer.
+public func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
+
 /// Runs `executable` to completion, capturing both output streams (read concurrently, so a
-/// chatty child never blocks on a full pipe).
-public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+/// chatty child never blocks on a full pipe), off the cooperative pool.
+public func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> ProcessResult {
+    try await offPool { try runProcessBlocking(executable, arguments, environment: environment) }
+}
+
+/// `runProcess` on the calling thread. Only for quick system commands (`ip`, in set-up and
+/// `defer` blocks) that never wait on a server of this process.
+public func runProcessBlocking(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -33,6 +49,26 @@ public func runProcess(_ executable: String, _ arguments: [String], environment:
     errorsRead.wait()
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr.data, as: UTF8.self))
+}
+
+extension Process {
+    /// Waits, off the cooperative pool, until the process has exited and been reaped.
+    public func exited() async {
+        let process = UncheckedProcess(self)
+        _ = try? await offPool { process.value.waitUntilExit() }
+    }
+
+    /// SIGTERM, then waits for the exit.
+    public func terminated() async {
+        if isRunning { terminate() }
+        await exited()
+    }
+}
+
+/// `Process` is not `Sendable`; waiting for its exit from another thread is safe.
+private struct UncheckedProcess: @unchecked Sendable {
+    let value: Process
+    init(_ value: Process) { self.value = value }
 }
 
 private final class DataBox: @unchecked Sendable {
@@ -88,6 +124,14 @@ public enum ServiceProcess {
         guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// SIGKILL of a supervisor's children, then of the supervisor, so none of them outlives it
+    /// (a `pakit up` killed alone would leave its services running).
+    public static func killTree(_ process: Process) {
+        guard process.isRunning else { return }
+        for child in children(of: process.processIdentifier) { Foundation.kill(child, SIGKILL) }
+        kill(process)
     }
 
     /// The child processes of `pid` (from /proc).
