@@ -7,7 +7,7 @@ import Testing
 /// Storage reading through the mesh, as real processes: three `pakit up` nodes, content added
 /// on one and read on another (fetched from the holder over HTTP/2 with its certificate pinned
 /// from its signed record, every block verified), and a dishonest node started with the
-/// test-only flag that serves raw blocks with one byte changed.
+/// test-only flag that serves blocks (raw and in CARs) with one byte changed.
 @Suite("Fetch from peers: three pakit up nodes", .serialized)
 struct FetchFromPeersTests {
     /// Deterministic bytes of a given length (a linear congruential sequence).
@@ -65,6 +65,15 @@ struct FetchFromPeersTests {
         let small = Self.content(600_000, seed: 2)
         let smallCID = try await cluster.add(small, on: b, name: "small.bin")
         try await cluster.waitForProviders(of: smallCID, on: a, toBe: [ids[1]])
+        // A pin asks for the whole DAG as one CAR: b's is refused at its first corrupted
+        // block, the block-by-block fallback meets the same, and nothing is pinned.
+        let pinRefused = try await runProcess(pakit, ["pin", "add", "--data", a.data, smallCID], environment: environment)
+        #expect(pinRefused.status != 0, "a pinned content whose only provider corrupts it")
+        let pins = try await runProcess(pakit, ["pin", "ls", "--data", a.data], environment: environment)
+        #expect(pins.status == 0 && !pins.output.contains(smallCID), "\(pins.output)")
+        let afterPin = try await cluster.metrics(on: 0)
+        #expect(afterPin["pakit_storage_remote_dag_fetches_total{outcome=\"refused\"}"] == 1, "\(afterPin)")
+        #expect(afterPin["pakit_storage_remote_dag_fetches_total{outcome=\"complete\"}"] == 0, "\(afterPin)")
         let refused = try await runProcess(pakit, ["cat", "--data", a.data, smallCID], environment: environment)
         #expect(refused.status != 0, "a served content whose only provider corrupts it")
         #expect(refused.stdout.isEmpty, "a wrote \(refused.stdout.count) bytes of unverified content")
@@ -241,6 +250,23 @@ final class TestCluster: @unchecked Sendable {
         try await runProcess(pakit, ["cat", "--data", nodes[index].data, cid], environment: environment)
     }
 
+    /// A node's storage `/metrics`, scraped with a client certificate from the node's CA.
+    func metrics(on index: Int) async throws -> MetricsText {
+        let client = try TestTLS.client(presenting: "operator", dataDirectory: nodes[index].data)
+        let response: HTTPClientResponse
+        let text: String
+        do {
+            response = try await client.execute(HTTPClientRequest(url: nodes[index].storageURL + "/metrics"), timeout: .seconds(10))
+            text = String(buffer: try await response.body.collect(upTo: 4 << 20))
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        guard response.status == .ok else { throw TestFailure("/metrics on node \(index) answered \(response.status)") }
+        return MetricsText(text: text)
+    }
+
     /// Waits until every node sees every other alive; returns the nodes' peer IDs.
     func waitForMesh() async throws -> [String] {
         var last = ""
@@ -291,5 +317,20 @@ final class TestCluster: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(200))
         }
         throw TestFailure("\(node.data) names \(named) as providers of \(cid), not \(expected)")
+    }
+}
+
+/// Prometheus text: one series' value by its full name (labels included), 0 when absent.
+struct MetricsText: CustomStringConvertible {
+    let text: String
+
+    subscript(_ series: String) -> Double {
+        let line = text.split(separator: "\n").first { $0.hasPrefix(series + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// The remote-fetch series only, for failure messages.
+    var description: String {
+        text.split(separator: "\n").filter { $0.hasPrefix("pakit_storage_remote") }.joined(separator: "; ")
     }
 }

@@ -46,6 +46,12 @@ struct ReplicationTests {
         let origin = try await runProcess(pakit, ["pin", "ls", "--data", cluster.nodes[0].data], environment: environment).output
         #expect(origin.contains("\(cid)  copies 2/2"), "pakit pin ls on a: \(origin)")
         try await cluster.expectRead(cid, on: holder, equals: content)
+        // The replica came as one CAR of the whole DAG, not block by block.
+        let pulled = try await cluster.metrics(on: holder)
+        #expect(pulled["pakit_storage_remote_dag_fetches_total{outcome=\"complete\"}"] == 1, "\(pulled)")
+        #expect(pulled["pakit_storage_remote_blocks_total{source=\"peer\"}"] == 0, "\(pulled)")
+        // 1.5 MB in the default profile's 1 MiB chunks: two leaves and the root.
+        #expect(pulled["pakit_storage_remote_blocks_total{source=\"peer-car\"}"] == 3, "\(pulled)")
 
         // The replica's node dies; repair places the DAG on the third node.
         cluster.kill(holder)

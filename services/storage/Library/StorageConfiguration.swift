@@ -19,7 +19,7 @@ public struct StorageConfiguration: ServiceConfiguration {
         Setting("fetch-from-peers", env: "PAKIT_FETCH_FROM_PEERS", default: "true", help: "when a read needs a block this node lacks, fetch it from the peers the mesh gateway names (needs mesh-gateway)"),
         Setting("fetch-timeout", env: "PAKIT_FETCH_TIMEOUT", default: "30", help: "seconds a fetch of one missing block may take before the read ends with 504"),
         Setting("upstream-gateways", env: "PAKIT_UPSTREAM_GATEWAYS", default: "", help: "IPFS trustless gateways (https://…), comma-separated, asked for a missing block after the peers; empty = none"),
-        Setting("test-corrupt-served-blocks", env: "PAKIT_TEST_CORRUPT_SERVED_BLOCKS", default: "false", help: "TEST ONLY: serve raw blocks (/ipfs/{cid}?format=raw, /v1/blocks) with one byte changed, to play a dishonest provider"),
+        Setting("test-corrupt-served-blocks", env: "PAKIT_TEST_CORRUPT_SERVED_BLOCKS", default: "false", help: "TEST ONLY: serve blocks (raw: /ipfs/{cid}?format=raw, /v1/blocks; and in CARs) with one byte changed, to play a dishonest provider"),
         Setting("replication-factor", env: "PAKIT_REPLICATION_FACTOR", default: "1", help: "copies of a pinned DAG wanted in the network when a pin names none, this node's included (1…16); above 1 the node asks other live nodes to hold replicas"),
         Setting("replica-grace", env: "PAKIT_REPLICA_GRACE", default: "30", help: "seconds a replica's node may be dead before another node is asked to replace it"),
         Setting("accept-replicas", env: "PAKIT_ACCEPT_REPLICAS", default: "true", help: "hold replicas other nodes ask for (false: refuse them)"),
@@ -52,7 +52,7 @@ public struct StorageConfiguration: ServiceConfiguration {
     public var acceptReplicas: Bool
     /// Bytes of replicas held for others at most; 0: no limit.
     public var replicaQuota: Int64
-    /// Test only: raw blocks are served with one byte changed.
+    /// Test only: blocks are served (raw and in CARs) with one byte changed.
     public var corruptServedBlocks: Bool
     public var proofBatchSize: Int
     public var proofAttempts: Int

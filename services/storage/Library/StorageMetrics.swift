@@ -22,6 +22,11 @@ enum RemoteMetrics {
     static let badBlocks = Counter(label: "pakit_storage_remote_bad_blocks_total")
     static let missingBlocks = Counter(label: "pakit_storage_remote_missing_blocks_total")
     static let timedOut = Counter(label: "pakit_storage_remote_timeouts_total")
+    /// Whole-DAG fetches as one CAR from a peer, by how they ended.
+    static let dagsComplete = Counter(label: "pakit_storage_remote_dag_fetches_total", dimensions: [("outcome", "complete")])
+    static let dagsRefused = Counter(label: "pakit_storage_remote_dag_fetches_total", dimensions: [("outcome", "refused")])
+    static let dagsFailed = Counter(label: "pakit_storage_remote_dag_fetches_total", dimensions: [("outcome", "failed")])
+    static let blocksFromPeerCARs = Counter(label: "pakit_storage_remote_blocks_total", dimensions: [("source", "peer-car")])
 
     static func fetched(_ source: RemoteBlocks.Source, bytes: Int) {
         switch source {

@@ -121,7 +121,7 @@ public final class StorageNode: PakitService {
                 upstreamClient: configuration.upstreamGateways.isEmpty ? nil : ServiceClient.forPublicServers(timeout: .seconds(60)),
                 ownCertificateSHA256: PinnedPeerClient.fingerprint(ofPEMFile: configuration.common.tls.certificate),
                 blockStore: blockStore, metadata: metadata, guardian: guardian,
-                timeout: .seconds(configuration.fetchTimeoutSeconds), logger: logger)
+                timeout: .seconds(configuration.fetchTimeoutSeconds), dagBlockLimit: configuration.maxCARBlocks, logger: logger)
         }
         self.remote = remote
         self.reader = DAGReader(blockStore: blockStore, metadata: metadata, remote: remote)
@@ -185,6 +185,14 @@ public final class StorageNode: PakitService {
     /// The reader for a read of the DAG under `root`: blocks this node lacks are fetched from
     /// the root's providers.
     func reader(under root: CID) -> DAGReader { reader.fetching(under: root) }
+
+    /// Walks the whole DAG under `root`, handing each block to `visit`, after making it local:
+    /// first as one CAR from a provider, then block by block for whatever that left missing
+    /// (a pin of content held elsewhere, a replica's pull).
+    func pullDAG(_ root: CID, visit: (CID, [UInt8]) async throws -> Void = { _, _ in }) async throws {
+        if let remote, !(await blockStore.contains(root)) { _ = await remote.fetchDAG(root) }
+        try await reader(under: root).traverse(root, visit: visit)
+    }
 
     /// Raw block bytes as this node serves them; changed in one byte when the test-only
     /// `test-corrupt-served-blocks` plays a dishonest provider.

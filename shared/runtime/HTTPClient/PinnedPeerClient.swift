@@ -42,9 +42,11 @@ public final class PinnedPeerClient: Sendable {
     private final class Connection: Sendable {
         let channel: any Channel
         let multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>
-        init(channel: any Channel, multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>) {
+        let goAway: GoAwayRecord
+        init(channel: any Channel, multiplexer: NIOHTTP2Handler.AsyncStreamMultiplexer<Void>, goAway: GoAwayRecord) {
             self.channel = channel
             self.multiplexer = multiplexer
+            self.goAway = goAway
         }
     }
 
@@ -109,46 +111,161 @@ public final class PinnedPeerClient: Sendable {
         headers: HTTPFields = [:], body: [UInt8]? = nil, maximumBodyBytes: Int, timeout: Duration
     ) async throws(ServiceCallError) -> Response {
         let url = baseURL + path
-        guard let (host, port) = Self.hostAndPort(baseURL) else {
-            throw ServiceCallError(kind: .invalidRequest, url: url, message: "'\(baseURL.prefix(100))' is not an https://host:port URL",
-                                   mayHaveBeenProcessed: false)
-        }
-        let key = ConnectionKey(host: host, port: port, certificateSHA256: certificateSHA256)
-        var head = HTTPRequest(method: method, scheme: "https", authority: port == 443 ? host : "\(host):\(port)", path: path)
-        head.headerFields = headers
-        let request = head
+        let (key, request) = try Self.prepare(method, path, baseURL: baseURL, certificateSHA256: certificateSHA256, headers: headers)
         do {
             return try await withDeadline(timeout) {
-                // A stream refused on a connection the peer is closing never reached it: once
-                // more on a new connection.
-                for attempt in 0..<2 {
-                    let connection = try await self.connection(for: key)
-                    let stream: NIOAsyncChannel<HTTPResponsePart, HTTPRequestPart>
-                    do {
-                        stream = try await connection.multiplexer.openStream { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                try channel.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTPClientCodec())
-                                return try NIOAsyncChannel<HTTPResponsePart, HTTPRequestPart>(wrappingChannelSynchronously: channel)
+                try await self.onStream(key, url: url) { stream in
+                    try await Self.exchange(request, body: body, on: stream, maximumBodyBytes: maximumBodyBytes, url: url)
+                }
+            }
+        } catch {
+            throw Self.callError(error, url: url, timeout: timeout)
+        }
+    }
+
+    /// An answer's body as it arrives, for `stream`.
+    public struct BodyParts: ~Copyable {
+        fileprivate var inbound: NIOAsyncChannelInboundStream<HTTPResponsePart>.AsyncIterator
+        fileprivate let progress: ProgressMark
+        fileprivate let url: String
+        fileprivate var ended = false
+
+        /// The next part of the body; nil once the answer is complete. A stream that closes
+        /// before the answer's end throws.
+        public mutating func next() async throws -> ByteBuffer? {
+            while !ended {
+                guard let part = try await inbound.next() else {
+                    throw ServiceCallError(kind: .transport, url: url, message: "the stream closed before the answer was complete")
+                }
+                progress.touch()
+                switch part {
+                case .body(let buffer): return buffer
+                case .end: ended = true
+                case .head: throw ServiceCallError(kind: .badAnswer, url: url, message: "a second response head")
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Sends one request and hands the answer to `consume` as it arrives (a CAR of a whole
+    /// DAG, say), so nothing holds the whole body. The call fails when nothing arrives for
+    /// `idleTimeout`, however long the transfer runs while it keeps moving.
+    ///
+    /// Throws what `consume` throws as it is; every failure of the exchange itself is a
+    /// `ServiceCallError`.
+    public func stream<Result: Sendable>(
+        _ method: HTTPRequest.Method, _ path: String, to baseURL: String, certificateSHA256: [UInt8],
+        headers: HTTPFields = [:], idleTimeout: Duration,
+        consume: @escaping @Sendable (HTTPResponse, inout BodyParts) async throws -> Result
+    ) async throws -> Result {
+        let url = baseURL + path
+        let (key, request) = try Self.prepare(method, path, baseURL: baseURL, certificateSHA256: certificateSHA256, headers: headers)
+        do {
+            return try await withIdleDeadline(idleTimeout) { progress in
+                try await self.onStream(key, url: url) { stream in
+                    try await stream.executeThenClose { inbound, outbound in
+                        try await outbound.write(.head(request))
+                        try await outbound.write(.end(nil))
+                        var iterator = inbound.makeAsyncIterator()
+                        while let part = try await iterator.next() {
+                            progress.touch()
+                            guard case .head(let head) = part else {
+                                throw ServiceCallError(kind: .badAnswer, url: url, message: "the answer began without a head")
+                            }
+                            if head.status.kind == .informational { continue }
+                            var body = BodyParts(inbound: iterator, progress: progress, url: url)
+                            do {
+                                return try await consume(head, &body)
+                            } catch let error as ServiceCallError {
+                                throw error
+                            } catch {
+                                throw ConsumerFailure(error: error)
                             }
                         }
-                    } catch {
-                        self.forget(key, connection)
-                        if attempt == 0 { continue }
-                        throw error
+                        throw ServiceCallError(kind: .transport, url: url, message: "the stream ended without a response")
                     }
-                    return try await Self.exchange(request, body: body, on: stream, maximumBodyBytes: maximumBodyBytes, url: url)
                 }
-                throw ServiceCallError(kind: .transport, url: url, message: "no stream could be opened", mayHaveBeenProcessed: false)
             }
-        } catch let error as ServiceCallError {
-            throw error
-        } catch is DeadlineExceeded {
-            throw ServiceCallError(kind: .timeout, url: url, message: "no complete answer within \(timeout)")
-        } catch is CancellationError {
-            throw ServiceCallError(kind: .cancelled, url: url, message: "cancelled")
+        } catch let failure as ConsumerFailure {
+            throw failure.error
         } catch {
+            throw Self.callError(error, url: url, timeout: idleTimeout)
+        }
+    }
+
+    /// An error of `stream`'s consumer, carried past the exchange's own error mapping.
+    private struct ConsumerFailure: Error {
+        let error: any Error
+    }
+
+    private static func prepare(
+        _ method: HTTPRequest.Method, _ path: String, baseURL: String, certificateSHA256: [UInt8], headers: HTTPFields
+    ) throws(ServiceCallError) -> (ConnectionKey, HTTPRequest) {
+        guard let (host, port) = Self.hostAndPort(baseURL) else {
+            throw ServiceCallError(kind: .invalidRequest, url: baseURL + path, message: "'\(baseURL.prefix(100))' is not an https://host:port URL",
+                                   mayHaveBeenProcessed: false)
+        }
+        var head = HTTPRequest(method: method, scheme: "https", authority: port == 443 ? host : "\(host):\(port)", path: path)
+        head.headerFields = headers
+        return (ConnectionKey(host: host, port: port, certificateSHA256: certificateSHA256), head)
+    }
+
+    /// Opens a stream to the peer and runs `body` on it. A stream refused on a connection the
+    /// peer is closing never reached it: once more on a new connection.
+    ///
+    /// A request that never left (its stream got no ID: the connection closed first) or that
+    /// the peer's GOAWAY names as unprocessed (its stream above the GOAWAY's last stream ID:
+    /// the peer was closing when it arrived) is sent again, on a new connection.
+    private func onStream<T: Sendable>(
+        _ key: ConnectionKey, url: String, _ body: (NIOAsyncChannel<HTTPResponsePart, HTTPRequestPart>) async throws -> T
+    ) async throws -> T {
+        for attempt in 0..<2 {
+            let connection = try await connection(for: key)
+            let stream: NIOAsyncChannel<HTTPResponsePart, HTTPRequestPart>
+            do {
+                stream = try await connection.multiplexer.openStream { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTPClientCodec())
+                        return try NIOAsyncChannel<HTTPResponsePart, HTTPRequestPart>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            } catch {
+                forget(key, connection)
+                if attempt == 0 { continue }
+                throw error
+            }
+            do {
+                return try await body(stream)
+            } catch {
+                // The stream ID exists once the head is written; a stream that never got one
+                // was never sent.
+                let id = try? await stream.channel.getOption(HTTP2StreamChannelOptions.streamID)
+                // The stream can end (on this task's thread) before the event loop has handed
+                // the GOAWAY that ended it to the watcher: a turn of the loop settles that.
+                try? await connection.channel.eventLoop.submit {}.get()
+                let neverSent = id.map { Int($0) > connection.goAway.lastStreamID } ?? true
+                if attempt == 0, neverSent, !(error is ConsumerFailure) {
+                    forget(key, connection)
+                    continue
+                }
+                throw error
+            }
+        }
+        throw ServiceCallError(kind: .transport, url: url, message: "no stream could be opened", mayHaveBeenProcessed: false)
+    }
+
+    private static func callError(_ error: any Error, url: String, timeout: Duration) -> ServiceCallError {
+        switch error {
+        case let error as ServiceCallError:
+            return error
+        case is DeadlineExceeded:
+            return ServiceCallError(kind: .timeout, url: url, message: "no complete answer within \(timeout)")
+        case is CancellationError:
+            return ServiceCallError(kind: .cancelled, url: url, message: "cancelled")
+        default:
             let neverSent = error is HandshakeRefused || TransportFailure.neverSent(error)
-            throw ServiceCallError(kind: .transport, url: url, message: Self.describe(error), mayHaveBeenProcessed: !neverSent)
+            return ServiceCallError(kind: .transport, url: url, message: describe(error), mayHaveBeenProcessed: !neverSent)
         }
     }
 
@@ -210,6 +327,7 @@ public final class PinnedPeerClient: Sendable {
         let context = sslContext
         let configuration = http2
         let expected = key.certificateSHA256
+        let goAway = GoAwayRecord()
         // SNI carries names only; an address literal is sent without it.
         let isAddress = key.host.contains(":") || key.host.allSatisfy { $0.isNumber || $0 == "." }
         let serverName = isAddress ? nil : key.host
@@ -236,6 +354,7 @@ public final class PinnedPeerClient: Sendable {
                     let multiplexer = try channel.pipeline.syncOperations.configureAsyncHTTP2Pipeline(
                         mode: .client, configuration: configuration
                     ) { stream in stream.eventLoop.makeSucceededVoidFuture() }
+                    try channel.pipeline.syncOperations.addHandler(GoAwayWatcher(record: goAway))
                     return (channel as any Channel, multiplexer, handshake.promise.futureResult)
                 }
             }
@@ -247,7 +366,7 @@ public final class PinnedPeerClient: Sendable {
             channel.close(promise: nil)
             throw error
         }
-        let connection = Connection(channel: channel, multiplexer: multiplexer)
+        let connection = Connection(channel: channel, multiplexer: multiplexer, goAway: goAway)
         channel.closeFuture.whenComplete { [weak self] _ in
             self?.connections.withLock { connections in
                 if case .ready(let current) = connections[key], current === connection { connections[key] = nil }
@@ -357,4 +476,25 @@ private final class HandshakeCompletion: ChannelInboundHandler, RemovableChannel
 struct HandshakeRefused: Error, CustomStringConvertible {
     let reason: String
     var description: String { reason }
+}
+
+/// The last stream ID of the GOAWAY a connection received (`Int.max` until one arrives):
+/// streams above it were never processed by the peer.
+private final class GoAwayRecord: Sendable {
+    private let value = Atomic<Int>(Int.max)
+    var lastStreamID: Int { value.load(ordering: .acquiring) }
+    func received(_ lastStreamID: Int) { value.store(lastStreamID, ordering: .releasing) }
+}
+
+/// Notes the connection's GOAWAY (root-stream frames pass the HTTP/2 handler to here).
+private final class GoAwayWatcher: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+    let record: GoAwayRecord
+
+    init(record: GoAwayRecord) { self.record = record }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .goAway(let lastStreamID, _, _) = unwrapInboundIn(data).payload { record.received(Int(lastStreamID)) }
+        context.fireChannelRead(data)
+    }
 }

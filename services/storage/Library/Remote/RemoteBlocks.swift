@@ -51,6 +51,8 @@ final class RemoteBlocks: Sendable {
     let hedgeDelay: Duration
     /// Blocks fetched at once by a prefetch.
     let window: Int
+    /// Most blocks one DAG fetch may bring (the CAR import limit).
+    let dagBlockLimit: Int
 
     /// Providers per lookup key, briefly (a read asks for the same root many times).
     private let providerCache = Mutex<[CID: (providers: [Provider], at: ContinuousClock.Instant)]>([:])
@@ -61,7 +63,8 @@ final class RemoteBlocks: Sendable {
 
     init(gatewayURL: String, gatewayClient: ServiceClient, peerClient: PinnedPeerClient, upstreamGateways: [String],
          upstreamClient: ServiceClient?, ownCertificateSHA256: [UInt8], blockStore: BlockStore, metadata: MetadataStore,
-         guardian: BlockGuard, timeout: Duration, hedgeDelay: Duration = .seconds(1), window: Int = 16, logger: Logger) {
+         guardian: BlockGuard, timeout: Duration, hedgeDelay: Duration = .seconds(1), window: Int = 16, dagBlockLimit: Int,
+         logger: Logger) {
         self.gatewayURL = gatewayURL
         self.gatewayClient = gatewayClient
         self.peerClient = peerClient
@@ -74,6 +77,7 @@ final class RemoteBlocks: Sendable {
         self.timeout = timeout
         self.hedgeDelay = hedgeDelay
         self.window = window
+        self.dagBlockLimit = dagBlockLimit
         self.logger = logger
     }
 
@@ -161,6 +165,111 @@ final class RemoteBlocks: Sendable {
             for (cid, bytes) in blocks { try await session.add(Block(cid: cid, bytes: bytes)) }
             try await session.commit(metadata: metadata) { _ in }
         } catch {
+            await session.abort()
+            throw error
+        }
+    }
+
+    // MARK: - whole DAGs
+
+    /// Makes the whole DAG under `root` local from one provider's CAR
+    /// (`GET /ipfs/{root}?format=car&dag-scope=all`, the trustless-gateway form, streamed):
+    /// one request instead of one per block. The CAR reader checks every block against its
+    /// CID, and every block must be one that the blocks before it link to (the root first), so
+    /// a provider cannot slip in anything else. Blocks are committed as they arrive.
+    ///
+    /// Returns whether a provider delivered the whole DAG. What arrived before a failure stays
+    /// (verified and unpinned), and the caller's block-by-block walk fetches the rest.
+    func fetchDAG(_ root: CID) async -> Bool {
+        guard let providers = try? await providers(of: root) else { return false }
+        for provider in providers.shuffled() where !hasRefused(provider, root) {
+            if await dagFromPeer(root, provider: provider) { return true }
+        }
+        return false
+    }
+
+    private enum DAGFailure: Error {
+        case unexpectedBlock(CID)
+        case incomplete(Int)
+        case status(Int)
+    }
+
+    private func dagFromPeer(_ root: CID, provider: Provider) async -> Bool {
+        let limit = dagBlockLimit
+        do {
+            let blocks = try await blockStore.executors.compute.run { () async throws -> Int in
+                try await peerClient.stream(
+                    .get, "/ipfs/\(root.string)?format=car&dag-scope=all", to: provider.storageURL,
+                    certificateSHA256: provider.certificateSHA256,
+                    headers: [.accept: "application/vnd.ipld.car; version=1; order=dfs; dups=n", .cacheControl: "only-if-cached"],
+                    idleTimeout: timeout
+                ) { head, body in
+                    guard head.status == .ok else { throw DAGFailure.status(head.status.code) }
+                    return try await self.storeCAR(root, body: &body, blockLimit: limit)
+                }
+            }
+            logger.debug("fetched a DAG from a peer's CAR", metadata: ["root": "\(root)", "peer": "\(provider.peerID)", "blocks": "\(blocks)"])
+            RemoteMetrics.dagsComplete.increment()
+            return true
+        } catch let failure as DAGFailure {
+            RemoteMetrics.dagsRefused.increment()
+            switch failure {
+            case .unexpectedBlock(let cid):
+                refuse(provider, root, kind: .corrupt, reason: "its CAR of \(root) holds \(cid), which nothing before it links to")
+            case .incomplete(let missing):
+                refuse(provider, root, kind: .missing, reason: "its CAR of \(root) ends with \(missing) linked block(s) not sent")
+            case .status(let code) where code == 412 || code == 404:
+                refuse(provider, root, kind: .missing, reason: "answered \(code) for a CAR of a root it announces")
+            case .status:
+                break
+            }
+        } catch let error as CoreError {
+            // The CAR reader refuses a block whose bytes do not hash to its CID.
+            RemoteMetrics.dagsRefused.increment()
+            refuse(provider, root, kind: .corrupt, reason: "its CAR of \(root) is refused: \(error.message)")
+        } catch {
+            RemoteMetrics.dagsFailed.increment()
+            logger.debug("a peer's CAR fetch failed", metadata: ["root": "\(root)", "peer": "\(provider.peerID)", "error": "\(error)"])
+        }
+        return false
+    }
+
+    /// Reads a CAR of `root`'s DAG, keeping each block the DAG reaches; throws unless every
+    /// block linked from the root arrived. Returns the number of blocks kept.
+    private func storeCAR(_ root: CID, body: inout PinnedPeerClient.BodyParts, blockLimit: Int) async throws -> Int {
+        var session = BlockWriteSession(blockStore: blockStore, guardian: guardian)
+        do {
+            var reader = CARReader(maxSectionSize: Self.maximumBlockSize + 1_024)
+            // Linked, not yet received: DFS order keeps this to the walk's frontier.
+            var expected: Set<CID> = [root.v1]
+            while let buffer = try await body.next() {
+                for event in try reader.push(Array(buffer.readableBytesView)) {
+                    guard case .block(let block) = event else { continue }
+                    let cid = block.cid.v1
+                    guard expected.remove(cid) != nil else {
+                        if session.seen.contains(cid) { continue }
+                        throw DAGFailure.unexpectedBlock(block.cid)
+                    }
+                    guard session.blockCount < blockLimit else {
+                        throw StorageError.tooLarge("the DAG under \(root) has more than \(blockLimit) blocks")
+                    }
+                    RemoteMetrics.blocksFromPeerCARs.increment()
+                    RemoteMetrics.bytesFetched.increment(by: Int64(block.bytes.count))
+                    let linksBefore = session.links.count
+                    try await session.add(block)
+                    for (_, child) in session.links[linksBefore...] where child.multihash.code != Multihash.identity && !session.seen.contains(child.v1) {
+                        expected.insert(child.v1)
+                    }
+                    if session.uncommittedRows >= 4_096 { try await session.commitRows(metadata: metadata) }
+                }
+            }
+            try reader.finish()
+            guard expected.isEmpty else { throw DAGFailure.incomplete(expected.count) }
+            try await session.commit(metadata: metadata) { _ in }
+            return session.blockCount
+        } catch {
+            // Blocks already committed are verified and stay (unpinned); the rest is dropped.
+            if session.uncommittedRows > 0 { try? await session.commitRows(metadata: metadata) }
             await session.abort()
             throw error
         }

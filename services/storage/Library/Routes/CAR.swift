@@ -147,7 +147,7 @@ extension StorageNode {
                 try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: try await reader.block(cid))))
             }
             try await reader.traverse(dag) { cid, bytes in
-                try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: bytes)))
+                try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: self.served(bytes))))
             }
             try await writer.finish(nil)
         }

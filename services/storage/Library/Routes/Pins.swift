@@ -32,7 +32,7 @@ extension StorageNode {
                         try await self.protectDAG(cid, session: session)
                     } catch StorageError.notFound(_) where self.remote != nil {
                         // Like `ipfs pin add`: what this node lacks is fetched from the mesh.
-                        try await self.reader(under: cid).traverse(cid) { _, _ in }
+                        try await self.pullDAG(cid)
                         try await self.protectDAG(cid, session: session)
                     }
                     try await session.commit(metadata: self.metadata) { tx in

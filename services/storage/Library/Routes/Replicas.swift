@@ -57,7 +57,7 @@ extension StorageNode {
         // Every block, fetched where missing (verified against its CID on the way).
         var blocks = 0
         var bytes: UInt64 = 0
-        try await reader(under: cid).traverse(cid) { _, block in
+        try await pullDAG(cid) { _, block in
             blocks += 1
             bytes += UInt64(block.count)
         }
