@@ -139,7 +139,7 @@ struct DirectoriesShareSecurityTests {
 
             let invalid = [
                 (HTTPMethod.GET, "/ipfs/\(cid)?format=zip"), (.GET, "/ipfs/\(cid)?format="), (.GET, "/ipfs/\(cid)?format=raw&format=car"),
-                (.GET, "/ipfs/\(cid)?format=car&dag-scope=entity"), (.GET, "/v1/files/\(cid)?download=maybe"),
+                (.GET, "/ipfs/\(cid)?format=car&dag-scope=files"), (.GET, "/ipfs/\(cid)?format=car&entity-bytes=0:1"), (.GET, "/v1/files/\(cid)?download=maybe"),
                 (.GET, "/v1/files/\(cid)?filename=a%0Ab"), (.GET, "/v1/pins?limit=0"), (.GET, "/v1/pins?limit=%2B5"),
                 (.GET, "/v1/pins?after=not-a-cid"), (.POST, "/v1/files?pin="), (.POST, "/v1/files?profile=unixfs"),
                 (.POST, "/v1/files?name=a%2Fb"), (.POST, "/v1/car?pin=perhaps"), (.GET, "/v1/admin/jobs?state=sleeping"),

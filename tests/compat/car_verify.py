@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check a node's IPFS trustless-gateway answers with independent tools.
 
-Usage: car_verify.py --ca CA_PEM BASE_URL CID
+Usage: car_verify.py --ca CA_PEM [--path PATH] [--query QUERY] BASE_URL CID
 
 Fetches, over HTTPS from BASE_URL, the CAR of the DAG under CID
 (GET /ipfs/CID with Accept: application/vnd.ipld.car) and the raw root block
@@ -11,7 +11,9 @@ Fetches, over HTTPS from BASE_URL, the CAR of the DAG under CID
 - checks that its header names CID as the root,
 - hashes every block with PyPI `multiformats` and compares the multihash with
   the block's CID, and that the raw block hashes to CID.
-Prints one JSON object: the content types, roots, block count, how many
+With --path and --query, the CAR is that of /ipfs/CID/PATH?QUERY (a path, a
+dag-scope, an entity-bytes range). Prints one JSON object: the content types,
+roots, block count, the blocks' CIDs (CIDv1, base32, in CAR order), how many
 blocks verified, and whether the raw block verified. Exit 1 with a message on
 stderr when a fetch or decode fails.
 """
@@ -39,13 +41,17 @@ def verifies(cid, block):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ca", required=True)
+    parser.add_argument("--path", default="")
+    parser.add_argument("--query", default="")
     parser.add_argument("base_url")
     parser.add_argument("cid")
     args = parser.parse_args()
     context = ssl.create_default_context(cafile=args.ca)
     base = args.base_url.rstrip("/")
     try:
-        car_type, car = fetch(f"{base}/ipfs/{args.cid}", "application/vnd.ipld.car", context)
+        path = f"/{args.path}" if args.path else ""
+        query = f"?{args.query}" if args.query else ""
+        car_type, car = fetch(f"{base}/ipfs/{args.cid}{path}{query}", "application/vnd.ipld.car", context)
         raw_type, raw = fetch(f"{base}/ipfs/{args.cid}?format=raw", "application/vnd.ipld.raw", context)
         roots, blocks = ipld_car.decode(car)
     except Exception as error:  # noqa: BLE001 - any failure is reported the same way
@@ -58,6 +64,7 @@ def main():
         "roots": [str(root) for root in roots],
         "rootMatches": [root.set(version=1, base="base32") for root in roots] == [wanted.set(version=1, base="base32")],
         "blocks": len(blocks),
+        "cids": [str(cid.set(version=1, base="base32")) for cid, _ in blocks],
         "verified": sum(1 for cid, block in blocks if verifies(cid, bytes(block))),
         "rawVerified": verifies(wanted, raw),
         "rootInCAR": any(cid.digest == wanted.digest for cid, _ in blocks),

@@ -40,6 +40,13 @@ struct DAGReader: Sendable {
         try await remote.prefetch(children, root: root ?? fallbackRoot)
     }
 
+    /// The blocks of `children` this node lacks, fetched (many at once) for a read to send
+    /// from memory; they are kept on disk in the background.
+    private func prefetchForReading(_ children: [CID], fallbackRoot: CID) async throws(StorageError) -> [CID: [UInt8]] {
+        guard let remote, !children.isEmpty else { return [:] }
+        return try await remote.prefetchForReading(children, root: root ?? fallbackRoot)
+    }
+
     func block(_ cid: CID) async throws(StorageError) -> [UInt8] {
         // Identity CIDs carry their block inline (multihash code 0x00): nothing to look up.
         if cid.multihash.code == 0x00 { return cid.multihash.digest }
@@ -144,8 +151,10 @@ struct DAGReader: Sendable {
             // few first (the first bytes go out soon), then batches of 32, the next batch
             // fetched while this one is sent.
             var prefetchedThrough = 0
-            var ahead: (through: Int, task: Task<Void, any Error>)?
+            var ahead: (through: Int, task: Task<[CID: [UInt8]], any Error>)?
             defer { ahead?.task.cancel() }
+            // Fetched children not yet sent, by CID (sent from memory, not read back from disk).
+            var fetched: [CID: [UInt8]] = [:]
             for (index, child) in children.enumerated() {
                 let end = start + child.fileBytes
                 defer { start = end }
@@ -153,11 +162,11 @@ struct DAGReader: Sendable {
                 if start >= range.upperBound { break }
                 if remote != nil, index >= prefetchedThrough {
                     if let pending = ahead, pending.through > index {
-                        try await pending.task.value
+                        fetched.merge(try await pending.task.value) { first, _ in first }
                         prefetchedThrough = pending.through
                     } else {
                         let batch = Self.batch(children, from: index, offset: start, count: prefetchedThrough == 0 ? 4 : 32, before: range.upperBound)
-                        try await prefetch(batch.cids, fallbackRoot: child.cid)
+                        fetched.merge(try await prefetchForReading(batch.cids, fallbackRoot: child.cid)) { first, _ in first }
                         prefetchedThrough = batch.through
                     }
                     ahead = nil
@@ -168,11 +177,18 @@ struct DAGReader: Sendable {
                         if !next.cids.isEmpty {
                             let reader = self
                             let fallback = child.cid
-                            ahead = (next.through, Task { try await reader.prefetch(next.cids, fallbackRoot: fallback) })
+                            ahead = (next.through, Task { try await reader.prefetchForReading(next.cids, fallbackRoot: fallback) })
                         }
                     }
                 }
-                let childNode = try await self.node(child.cid)
+                let childNode: DecodedNode
+                if let bytes = fetched.removeValue(forKey: child.cid.v1) {
+                    do { childNode = try DecodedNode(cid: child.cid, block: bytes) } catch {
+                        throw StorageError.invalidContent("block \(child.cid) cannot be decoded: \(error.message)")
+                    }
+                } else {
+                    childNode = try await self.node(child.cid)
+                }
                 guard childNode.fileSize == child.fileBytes else {
                     throw StorageError.invalidContent("\(child.cid) does not hold the \(child.fileBytes) bytes its parent claims")
                 }
@@ -182,6 +198,34 @@ struct DAGReader: Sendable {
             }
         default:
             throw StorageError.invalidContent("not a file")
+        }
+    }
+
+    /// Visits, depth-first, the blocks a verifier needs for bytes `range` of the file entity
+    /// `cid` (a raw leaf or a UnixFS file DAG): every file node on the way and every leaf the
+    /// range touches. Anything other than a file is visited alone.
+    func visitFileRange(_ cid: CID, range: Range<UInt64>, depth: Int = 0, visit: (CID, [UInt8]) async throws -> Void) async throws {
+        guard depth <= DAGLimits.maximumDepth else {
+            throw StorageError.invalidContent("file DAG is more than \(DAGLimits.maximumDepth) levels deep")
+        }
+        let bytes = try await block(cid)
+        try await visit(cid, bytes)
+        guard cid.codec == .dagPB else { return }
+        let node: DecodedNode
+        do { node = try DecodedNode(cid: cid, block: bytes) } catch {
+            throw StorageError.invalidContent("block \(cid) cannot be decoded: \(error.message)")
+        }
+        guard case .file(let data, let children, _) = node, !range.isEmpty else { return }
+        // Decoding bounded the node's total by DAGLimits.maximumFileSize: no offset overflows.
+        var start = UInt64(data.count)
+        for child in children {
+            let end = start + child.fileBytes
+            defer { start = end }
+            if end <= range.lowerBound { continue }
+            if start >= range.upperBound { break }
+            let lower = max(range.lowerBound, start) - start
+            let upper = min(range.upperBound, end) - start
+            try await visitFileRange(child.cid, range: lower..<upper, depth: depth + 1, visit: visit)
         }
     }
 

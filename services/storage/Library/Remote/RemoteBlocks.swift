@@ -60,6 +60,8 @@ final class RemoteBlocks: Sendable {
     private let refused = Mutex<Set<String>>([])
     /// One fetch per block at a time; concurrent readers of the same block share it.
     private let inFlight = Mutex<[CID: Task<[UInt8], any Error>]>([:])
+    /// The last background store of blocks a read fetched (`prefetchForReading`).
+    private let pendingStore = Mutex<Task<Void, Never>?>(nil)
 
     init(gatewayURL: String, gatewayClient: ServiceClient, peerClient: PinnedPeerClient, upstreamGateways: [String],
          upstreamClient: ServiceClient?, ownCertificateSHA256: [UInt8], blockStore: BlockStore, metadata: MetadataStore,
@@ -83,6 +85,7 @@ final class RemoteBlocks: Sendable {
 
     /// Closes the upstream client; the gateway and peer clients belong to the node.
     func shutdown() async {
+        await pendingStore.withLock({ $0 })?.value
         await upstreamClient?.shutdown()
     }
 
@@ -92,26 +95,48 @@ final class RemoteBlocks: Sendable {
     func fetch(_ cid: CID, root: CID) async throws(StorageError) -> [UInt8] {
         let bytes = try await fetchUnstored([cid], root: root)
         guard let block = bytes[cid.v1] else { throw .notFound("block \(cid) is not stored on this node") }
+        try await store(bytes)
         return block
     }
 
     /// Makes every block of `cids` that is not stored here local (fetching `window` at a time,
-    /// one commit for all), so a read that walks them next finds them on disk.
+    /// one commit for all), so a walk that reads them next finds them on disk.
     func prefetch(_ cids: [CID], root: CID) async throws(StorageError) {
+        let missing = try await unstored(cids)
+        guard !missing.isEmpty else { return }
+        try await store(try await fetchUnstored(missing, root: root))
+    }
+
+    /// Fetches every block of `cids` not stored here and returns their (verified) bytes for a
+    /// read to send from memory; they are kept in the background, so the read never waits for
+    /// the disk. The previous batch's store is awaited first: at most one batch waits for it.
+    func prefetchForReading(_ cids: [CID], root: CID) async throws(StorageError) -> [CID: [UInt8]] {
+        let missing = try await unstored(cids)
+        guard !missing.isEmpty else { return [:] }
+        let blocks = try await fetchUnstored(missing, root: root)
+        let previous = pendingStore.withLock { $0 }
+        await previous?.value
+        let task = Task {
+            do { try await self.store(blocks) } catch {
+                self.logger.warning("fetched blocks could not be kept", metadata: ["blocks": "\(blocks.count)", "error": "\(error)"])
+            }
+        }
+        pendingStore.withLock { $0 = task }
+        return blocks
+    }
+
+    private func unstored(_ cids: [CID]) async throws(StorageError) -> [CID] {
         let wanted = cids.filter { $0.multihash.code != Multihash.identity }
-        guard !wanted.isEmpty else { return }
-        let stored: [CID: UInt64]
+        guard !wanted.isEmpty else { return [] }
         do {
-            stored = try await metadata.blockSizes(of: wanted)
+            let stored = try await metadata.blockSizes(of: wanted)
+            return wanted.filter { stored[$0.v1] == nil }
         } catch {
             throw .unavailable("the metadata database failed: \(error)")
         }
-        let missing = wanted.filter { stored[$0.v1] == nil }
-        guard !missing.isEmpty else { return }
-        _ = try await fetchUnstored(missing, root: root)
     }
 
-    /// Fetches `cids` (window at a time), stores them in one commit, returns their bytes.
+    /// Fetches `cids` (window at a time) and returns their verified bytes, unstored.
     private func fetchUnstored(_ cids: [CID], root: CID) async throws(StorageError) -> [CID: [UInt8]] {
         var unique: [CID] = []
         var seen: Set<CID> = []
@@ -130,8 +155,6 @@ final class RemoteBlocks: Sendable {
                 }
                 return results
             }
-            // One write session for the batch: one pair of group flushes, not one per block.
-            try await store(results)
             return results
         } catch let error as StorageError {
             throw error
@@ -156,9 +179,9 @@ final class RemoteBlocks: Sendable {
         return try await task.value
     }
 
-    /// Keeps fetched blocks, durable and unpinned, in one write session (a block a concurrent
-    /// read stored meanwhile is found stored and not written twice).
-    private func store(_ blocks: [CID: [UInt8]]) async throws {
+    /// Keeps fetched blocks, durable and unpinned, in one write session (one pair of group
+    /// flushes for the batch; a block a concurrent read stored meanwhile is not written twice).
+    private func store(_ blocks: [CID: [UInt8]]) async throws(StorageError) {
         guard !blocks.isEmpty else { return }
         var session = BlockWriteSession(blockStore: blockStore, guardian: guardian)
         do {
@@ -166,7 +189,7 @@ final class RemoteBlocks: Sendable {
             try await session.commit(metadata: metadata) { _ in }
         } catch {
             await session.abort()
-            throw error
+            throw (error as? StorageError) ?? .internalFailure("keeping fetched blocks failed: \(error)")
         }
     }
 

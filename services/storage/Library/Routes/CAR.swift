@@ -133,26 +133,92 @@ extension StorageNode {
         return roots.compactMap { heights[$0] }.max()
     }
 
+    /// What of the target DAG a CAR carries (the trustless gateway's `dag-scope` and
+    /// `entity-bytes`).
+    enum CARScope: Equatable {
+        /// Every block under the target.
+        case all
+        /// The target entity: a file's blocks (those covering `bytes`, all when nil), or a
+        /// directory's or other node's own block.
+        case entity(bytes: EntityBytes?)
+        /// The target block only.
+        case block
+
+        /// Part of the ETag, which must change with the scope and range.
+        var tag: String {
+            switch self {
+            case .all: ""
+            case .entity(nil): ".entity"
+            case .entity(let bytes?): ".entity.\(bytes.from):\(bytes.to.map(String.init) ?? "*")"
+            case .block: ".block"
+            }
+        }
+    }
+
+    /// `entity-bytes=from:to`: inclusive, either end negative to count from the end, `to` may
+    /// be `*` (the end).
+    struct EntityBytes: Equatable {
+        let from: Int64
+        let to: Int64?
+
+        init(parsing text: String) throws(StorageError) {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let from = Int64(parts[0]), parts[1] == "*" || Int64(parts[1]) != nil else {
+                throw StorageError.invalidParameter("entity-bytes must be from:to (integers, negative from the end; to may be *)")
+            }
+            self.from = from
+            self.to = parts[1] == "*" ? nil : Int64(parts[1])
+            if let to, from >= 0, to >= 0, to < from {
+                throw StorageError.invalidParameter("entity-bytes ends (\(to)) before it starts (\(from))")
+            }
+        }
+
+        /// The half-open byte range in a file of `size` bytes (empty when nothing of it is in
+        /// the file).
+        func range(in size: UInt64) -> Range<UInt64> {
+            let size = Int64(clamping: size)
+            let start = from < 0 ? max(0, size + from) : min(from, size)
+            let last = to.map { $0 < 0 ? size + $0 : $0 } ?? size - 1
+            let end = min(size, last + 1)
+            return end > start ? UInt64(start)..<UInt64(end) : UInt64(start)..<UInt64(start)
+        }
+    }
+
     /// Streams the DAG under `root` as a CARv1, depth-first, each block once. The root block is
     /// read before answering so a missing root is a 404, not a broken stream.
     /// `pathBlocks` (directories walked from `root` to a path's target `dag`) come first, so
-    /// a trustless client can verify the path as well as the content.
-    func exportCAR(_ root: CID, dag: CID? = nil, pathBlocks: [CID] = []) async throws -> Response {
+    /// a trustless client can verify the path as well as the content; `scope` says how much of
+    /// the target follows.
+    func exportCAR(_ root: CID, dag: CID? = nil, pathBlocks: [CID] = [], scope: CARScope = .all) async throws -> Response {
         let dag = dag ?? root
         let reader = self.reader(under: root)
-        _ = try await reader.block(dag)
+        let target = try await reader.block(dag)
+        // An entity that is a file is sent as the blocks covering its byte range.
+        let fileRange: Range<UInt64>? = {
+            guard case .entity(let bytes) = scope, let size = (try? DecodedNode(cid: dag, block: target))?.fileSize else { return nil }
+            return bytes?.range(in: size) ?? 0..<size
+        }()
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(bytes: CARWriter.header(roots: [root])))
             for cid in pathBlocks {
                 try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: try await reader.block(cid))))
             }
-            try await reader.traverse(dag) { cid, bytes in
-                try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: self.served(bytes))))
+            switch scope {
+            case .all:
+                try await reader.traverse(dag) { cid, bytes in
+                    try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: self.served(bytes))))
+                }
+            case .entity where fileRange != nil:
+                try await reader.visitFileRange(dag, range: fileRange ?? 0..<0) { cid, bytes in
+                    try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: cid, block: self.served(bytes))))
+                }
+            case .entity, .block:  // a directory's or other node's own block
+                try await writer.write(ByteBuffer(bytes: CARWriter.section(cid: dag, block: self.served(target))))
             }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [
-            .contentType: Self.carContentType, .eTag: "\"\(root.string).car\"",
+            .contentType: Self.carContentType, .eTag: "\"\(root.string).car\(scope.tag)\"",
             .cacheControl: "public, max-age=29030400, immutable",
             .contentDisposition: "attachment; filename=\"\(root.string).car\"",
         ], body: body)
