@@ -139,11 +139,11 @@ struct DirectoriesShareSecurityTests {
 
             let invalid = [
                 (HTTPMethod.GET, "/ipfs/\(cid)?format=zip"), (.GET, "/ipfs/\(cid)?format="), (.GET, "/ipfs/\(cid)?format=raw&format=car"),
-                (.GET, "/ipfs/\(cid)?format=car&dag-scope=files"), (.GET, "/ipfs/\(cid)?format=car&entity-bytes=0:1"), (.GET, "/v1/files/\(cid)?download=maybe"),
+                (.GET, "/ipfs/\(cid)?format=car&dag-scope=files"), (.GET, "/ipfs/\(cid)?format=car&dag-scope=entity&entity-bytes=1"), (.GET, "/v1/files/\(cid)?download=maybe"),
                 (.GET, "/v1/files/\(cid)?filename=a%0Ab"), (.GET, "/v1/pins?limit=0"), (.GET, "/v1/pins?limit=%2B5"),
                 (.GET, "/v1/pins?after=not-a-cid"), (.POST, "/v1/files?pin="), (.POST, "/v1/files?profile=unixfs"),
                 (.POST, "/v1/files?name=a%2Fb"), (.POST, "/v1/car?pin=perhaps"), (.GET, "/v1/admin/jobs?state=sleeping"),
-                (.GET, "/ipfs/\(cid)?format=raw&dag-scope=block"), (.GET, "/ipfs/\(cid)?format=raw&download=maybe"),
+                (.GET, "/ipfs/\(cid)?format=raw&entity-bytes=x"), (.GET, "/ipfs/\(cid)?format=raw&download=maybe"),
                 (.GET, "/v1/files/\(cid)?filename="), (.GET, "/v1/blocks/\(cid)?expires=-5"),
             ]
             let before = try await node.send(.GET, "/v1/stats").decode(StatsResponse.self)

@@ -156,30 +156,38 @@ extension StorageNode {
     }
 
     /// `entity-bytes=from:to`: inclusive, either end negative to count from the end, `to` may
-    /// be `*` (the end).
+    /// be `*` (the end). Anything else is refused.
     struct EntityBytes: Equatable {
         let from: Int64
         let to: Int64?
 
         init(parsing text: String) throws(StorageError) {
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count == 2, let from = Int64(parts[0]), parts[1] == "*" || Int64(parts[1]) != nil else {
+            guard parts.count == 2, let from = Self.offset(parts[0]), parts[1] == "*" || Self.offset(parts[1]) != nil else {
                 throw StorageError.invalidParameter("entity-bytes must be from:to (integers, negative from the end; to may be *)")
             }
             self.from = from
-            self.to = parts[1] == "*" ? nil : Int64(parts[1])
-            if let to, from >= 0, to >= 0, to < from {
-                throw StorageError.invalidParameter("entity-bytes ends (\(to)) before it starts (\(from))")
-            }
+            self.to = parts[1] == "*" ? nil : Self.offset(parts[1])
         }
 
-        /// The half-open byte range in a file of `size` bytes (empty when nothing of it is in
-        /// the file).
+        /// An optionally negative decimal integer; one beyond Int64 is clamped (it is past
+        /// either end of any file anyway).
+        private static func offset(_ text: Substring) -> Int64? {
+            let negative = text.hasPrefix("-")
+            let digits = negative ? text.dropFirst() : text
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            return Int64(text) ?? (negative ? Int64.min : Int64.max)
+        }
+
+        /// The half-open byte range in a file of `size` bytes: empty when nothing of it is in
+        /// the file or it ends before it starts (then the file's root alone is sent, as for a
+        /// range past the end; HTTP likewise ignores an inverted `Range`).
         func range(in size: UInt64) -> Range<UInt64> {
             let size = Int64(clamping: size)
+            // size ≥ 0, so adding a negative offset cannot overflow.
             let start = from < 0 ? max(0, size + from) : min(from, size)
             let last = to.map { $0 < 0 ? size + $0 : $0 } ?? size - 1
-            let end = min(size, last + 1)
+            let end = last >= size ? size : max(0, last + 1)
             return end > start ? UInt64(start)..<UInt64(end) : UInt64(start)..<UInt64(start)
         }
     }

@@ -24,7 +24,7 @@ extension StorageNode {
         // Every documented parameter is checked whichever format the request asks for.
         let query = try ReadQuery(parameters)
         let dagScope = try parameters.oneOf("dag-scope", ["block", "entity", "all"])
-        let entityBytes = try parameters.string("entity-bytes", maxLength: 64).map { text throws(StorageError) in try EntityBytes(parsing: text) }
+        let entityBytes = try parameters.string("entity-bytes", maxLength: 256).map { text throws(StorageError) in try EntityBytes(parsing: text) }
         let accept = request.headers[.accept] ?? ""
         var format = try parameters.oneOf("format", ["raw", "car"])
         if format == nil {
@@ -38,9 +38,6 @@ extension StorageNode {
             return try await serveContent(request, query: query, context: context, root: root, path: path, head: head)
         case "raw":
             guard path.isEmpty else { throw StorageError.invalidParameter("format=raw returns one block and takes no path") }
-            guard dagScope == nil || dagScope == "all", entityBytes == nil else {
-                throw StorageError.invalidParameter("dag-scope and entity-bytes apply to CARs (format=car), not to a raw block")
-            }
             try await authorizeRead(query, context: context, root: root, path: "")
             let bytes = served(try await reader(under: root).block(root))
             return Response(status: .ok, headers: [
@@ -50,14 +47,13 @@ extension StorageNode {
             ], body: head ? .init() : .init(byteBuffer: ByteBuffer(bytes: bytes)))
         case "car":
             try await authorizeRead(query, context: context, root: root, path: path.joined(separator: "/"))
+            // Like the trustless gateway's reference: entity-bytes shapes the entity scope only
+            // and is not read with the others (a malformed value is still 400 above).
             let scope: CARScope
             switch dagScope {
             case "block": scope = .block
             case "entity": scope = .entity(bytes: entityBytes)
             default: scope = .all
-            }
-            if entityBytes != nil, dagScope != "entity" {
-                throw StorageError.invalidParameter("entity-bytes applies to dag-scope=entity only")
             }
             let (target, walked) = try await reader(under: root).resolveCollecting(root, path: path)
             var response = try await exportCAR(root, dag: target, pathBlocks: walked, scope: scope)
