@@ -54,6 +54,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PakitChain",
+            dependencies: ["PakitCore", .product(name: "Crypto", package: "swift-crypto")],
+            path: "shared/chain",
+            swiftSettings: strict
+        ),
+        .target(
             name: "PakitZK",
             dependencies: ["PakitContracts", "PakitCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "shared/zk",
@@ -379,6 +385,12 @@ let package = Package(
             name: "CoreTests",
             dependencies: ["PakitCore", "PakitTestSupport"],
             path: "tests/CoreTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ChainTests",
+            dependencies: ["PakitChain", "PakitCore"],
+            path: "tests/ChainTests",
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,64 @@
+import PakitCore
+
+/// Pallet indices of BelizeChain's runtime (spec 107, explicit `construct_runtime!` indices).
+/// The relay checks them against the live metadata before it signs anything.
+public enum Pallet: UInt8, Sendable, CaseIterable {
+    case system = 0
+    case balances = 4
+    case contracts = 13
+    case economy = 20
+    case quantum = 31
+    case bns = 33
+    case mesh = 34
+    case storageProof = 38
+
+    /// The name in the runtime metadata (case-sensitive).
+    public var metadataName: String {
+        switch self {
+        case .system: "System"
+        case .balances: "Balances"
+        case .contracts: "Contracts"
+        case .economy: "Economy"
+        case .quantum: "Quantum"
+        case .bns: "Bns"
+        case .mesh: "Mesh"
+        case .storageProof: "StorageProof"
+        }
+    }
+}
+
+/// `StorageProof` (38): BLAKE2-256 Merkle proofs that content is held. The pallet takes Merkle
+/// proofs only (`ProofType::Groth16` fails with `Groth16NotYetAccepted`).
+public enum StorageProofCall {
+    public enum ProofType: UInt8, Sendable { case merkle = 0, groth16 = 1 }
+
+    /// The pallet's bound on a proof's path (`BoundedVec<MerkleStep, 64>`).
+    public static let maximumSiblings = 64
+
+    /// `submit_storage_proof(content_id: [u8; 32], proof: MerkleProof { leaf, siblings }, proof_type)`.
+    public static func submit(contentID: [UInt8], leaf: [UInt8], siblings: [MerkleStep], proofType: ProofType = .merkle) throws(ChainError) -> [UInt8] {
+        guard contentID.count == 32, leaf.count == 32 else {
+            throw ChainError(.value, "a content id and a leaf have 32 bytes each (\(contentID.count), \(leaf.count) given)")
+        }
+        guard !siblings.isEmpty, siblings.count <= maximumSiblings else {
+            throw ChainError(.value, "a storage proof has 1…\(maximumSiblings) siblings, not \(siblings.count)")
+        }
+        guard siblings.allSatisfy({ $0.node.count == 32 }) else { throw ChainError(.value, "every sibling is a 32-byte hash") }
+        var writer = ScaleWriter()
+        writer.u8(Pallet.storageProof.rawValue)
+        writer.u8(0)
+        writer.raw(contentID)
+        writer.raw(leaf)
+        writer.vector(siblings) { writer, step in
+            writer.raw(step.node)
+            writer.bool(step.nodeIsLeft)
+        }
+        writer.u8(proofType.rawValue)
+        return writer.bytes
+    }
+
+    /// The key of `StorageProofs(content_id)` (Blake2_128Concat).
+    public static func recordKey(contentID: [UInt8]) -> [UInt8] {
+        StorageKey.entry(pallet: "StorageProof", item: "StorageProofs", keys: [(.blake2_128Concat, contentID)])
+    }
+}
