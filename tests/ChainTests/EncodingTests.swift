@@ -131,4 +131,48 @@ struct EncodingTests {
         #expect(throws: ChainError.self) { _ = try StorageProofCall.submit(contentID: hash, leaf: hash, siblings: Array(repeating: step, count: 65)) }
         #expect(throws: ChainError.self) { _ = try StorageProofCall.submit(contentID: hash, leaf: hash, siblings: [MerkleStep(node: [1], nodeIsLeft: false)]) }
     }
+
+    @Test("the other call builders refuse what the runtime would: bad .bz names, long descriptions, zero signature hashes, long relay paths, short commitments")
+    func otherCallArguments() {
+        let hash = [UInt8](repeating: 1, count: 32)
+        for name in ["ab", "Upper.bz", "space name", "emoji😀.bz", String(repeating: "a", count: 65), "under_score"] {
+            #expect(throws: ChainError.self, "\(name)") { _ = try BnsCall.registerDomain(name, tier: .standard) }
+        }
+        #expect(throws: ChainError.self) { _ = try BnsCall.activateHosting("site.bz", tier: .free, contentHash: [1], autoRenew: false) }
+        #expect(throws: ChainError.self) {
+            _ = try BnsCall.updateHostingContent("site.bz", contentHash: hash, description: String(repeating: "d", count: 129), sizeBytes: 1)
+        }
+        #expect(throws: ChainError.self) { _ = try BalancesCall.transferKeepAlive(to: [1, 2], planck: 1) }
+        #expect(throws: ChainError.self) { _ = try EconomyCall.transferBBZD(to: [], amount: 1) }
+        let transaction = { (signature: [UInt8], path: Int) in
+            MeshCall.MeshTransaction(txHash: hash, type: .transferDalla, senderCompact: [1, 2, 3, 4], recipientCompact: [1, 2, 3, 4],
+                                     amount: 1, nonce: 1, signatureHash: signature, gatewayNodeID: [1, 2, 3, 4],
+                                     relayPath: Array(repeating: [1, 2, 3, 4], count: path), hopCount: 1, rssi: 0, snr: 0)
+        }
+        #expect(throws: ChainError.self) { _ = try MeshCall.submitMeshTransaction(transaction([UInt8](repeating: 0, count: 32), 1)) }
+        #expect(throws: ChainError.self) { _ = try MeshCall.submitMeshTransaction(transaction(hash, 9)) }
+        #expect((try? MeshCall.submitMeshTransaction(transaction(hash, 8))) != nil)
+        #expect(throws: ChainError.self) { _ = try MeshCall.nodeHeartbeat(nodeID: [1, 2, 3]) }
+        #expect(throws: ChainError.self) { _ = try QuantumCall.recordResult(jobID: [1], resultHash: hash, commitment: [UInt8](repeating: 1, count: 31), accuracy: 1) }
+        #expect(throws: ChainError.self) { _ = try QuantumCall.submitJob(jobID: [], backend: 0, circuitHash: hash, qubits: 1, depth: 1, shots: 1) }
+    }
+
+    @Test("HostedWebsites: the key hashes the name with its Compact length; HostingInfo round-trips and refuses trailing bytes or an unknown tier")
+    func hosting() throws {
+        let key = try BnsCall.hostedWebsiteKey("site.bz")
+        let encodedName: [UInt8] = [7 << 2] + Array("site.bz".utf8)
+        #expect(Array(key.prefix(32)) == StorageKey.prefix(pallet: "Bns", item: "HostedWebsites"))
+        #expect(Array(key[32..<48]) == Blake2b.hash(encodedName, outputLength: 16))
+        #expect(Array(key.suffix(encodedName.count)) == encodedName)
+        let info = BnsCall.HostingInfo(subscriber: [UInt8](repeating: 3, count: 32), tier: 2, contentHash: [UInt8](repeating: 4, count: 32),
+                                       activatedAt: 10, lastPaymentAt: 11, expiresAt: 432_010, dataSize: 1 << 33, monthlyFee: 50_000_000_000_000, autoRenew: true)
+        let bytes = info.encode()
+        #expect(bytes.count == 32 + 1 + 32 + 12 + 8 + 16 + 1)
+        #expect(try BnsCall.HostingInfo.decode(bytes) == info)
+        #expect(throws: ChainError.self) { _ = try BnsCall.HostingInfo.decode(bytes + [0]) }
+        #expect(throws: ChainError.self) { _ = try BnsCall.HostingInfo.decode(Array(bytes.dropLast())) }
+        var badTier = bytes
+        badTier[32] = 9
+        #expect(throws: ChainError.self) { _ = try BnsCall.HostingInfo.decode(badTier) }
+    }
 }

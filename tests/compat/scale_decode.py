@@ -2,12 +2,14 @@
 """Decode a signed BelizeChain extrinsic with independent tools.
 
 Usage: scale_decode.py CASES.jsonl
-  each line {"extrinsic", "genesis", "birth" (hex), "spec", "tx" (integers)}
+  each line {"extrinsic", "genesis", "birth" (hex), "spec", "tx" (integers),
+             "args": [[name, scalecodec type], ...] (the call's arguments in order)}
 
 Reads the extrinsic with PyPI `scalecodec` (the SCALE codec of py-substrate-interface):
 the Compact length, the v4 signed layout (MultiAddress, MultiSignature, Era,
-Compact nonce and tip) and the call, whose StorageProof.submit_storage_proof
-arguments are decoded from a type registry written from the runtime's types.
+Compact nonce and tip) and the call: pallet and call index, then the arguments
+as the case names their types, from a registry of the runtime's own types
+(written from the runtime's sources; scalecodec's "legacy" preset for the rest).
 Rebuilds the signing payload (call, extra, spec and transaction versions,
 genesis and birth hashes; BLAKE2-256 of it when longer than 256 bytes) and
 checks the ed25519 signature with PyPI `PyNaCl` (libsodium). Prints one JSON
@@ -28,6 +30,13 @@ RUNTIME_TYPES = {
         "MerkleStep": {"type": "struct", "type_mapping": [["node", "[u8; 32]"], ["node_is_left", "bool"]]},
         "MerkleProof": {"type": "struct", "type_mapping": [["leaf", "[u8; 32]"], ["siblings", "Vec<MerkleStep>"]]},
         "ProofType": {"type": "enum", "value_list": ["Merkle", "Groth16"]},
+        "ContractsWeight": {"type": "struct", "type_mapping": [["ref_time", "Compact<u64>"], ["proof_size", "Compact<u64>"]]},
+        "MeshNodeRole": {"type": "enum", "value_list": ["Client", "Router", "RouterClient", "Gateway", "ValidatorRelay", "EmergencyBeacon"]},
+        "MeshHardware": {"type": "enum", "value_list": ["HeltecV3", "TBeam", "TBeamSupreme", "RAKWisBlock", "HeltecTracker", "StationG2", "Custom", "Unknown"]},
+        "LoRaRegion": {"type": "enum", "value_list": ["US915", "EU868", "CN433", "AU915", "IN865", "JP920", "KR920", "AS923"]},
+        "BelizeDistrict": {"type": "enum", "value_list": ["Belize", "Cayo", "OrangeWalk", "Corozal", "StannCreek", "Toledo"]},
+        "TerrainType": {"type": "enum", "value_list": ["Coastal", "Urban", "Suburban", "RuralFlat", "Jungle", "Mountain", "Island", "RiverValley"]},
+        "MeshTxType": {"type": "enum", "value_list": ["TransferDalla", "TransferBbzd", "GovernanceVote", "IdentityPing", "NodeStatus"]},
     }
 }
 
@@ -41,10 +50,11 @@ def main():
     for line in lines:
         if line.strip():
             case = json.loads(line)
-            print(json.dumps(decode(config, case["extrinsic"], case["genesis"], case["birth"], case["spec"], case["tx"]), default=str))
+            print(json.dumps(decode(config, case["extrinsic"], case["genesis"], case["birth"], case["spec"], case["tx"],
+                                    case["args"]), default=str))
 
 
-def decode(config, extrinsic_hex, genesis_hex, birth_hex, spec, tx):
+def decode(config, extrinsic_hex, genesis_hex, birth_hex, spec, tx, args):
     raw = bytes.fromhex(extrinsic_hex)
     data = ScaleBytes(raw)
 
@@ -65,9 +75,7 @@ def decode(config, extrinsic_hex, genesis_hex, birth_hex, spec, tx):
         call_start = data.offset
         pallet = read("u8")
         call_index = read("u8")
-        content_id = read("[u8; 32]")
-        proof = read("MerkleProof")
-        proof_type = read("ProofType")
+        arguments = {name: read(type_string) for name, type_string in args}
         if data.offset != len(raw):
             raise ValueError(f"{len(raw) - data.offset} bytes left after the call")
         if length != len(raw) - body_start:
@@ -98,10 +106,7 @@ def decode(config, extrinsic_hex, genesis_hex, birth_hex, spec, tx):
         "tip": tip,
         "pallet": pallet,
         "call": call_index,
-        "contentID": content_id,
-        "leaf": proof["leaf"],
-        "siblings": [[step["node"], step["node_is_left"]] for step in proof["siblings"]],
-        "proofType": proof_type,
+        "arguments": arguments,
         "txHash": "0x" + hashlib.blake2b(raw, digest_size=32).hexdigest(),
         "signatureValid": valid,
     }
