@@ -174,3 +174,46 @@ struct IndependentCodecTests {
         try await Self.check(cases)
     }
 }
+
+/// Storage values as the chain stores them, encoded by PyPI `scalecodec` from the runtime's
+/// types (tests/compat/scale_encode.py) and read by `PakitChain`.
+@Suite("Storage values encoded by scalecodec")
+struct IndependentStorageValueTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("compat/scale_encode.py").path
+
+    @Test("AccountInfo, ProofRecord and HostingInfo decode to the values scalecodec encoded")
+    func values() async throws {
+        let flags = UInt128(1) << 127
+        let input = NSTemporaryDirectory() + "pakit-scale-encode-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        let account = "0x" + String(repeating: "42", count: 32)
+        try [
+            #"{"type":"PakitAccountInfo","value":{"nonce":5,"consumers":1,"providers":2,"sufficients":4,"data":{"free":1000000000000,"reserved":7,"frozen":9,"flags":\#(flags)}}}"#,
+            #"{"type":"ProofRecord","value":{"submitter":"\#(account)","submitted_at":77,"proof_type":"Merkle"}}"#,
+            #"{"type":"HostingInfo","value":{"subscriber":"\#(account)","tier":"Pro","content_hash":"0x\#(String(repeating: "04", count: 32))","activated_at":10,"last_payment_at":11,"expires_at":432010,"data_size":8589934592,"monthly_fee":50000000000000,"auto_renew":true}}"#,
+        ].joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let result = try await runProcess("/usr/bin/env", ["python3", Self.script, input])
+        guard result.status == 0 else { throw TestFailure("scale_encode.py failed (tests/compat/install.sh installs its tools): \(result.stderr)") }
+        let encoded = try result.output.split(separator: "\n").map { try Base16.decode($0) }
+        #expect(encoded.count == 3)
+        guard encoded.count == 3 else { return }
+
+        let info = try StorageValue.AccountInfo.decode(encoded[0])
+        #expect(info == StorageValue.AccountInfo(nonce: 5, consumers: 1, providers: 2, sufficients: 4, free: 1_000_000_000_000,
+                                                 reserved: 7, frozen: 9, flags: flags))
+        let record = try StorageValue.ProofRecord.decode(encoded[1])
+        #expect(record == StorageValue.ProofRecord(submitter: [UInt8](repeating: 0x42, count: 32), submittedAt: 77, proofType: .merkle))
+        let hosting = try BnsCall.HostingInfo.decode(encoded[2])
+        #expect(hosting == BnsCall.HostingInfo(subscriber: [UInt8](repeating: 0x42, count: 32), tier: BnsCall.HostingTier.pro.rawValue,
+                                               contentHash: [UInt8](repeating: 4, count: 32), activatedAt: 10, lastPaymentAt: 11,
+                                               expiresAt: 432_010, dataSize: 8_589_934_592, monthlyFee: 50_000_000_000_000, autoRenew: true))
+        #expect(hosting.encode() == encoded[2], "our encoding of the same HostingInfo differs from scalecodec's")
+        // Trailing or missing bytes are refused.
+        #expect(throws: ChainError.self) { _ = try StorageValue.AccountInfo.decode(encoded[0] + [0]) }
+        #expect(throws: ChainError.self) { _ = try StorageValue.ProofRecord.decode(Array(encoded[1].dropLast())) }
+        #expect(throws: ChainError.self) { _ = try StorageValue.ProofRecord.decode(Array(encoded[1].dropLast()) + [2]) }
+        let key = try StorageValue.AccountInfo.key([UInt8](repeating: 0x42, count: 32))
+        #expect(Array(key.prefix(32)) == StorageKey.prefix(pallet: "System", item: "Account") && key.count == 32 + 16 + 32)
+    }
+}
