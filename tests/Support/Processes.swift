@@ -52,10 +52,13 @@ public func runProcessBlocking(_ executable: String, _ arguments: [String], envi
 }
 
 extension Process {
-    /// Waits, off the cooperative pool, until the process has exited and been reaped.
+    /// Waits until the process has exited and been reaped, checking every 20 ms. Not
+    /// `waitUntilExit` on a thread of its own: on Linux it spins a run loop that has nothing
+    /// to wait on, a whole core for as long as the child runs. Returns early when cancelled.
     public func exited() async {
-        let process = UncheckedProcess(self)
-        _ = try? await offPool { process.value.waitUntilExit() }
+        while isRunning {
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { return }
+        }
     }
 
     /// SIGTERM, then waits for the exit.
@@ -63,12 +66,6 @@ extension Process {
         if isRunning { terminate() }
         await exited()
     }
-}
-
-/// `Process` is not `Sendable`; waiting for its exit from another thread is safe.
-private struct UncheckedProcess: @unchecked Sendable {
-    let value: Process
-    init(_ value: Process) { self.value = value }
 }
 
 private final class DataBox: @unchecked Sendable {

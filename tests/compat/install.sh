@@ -54,3 +54,11 @@ assert v("scalecodec") == "1.2.12" and v("PyNaCl") == "1.5.0"' 2>/dev/null; then
     PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
         scalecodec==1.2.12 PyNaCl==1.5.0
 fi
+
+# The dev chain (tools/devchain, a development stand-in for a BelizeChain node) runs on
+# scalecodec and PyNaCl (above), websockets (BSD-3-Clause) and xxhash (BSD-2-Clause).
+if ! "$py" -c 'from importlib.metadata import version as v
+assert v("websockets") == "13.1" and v("xxhash") == "3.5.0"' 2>/dev/null; then
+    PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
+        websockets==13.1 xxhash==3.5.0
+fi

@@ -1,0 +1,211 @@
+import Foundation
+import PakitChain
+import PakitCore
+import PakitTestSupport
+import Testing
+
+/// `PakitChain`'s extrinsics submitted to the dev chain (tools/devchain, a labelled development
+/// stand-in for a BelizeChain node, written on scalecodec, PyNaCl and xxhash): accepted,
+/// executed and finalized with the runtime's statuses; refused with the node's error codes
+/// when they should be; and read back from storage under the runtime's keys.
+@Suite("Dev chain: PakitChain extrinsics end to end", .serialized)
+struct DevChainTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// One running dev chain and the calls the test makes to it (tools/devchain/rpc.py).
+    struct DevChain {
+        let process: Process
+        let url: String
+
+        static func start(endow: [[UInt8]]) async throws -> DevChain {
+            let urlFile = NSTemporaryDirectory() + "pakit-devchain-\(UUID().uuidString).url"
+            let arguments = ["python3", "\(DevChainTests.root)/tools/devchain/devchain.py", "--url-file", urlFile, "--block-ms", "100",
+                             "--finality-lag", "2"] + endow.flatMap { ["--endow", "\(Base16.encode($0))=\(100 * 1_000_000_000_000)"] }
+            let process = try ServiceProcess.launch("/usr/bin/env", arguments)
+            do {
+                let url = try await ServiceProcess.waitForFile(urlFile, while: process, timeout: .seconds(60))
+                try? FileManager.default.removeItem(atPath: urlFile)
+                return DevChain(process: process, url: url)
+            } catch {
+                ServiceProcess.kill(process)
+                throw error
+            }
+        }
+
+        func call(_ method: String, _ params: String = "[]") async throws -> [String: Any] {
+            let result = try await runProcess("/usr/bin/env", ["python3", "\(DevChainTests.root)/tools/devchain/rpc.py", url, method, params])
+            guard result.status == 0, let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] else {
+                throw TestFailure("rpc.py \(method): \(result.stderr)")
+            }
+            return object
+        }
+
+        /// Submits and watches; the reply, then every status until a terminal one.
+        func watch(_ extrinsic: SignedExtrinsic) async throws -> (reply: [String: Any], statuses: [String]) {
+            let result = try await runProcess("/usr/bin/env", ["python3", "\(DevChainTests.root)/tools/devchain/rpc.py", url, "--watch",
+                                                               Base16.encode(extrinsic.bytes)])
+            guard result.status == 0 else { throw TestFailure("rpc.py --watch: \(result.stderr)") }
+            let lines = try result.output.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+            let statuses = lines.dropFirst().compactMap { line -> String? in
+                if let text = line["status"] as? String { return text }
+                return (line["status"] as? [String: Any])?.keys.first
+            }
+            return (lines.first ?? [:], statuses)
+        }
+
+        func storage(_ key: [UInt8]) async throws -> [UInt8]? {
+            let answer = try await call("state_getStorage", "[\"0x\(Base16.encode(key))\"]")
+            return try (answer["result"] as? String).map { try Base16.decode($0.dropFirst(2)) }
+        }
+
+        /// The finalized head's number and hash: what a relay signs against.
+        func finalizedHead() async throws -> (number: UInt64, hash: [UInt8]) {
+            let hash = try #require(try await call("chain_getFinalizedHead")["result"] as? String)
+            let header = try #require(try await call("chain_getHeader", "[\"\(hash)\"]")["result"] as? [String: Any])
+            let number = try #require((header["number"] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) })
+            return (number, try Base16.decode(hash.dropFirst(2)))
+        }
+    }
+
+    static func proof(_ label: String) -> (contentID: [UInt8], leaf: [UInt8], siblings: [MerkleStep]) {
+        let leaves = (0..<5).map { BinaryMerkleTree.leafHash(Array("\(label)-\($0)".utf8)) }
+        let tree = BinaryMerkleTree(leafHashes: leaves)
+        return (tree.root, leaves[3], tree.proof(forLeaf: 3) ?? [])
+    }
+
+    /// Signs `call` against the finalized head (a mortal era of 64 blocks born there).
+    static func signed(_ call: [UInt8], by signer: ChainSigner, nonce: UInt32, chain identity: ChainIdentity, on devChain: DevChain) async throws -> SignedExtrinsic {
+        let head = try await devChain.finalizedHead()
+        let era = Era.mortal(period: 64, current: head.number)
+        #expect(era.birth(current: head.number) == head.number)
+        let terms = try TransactionTerms(era: era, birthHash: head.hash, nonce: nonce)
+        return try SignedExtrinsic.sign(call: call, terms: terms, chain: identity, signer: signer)
+    }
+
+    static func flipping(_ bytes: [UInt8], at index: Int) -> [UInt8] {
+        var copy = bytes
+        copy[index] ^= 0x01
+        return copy
+    }
+
+    static func errorCode(_ answer: [String: Any]) -> Int? { (answer["error"] as? [String: Any])?["code"] as? Int }
+    static func errorData(_ answer: [String: Any]) -> String { ((answer["error"] as? [String: Any])?["data"] as? String) ?? "" }
+
+    static func account(_ signer: ChainSigner, on chain: DevChain) async throws -> StorageValue.AccountInfo {
+        let bytes = try #require(try await chain.storage(try StorageValue.AccountInfo.key(signer.accountID)))
+        return try StorageValue.AccountInfo.decode(bytes)
+    }
+
+    static func record(_ contentID: [UInt8], on chain: DevChain) async throws -> StorageValue.ProofRecord {
+        let bytes = try #require(try await chain.storage(StorageProofCall.recordKey(contentID: contentID)))
+        return try StorageValue.ProofRecord.decode(bytes)
+    }
+
+    /// Whether one of the 10 newest finalized blocks holds `extrinsic`'s bytes.
+    static func finalizedBlocksHold(_ extrinsic: SignedExtrinsic, on chain: DevChain) async throws -> Bool {
+        var hash = try #require(try await chain.call("chain_getFinalizedHead")["result"] as? String)
+        for _ in 0..<10 {
+            let block = try #require(try await chain.call("chain_getBlock", "[\"\(hash)\"]")["result"] as? [String: Any])
+            let body = block["block"] as? [String: Any]
+            if (body?["extrinsics"] as? [String])?.contains("0x" + Base16.encode(extrinsic.bytes)) == true { return true }
+            hash = ((body?["header"] as? [String: Any])?["parentHash"] as? String) ?? hash
+        }
+        return false
+    }
+
+    @Test("a storage proof is ready, in a block and finalized; its record names the signer; replays, forgeries, a foreign genesis and a stale nonce get the node's error codes; a higher nonce waits as future; the first submitter wins; a payment moves DALLA")
+    func endToEnd() async throws {
+        let alice = try ChainSigner(seed: [UInt8](repeating: 0x21, count: 32))
+        let bob = try ChainSigner(seed: [UInt8](repeating: 0x22, count: 32))
+        let chain = try await DevChain.start(endow: [alice.accountID, bob.accountID])
+        defer { ServiceProcess.kill(chain.process) }
+        let genesisHex = try #require(try await chain.call("chain_getBlockHash", "[0]")["result"] as? String)
+        let identity = try ChainIdentity(genesisHash: try Base16.decode(genesisHex.dropFirst(2)), specVersion: 107, transactionVersion: 1)
+        let version = try #require(try await chain.call("state_getRuntimeVersion")["result"] as? [String: Any])
+        #expect(version["specVersion"] as? Int == 107 && version["transactionVersion"] as? Int == 1)
+
+        let first = try await Self.proveAndRead(alice, chain: chain, identity: identity)
+        try await Self.refusals(alice, chain: chain, identity: identity)
+        try await Self.futureNonce(alice, chain: chain, identity: identity)
+        try await Self.firstSubmitterWins(bob, over: alice, content: first, chain: chain, identity: identity)
+        try await Self.payment(from: bob, to: alice, chain: chain, identity: identity)
+        await chain.process.terminated()
+    }
+
+    /// Alice proves content: ready → inBlock → finalized; the record is hers; the block holds
+    /// the bytes she signed; the same bytes again are outdated (1010).
+    static func proveAndRead(_ alice: ChainSigner, chain: DevChain, identity: ChainIdentity) async throws -> [UInt8] {
+        let proof = Self.proof("alpha")
+        let call = try StorageProofCall.submit(contentID: proof.contentID, leaf: proof.leaf, siblings: proof.siblings)
+        let extrinsic = try await Self.signed(call, by: alice, nonce: 0, chain: identity, on: chain)
+        let watched = try await chain.watch(extrinsic)
+        #expect(watched.reply["result"] != nil, "\(watched.reply)")
+        #expect(watched.statuses == ["ready", "inBlock", "finalized"], "\(watched.statuses)")
+        let record = try await Self.record(proof.contentID, on: chain)
+        #expect(record.submitter == alice.accountID && record.proofType == .merkle)
+        let account = try await Self.account(alice, on: chain)
+        #expect(account.nonce == 1 && account.reserved == 1_000_000_000_000, "one nonce used and the 1 DALLA deposit reserved: \(account)")
+        #expect(try await Self.finalizedBlocksHold(extrinsic, on: chain), "the signed bytes are in a finalized block")
+        let replay = try await chain.watch(extrinsic)
+        #expect(Self.errorCode(replay.reply) == 1010 && Self.errorData(replay.reply).contains("outdated"), "\(replay.reply)")
+        return proof.contentID
+    }
+
+    /// A forged signature and a foreign genesis: 1010 bad signature; a truncated extrinsic: 1001.
+    static func refusals(_ alice: ChainSigner, chain: DevChain, identity: ChainIdentity) async throws {
+        let proof = Self.proof("beta")
+        let call = try StorageProofCall.submit(contentID: proof.contentID, leaf: proof.leaf, siblings: proof.siblings)
+        let genuine = try await Self.signed(call, by: alice, nonce: 1, chain: identity, on: chain)
+        let forged = Self.flipping(genuine.bytes, at: 40)  // inside the signature
+        let forgedAnswer = try await chain.call("author_submitExtrinsic", "[\"0x\(Base16.encode(forged))\"]")
+        #expect(Self.errorCode(forgedAnswer) == 1010 && Self.errorData(forgedAnswer).contains("bad signature"), "\(forgedAnswer)")
+        let foreign = try ChainIdentity(genesisHash: [UInt8](repeating: 0xAA, count: 32), specVersion: 107, transactionVersion: 1)
+        let foreignBytes = try await Self.signed(call, by: alice, nonce: 1, chain: foreign, on: chain).bytes
+        let foreignAnswer = try await chain.call("author_submitExtrinsic", "[\"0x\(Base16.encode(foreignBytes))\"]")
+        #expect(Self.errorCode(foreignAnswer) == 1010 && Self.errorData(foreignAnswer).contains("bad signature"), "\(foreignAnswer)")
+        let truncated = Array(genuine.bytes.dropLast())
+        let truncatedAnswer = try await chain.call("author_submitExtrinsic", "[\"0x\(Base16.encode(truncated))\"]")
+        #expect(Self.errorCode(truncatedAnswer) == 1001, "\(truncatedAnswer)")
+    }
+
+    /// Nonce 2 before nonce 1: it waits as future, then both land in order.
+    static func futureNonce(_ alice: ChainSigner, chain: DevChain, identity: ChainIdentity) async throws {
+        let second = Self.proof("beta")
+        let third = Self.proof("gamma")
+        let now = try await Self.signed(try StorageProofCall.submit(contentID: second.contentID, leaf: second.leaf, siblings: second.siblings),
+                                        by: alice, nonce: 1, chain: identity, on: chain)
+        let later = try await Self.signed(try StorageProofCall.submit(contentID: third.contentID, leaf: third.leaf, siblings: third.siblings),
+                                          by: alice, nonce: 2, chain: identity, on: chain)
+        let laterWatched = Task { try await chain.watch(later).statuses }
+        try await Task.sleep(for: .milliseconds(300))  // not a timing assertion: only lets "future" come first
+        let earlier = try await chain.watch(now)
+        let laterStatuses = try await laterWatched.value
+        #expect(laterStatuses.first == "future" && laterStatuses.last == "finalized", "\(laterStatuses)")
+        #expect(earlier.statuses.last == "finalized", "\(earlier.statuses)")
+        #expect(try await Self.account(alice, on: chain).nonce == 3)
+    }
+
+    /// Bob proves Alice's content: his transaction lands (fee and nonce), the record stays hers.
+    static func firstSubmitterWins(_ bob: ChainSigner, over alice: ChainSigner, content: [UInt8], chain: DevChain, identity: ChainIdentity) async throws {
+        let proof = Self.proof("alpha")
+        #expect(proof.contentID == content)
+        let call = try StorageProofCall.submit(contentID: proof.contentID, leaf: proof.leaf, siblings: proof.siblings)
+        let bobs = try await chain.watch(try await Self.signed(call, by: bob, nonce: 0, chain: identity, on: chain))
+        #expect(bobs.statuses.last == "finalized", "\(bobs.statuses)")
+        #expect(try await Self.record(content, on: chain).submitter == alice.accountID, "the first submitter wins")
+        let bobAccount = try await Self.account(bob, on: chain)
+        #expect(bobAccount.nonce == 1 && bobAccount.reserved == 0, "\(bobAccount)")
+    }
+
+    /// A DALLA payment from Bob to Alice lands in storage; Bob's next index (asked by SS58) is 2.
+    static func payment(from bob: ChainSigner, to alice: ChainSigner, chain: DevChain, identity: ChainIdentity) async throws {
+        let before = try await Self.account(alice, on: chain)
+        let call = try BalancesCall.transferKeepAlive(to: alice.accountID, planck: 5_000_000_000_000)
+        let payment = try await chain.watch(try await Self.signed(call, by: bob, nonce: 1, chain: identity, on: chain))
+        #expect(payment.statuses.last == "finalized", "\(payment.statuses)")
+        let after = try await Self.account(alice, on: chain)
+        #expect(after.free == before.free + 5_000_000_000_000)
+        let next = try await chain.call("system_accountNextIndex", "[\"\(SS58.encode(bob.accountID))\"]")
+        #expect(next["result"] as? Int == 2, "\(next)")
+    }
+}
