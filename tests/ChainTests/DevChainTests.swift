@@ -40,8 +40,9 @@ struct DevChainTests {
             return object
         }
 
-        /// Submits and watches; the reply, then every status until a terminal one.
-        func watch(_ extrinsic: SignedExtrinsic) async throws -> (reply: [String: Any], statuses: [String]) {
+        /// Submits and watches; the reply, then every status until a terminal one, and the
+        /// hash a `finalized` status names.
+        func watch(_ extrinsic: SignedExtrinsic) async throws -> (reply: [String: Any], statuses: [String], finalizedIn: String?) {
             let result = try await runProcess("/usr/bin/env", ["python3", "\(DevChainTests.root)/tools/devchain/rpc.py", url, "--watch",
                                                                Base16.encode(extrinsic.bytes)])
             guard result.status == 0 else { throw TestFailure("rpc.py --watch: \(result.stderr)") }
@@ -50,7 +51,8 @@ struct DevChainTests {
                 if let text = line["status"] as? String { return text }
                 return (line["status"] as? [String: Any])?.keys.first
             }
-            return (lines.first ?? [:], statuses)
+            let finalizedIn = lines.compactMap { ($0["status"] as? [String: Any])?["finalized"] as? String }.first
+            return (lines.first ?? [:], statuses, finalizedIn)
         }
 
         func storage(_ key: [UInt8]) async throws -> [UInt8]? {
@@ -73,10 +75,11 @@ struct DevChainTests {
         return (tree.root, leaves[3], tree.proof(forLeaf: 3) ?? [])
     }
 
-    /// Signs `call` against the finalized head (a mortal era of 64 blocks born there).
+    /// Signs `call` against the finalized head, in a mortal era born there. 4096 blocks (410 s
+    /// of 100 ms blocks), so no transaction of the test expires however loaded the machine is.
     static func signed(_ call: [UInt8], by signer: ChainSigner, nonce: UInt32, chain identity: ChainIdentity, on devChain: DevChain) async throws -> SignedExtrinsic {
         let head = try await devChain.finalizedHead()
-        let era = Era.mortal(period: 64, current: head.number)
+        let era = Era.mortal(period: 4096, current: head.number)
         #expect(era.birth(current: head.number) == head.number)
         let terms = try TransactionTerms(era: era, birthHash: head.hash, nonce: nonce)
         return try SignedExtrinsic.sign(call: call, terms: terms, chain: identity, signer: signer)
@@ -101,16 +104,11 @@ struct DevChainTests {
         return try StorageValue.ProofRecord.decode(bytes)
     }
 
-    /// Whether one of the 10 newest finalized blocks holds `extrinsic`'s bytes.
-    static func finalizedBlocksHold(_ extrinsic: SignedExtrinsic, on chain: DevChain) async throws -> Bool {
-        var hash = try #require(try await chain.call("chain_getFinalizedHead")["result"] as? String)
-        for _ in 0..<10 {
-            let block = try #require(try await chain.call("chain_getBlock", "[\"\(hash)\"]")["result"] as? [String: Any])
-            let body = block["block"] as? [String: Any]
-            if (body?["extrinsics"] as? [String])?.contains("0x" + Base16.encode(extrinsic.bytes)) == true { return true }
-            hash = ((body?["header"] as? [String: Any])?["parentHash"] as? String) ?? hash
-        }
-        return false
+    /// Whether the block `hash` holds `extrinsic`'s bytes.
+    static func block(_ hash: String, holds extrinsic: SignedExtrinsic, on chain: DevChain) async throws -> Bool {
+        let block = try #require(try await chain.call("chain_getBlock", "[\"\(hash)\"]")["result"] as? [String: Any])
+        let body = block["block"] as? [String: Any]
+        return (body?["extrinsics"] as? [String])?.contains("0x" + Base16.encode(extrinsic.bytes)) == true
     }
 
     @Test("a storage proof is ready, in a block and finalized; its record names the signer; replays, forgeries, a foreign genesis and a stale nonce get the node's error codes; a higher nonce waits as future; the first submitter wins; a payment moves DALLA")
@@ -145,7 +143,8 @@ struct DevChainTests {
         #expect(record.submitter == alice.accountID && record.proofType == .merkle)
         let account = try await Self.account(alice, on: chain)
         #expect(account.nonce == 1 && account.reserved == 1_000_000_000_000, "one nonce used and the 1 DALLA deposit reserved: \(account)")
-        #expect(try await Self.finalizedBlocksHold(extrinsic, on: chain), "the signed bytes are in a finalized block")
+        let finalizedIn = try #require(watched.finalizedIn)
+        #expect(try await Self.block(finalizedIn, holds: extrinsic, on: chain), "the signed bytes are in the finalized block")
         let replay = try await chain.watch(extrinsic)
         #expect(Self.errorCode(replay.reply) == 1010 && Self.errorData(replay.reply).contains("outdated"), "\(replay.reply)")
         return proof.contentID
