@@ -207,4 +207,117 @@ struct DevChainTests {
         let next = try await chain.call("system_accountNextIndex", "[\"\(SS58.encode(bob.accountID))\"]")
         #expect(next["result"] as? Int == 2, "\(next)")
     }
+
+    /// Polls `condition` (a chain state) every 100 ms for up to 60 s.
+    static func until(_ what: String, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("\(what) did not happen within 60 s")
+    }
+
+    static func number(ofHeader hash: String?, on chain: DevChain) async throws -> UInt64 {
+        let params = hash.map { "[\"\($0)\"]" } ?? "[]"
+        let header = try #require(try await chain.call("chain_getHeader", params)["result"] as? [String: Any])
+        return try #require((header["number"] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) })
+    }
+
+    @Test("faults a relay must survive: a re-org retracts a transaction and it lands again exactly once; a submission the node drops is lost until the same bytes are sent again; killed sockets end a watch while the transaction still lands")
+    func faults() async throws {
+        let alice = try ChainSigner(seed: [UInt8](repeating: 0x31, count: 32))
+        let chain = try await DevChain.start(endow: [alice.accountID])
+        defer { ServiceProcess.kill(chain.process) }
+        let genesisHex = try #require(try await chain.call("chain_getBlockHash", "[0]")["result"] as? String)
+        let identity = try ChainIdentity(genesisHash: try Base16.decode(genesisHex.dropFirst(2)), specVersion: 107, transactionVersion: 1)
+        try await Self.reorgRetracts(alice, chain: chain, identity: identity)
+        try await Self.droppedSubmission(alice, chain: chain, identity: identity)
+        try await Self.killedSockets(alice, chain: chain, identity: identity)
+        await chain.process.terminated()
+    }
+
+    /// With finality stalled, the block holding the transaction is re-orged away: the watch
+    /// sees `retracted`, then the transaction in a block of the new branch, then `finalized`;
+    /// the nonce moved once.
+    @_optimize(none)  // Swift 6.3.1's optimizer crashes splitting this coroutine (signal 11)
+    static func reorgRetracts(_ alice: ChainSigner, chain: DevChain, identity: ChainIdentity) async throws {
+        #expect(try await chain.call("dev_stallFinality", "[true]")["result"] as? Bool == true)
+        let proof = Self.proof("reorg")
+        let extrinsic = try await Self.signed(try StorageProofCall.submit(contentID: proof.contentID, leaf: proof.leaf, siblings: proof.siblings),
+                                              by: alice, nonce: 0, chain: identity, on: chain)
+        let watching = Task { () async throws -> (statuses: [String], finalizedIn: String?) in
+            let watched = try await chain.watch(extrinsic)
+            return (watched.statuses, watched.finalizedIn)
+        }
+        try await Self.until("the transaction in a block") { try await Self.account(alice, on: chain).nonce == 1 }
+        let finalized = try await Self.number(ofHeader: try await chain.call("chain_getFinalizedHead")["result"] as? String, on: chain)
+        let reorg = try await chain.call("dev_reorg", "[\(finalized)]")
+        #expect(reorg["result"] as? Int == Int(finalized), "every block above the finalized head dropped: \(reorg)")
+        let belowFinality = try await chain.call("dev_reorg", "[\(Int(finalized) - 1)]")
+        #expect(belowFinality["error"] != nil, "nothing finalized may be re-orged: \(belowFinality)")
+        #expect(try await chain.call("dev_stallFinality", "[false]")["result"] as? Bool == false)
+        let watched = try await watching.value
+        #expect(watched.statuses.contains("retracted"), "\(watched.statuses)")
+        #expect(watched.statuses.filter { $0 == "inBlock" }.count == 2 && watched.statuses.last == "finalized", "\(watched.statuses)")
+        #expect(try await Self.block(try #require(watched.finalizedIn), holds: extrinsic, on: chain))
+        #expect(try await Self.account(alice, on: chain).nonce == 1, "included exactly once")
+        #expect(try await Self.record(proof.contentID, on: chain).submitter == alice.accountID)
+    }
+
+    /// The node answers a submission with its hash and then loses it: nothing lands, however
+    /// many blocks pass, until the same signed bytes are sent again.
+    @_optimize(none)  // Swift 6.3.1's optimizer crashes splitting this coroutine (signal 11)
+    static func droppedSubmission(_ alice: ChainSigner, chain: DevChain, identity: ChainIdentity) async throws {
+        #expect(try await chain.call("dev_dropNextSubmissions", "[1]")["result"] as? Int == 1)
+        let proof = Self.proof("dropped")
+        let extrinsic = try await Self.signed(try StorageProofCall.submit(contentID: proof.contentID, leaf: proof.leaf, siblings: proof.siblings),
+                                              by: alice, nonce: 1, chain: identity, on: chain)
+        let answer = try await chain.call("author_submitExtrinsic", "[\"0x\(Base16.encode(extrinsic.bytes))\"]")
+        #expect(answer["result"] as? String == "0x" + Base16.encode(extrinsic.hash), "the node reports the transaction hash: \(answer)")
+        let then = try await Self.number(ofHeader: nil, on: chain)
+        try await Self.until("five more blocks") { try await Self.number(ofHeader: nil, on: chain) >= then + 5 }
+        #expect(try await Self.account(alice, on: chain).nonce == 1, "a dropped submission never lands")
+        let again = try await chain.watch(extrinsic)
+        #expect(again.statuses.last == "finalized", "\(again.statuses)")
+        #expect(try await Self.account(alice, on: chain).nonce == 2)
+    }
+
+    /// Sockets killed while a transaction is watched: the watch ends with an error, and the
+    /// transaction, already in the pool, lands all the same (status streams are hints).
+    @_optimize(none)  // Swift 6.3.1's optimizer crashes splitting this coroutine (signal 11)
+    static func killedSockets(_ alice: ChainSigner, chain: DevChain, identity: ChainIdentity) async throws {
+        let stalled = try await chain.call("dev_stallFinality", "[true]")
+        #expect(stalled["result"] as? Bool == true)
+        let proof = Self.proof("killed")
+        let call = try StorageProofCall.submit(contentID: proof.contentID, leaf: proof.leaf, siblings: proof.siblings)
+        let extrinsic = try await Self.signed(call, by: alice, nonce: 2, chain: identity, on: chain)
+        let watching = Task { () async throws -> [String] in try await chain.watch(extrinsic).statuses }
+        try await Self.until("the transaction in a block") { try await Self.account(alice, on: chain).nonce == 3 }
+        let includedBy = try await Self.number(ofHeader: nil, on: chain)  // the block holding it, or a later one
+        _ = try await chain.call("dev_killSockets")
+        let endedStatuses = await Self.statuses(of: watching)
+        #expect(endedStatuses.last != "finalized", "the watch could not see finality through a killed socket: \(endedStatuses)")
+        let resumed = try await chain.call("dev_stallFinality", "[false]")
+        #expect(resumed["result"] as? Bool == false)
+        try await Self.until("finality past the transaction's block") { try await Self.finalizedNumber(chain) >= includedBy }
+        let record = try await Self.record(proof.contentID, on: chain)
+        #expect(record.submitter == alice.accountID)
+        let account = try await Self.account(alice, on: chain)
+        #expect(account.nonce == 3)
+    }
+
+    /// What a watch saw before it ended, or nothing if it failed.
+    static func statuses(of watch: Task<[String], any Error>) async -> [String] {
+        switch await watch.result {
+        case .success(let statuses): statuses
+        case .failure: []
+        }
+    }
+
+    /// The finalized head's number.
+    static func finalizedNumber(_ chain: DevChain) async throws -> UInt64 {
+        let finalizedHash = try await chain.call("chain_getFinalizedHead")["result"] as? String
+        return try await Self.number(ofHeader: finalizedHash, on: chain)
+    }
 }

@@ -27,8 +27,13 @@ Built (first slice):
 - storage under the runtime's real keys: System.Account, System.Number, System.Events,
   StorageProof.StorageProofs.
 
-Not built yet: state_getMetadata, fault injection (dropped submissions, re-orgs,
-finality stalls, socket kills), runtime upgrades, Bns/Economy/Contracts/Mesh/Quantum calls,
+Fault injection, through methods no node has: dev_reorg [keep] (drops every block above
+number `keep`, the finalized head by default; their transactions return to the pool and their
+watchers see `retracted`), dev_stallFinality [bool], dev_dropNextSubmissions [count]
+(author_submitExtrinsic answers, then loses them), dev_killSockets (closes every other
+connection).
+
+Not built yet: state_getMetadata, runtime upgrades, Bns/Economy/Contracts/Mesh/Quantum calls,
 and a real state trie (stateRoot and extrinsicsRoot are BLAKE2-256 digests, labelled as such).
 Fees follow the runtime's IdentityFee shape (weight in picoseconds plus length) with an
 assumed base extrinsic weight: the amounts are not the runtime's to the Planck.
@@ -39,11 +44,13 @@ Usage: devchain.py [--port 0] [--url-file F] [--block-ms 500] [--finality-lag 2]
 
 import argparse
 import asyncio
+import copy
 import hashlib
 import json
 import os
 import signal
 import sys
+import traceback
 
 import websockets
 import xxhash
@@ -163,6 +170,12 @@ class Chain:
         self.next_subscription = 1
         self.finalized = 0
         self.pending_finality = {}  # block number → hashes of transactions it included
+        self.included = {}  # block number → the pool entries it included (re-queued on a re-org)
+        self.snapshots = {}  # block number → state after it (restored on a re-org)
+        self.fork = 0  # bumped by each re-org, so the new branch's blocks have new hashes
+        self.finality_stalled = False
+        self.drop_next = 0
+        self.connections = set()
         self.after_reply = {}  # websocket → notifications to send once the current reply is out
         self.produce_block([])  # genesis
 
@@ -198,12 +211,16 @@ class Chain:
         extrinsics = [tx for tx, _ in extrinsics_with_events]
         state_root = blake2_256(b"".join(k + v for k, v in sorted(self.storage.items())))
         extrinsics_root = blake2_256(b"".join(extrinsics))
-        header_bytes = parent + compact(number) + state_root + extrinsics_root + b"\x00"
+        # After a re-org the digest carries the fork's number (DigestItem::Other), so a block
+        # with the same contents on the new branch has another hash.
+        logs = [b"\x00" + compact(4) + self.fork.to_bytes(4, "little")] if self.fork else []
+        header_bytes = parent + compact(number) + state_root + extrinsics_root + compact(len(logs)) + b"".join(logs)
         block_hash = blake2_256(header_bytes)
         header = {"parentHash": hex0x(parent), "number": hex(number), "stateRoot": hex0x(state_root),
-                  "extrinsicsRoot": hex0x(extrinsics_root), "digest": {"logs": []}}
+                  "extrinsicsRoot": hex0x(extrinsics_root), "digest": {"logs": [hex0x(log) for log in logs]}}
         self.blocks.append((block_hash, header, extrinsics))
         self.by_hash[block_hash] = number
+        self.snapshots[number] = copy.deepcopy((self.storage, self.accounts, self.proofs))
         return block_hash, header
 
     def block_hash_param(self, params, index=0):
@@ -365,7 +382,10 @@ class Chain:
     async def run_blocks(self):
         while True:
             await asyncio.sleep(self.block_ms / 1000)
-            await self.author_block()
+            try:
+                await self.author_block()
+            except Exception:  # noqa: BLE001 - a stand-in must keep producing blocks; say why one failed
+                traceback.print_exc(file=sys.stderr)
 
     async def author_block(self):
         number = len(self.blocks)
@@ -388,17 +408,43 @@ class Chain:
             del self.pool[tx["hash"]]
             await self.notify_watchers(tx["hash"], "invalid", final=True)
         block_hash, header = self.produce_block([(tx["raw"], events) for tx, events in included])
+        self.included[number] = [tx for tx, _ in included]
         for tx, _ in included:
             await self.notify_watchers(tx["hash"], {"inBlock": hex0x(block_hash)}, final=False)
             self.pending_finality.setdefault(number, []).append(tx["hash"])
         await self.notify_heads("new", header)
+        if self.finality_stalled:
+            return
         new_finalized = max(0, self.best - self.finality_lag)
         while self.finalized < new_finalized:
             self.finalized += 1
+            self.snapshots.pop(self.finalized - 1, None)  # nothing re-orgs below the finalized head
             finalized_hash, finalized_header, _ = self.blocks[self.finalized]
             for tx_hash in self.pending_finality.pop(self.finalized, []):
                 await self.notify_watchers(tx_hash, {"finalized": hex0x(finalized_hash)}, final=True)
             await self.notify_heads("finalized", finalized_header)
+
+    # -- fault injection (dev_* methods; no node has them) --------------------------------
+
+    async def reorg(self, keep):
+        """Drops every block above number `keep` (never a finalized one): their transactions
+        go back to the pool, their watchers see `retracted`, and the next blocks form a new
+        branch on top of block `keep`."""
+        if keep < self.finalized or keep >= self.best:
+            raise RpcError(-32602, "Invalid params", f"a re-org keeps blocks up to a number in {self.finalized}…{self.best - 1} (the finalized head at least)")
+        for number in range(self.best, keep, -1):
+            block_hash = self.blocks[number][0]
+            for tx in self.included.pop(number, []):
+                self.pool[tx["hash"]] = tx
+                await self.notify_watchers(tx["hash"], {"retracted": hex0x(block_hash)}, final=False)
+            self.pending_finality.pop(number, None)
+            self.snapshots.pop(number, None)
+            del self.by_hash[block_hash]
+            self.blocks.pop()
+        storage, accounts, proofs = copy.deepcopy(self.snapshots[self.best])
+        self.storage, self.accounts, self.proofs = storage, accounts, proofs
+        self.fork += 1
+        return self.best
 
     async def notify_watchers(self, tx_hash, status, final):
         for websocket, subscription in list(self.watchers.get(tx_hash, [])):
@@ -458,8 +504,23 @@ class Chain:
             return nonce
         if method == "author_submitExtrinsic":
             tx = self.validate(bytes.fromhex(params[0].removeprefix("0x")))
+            if self.drop_next > 0:
+                self.drop_next -= 1  # accepted, then lost: as a node that drops it silently
+                return hex0x(tx["hash"])
             self.pool[tx["hash"]] = tx
             return hex0x(tx["hash"])
+        if method == "dev_reorg":
+            return await self.reorg(int(params[0]) if params else self.finalized)
+        if method == "dev_stallFinality":
+            self.finality_stalled = bool(params[0]) if params else True
+            return self.finality_stalled
+        if method == "dev_dropNextSubmissions":
+            self.drop_next = max(0, int(params[0]) if params else 1)
+            return self.drop_next
+        if method == "dev_killSockets":
+            for connection in list(self.connections - {websocket}):
+                await connection.close(code=1012, reason="dev chain: sockets killed")
+            return True
         if method == "author_submitAndWatchExtrinsic":
             tx = self.validate(bytes.fromhex(params[0].removeprefix("0x")))
             self.pool[tx["hash"]] = tx
@@ -502,6 +563,16 @@ async def send(websocket, message):
 
 
 async def serve(chain, websocket):
+    chain.connections.add(websocket)
+    try:
+        await serve_requests(chain, websocket)
+    except websockets.ConnectionClosed:
+        pass
+    finally:
+        chain.connections.discard(websocket)
+
+
+async def serve_requests(chain, websocket):
     async for text in websocket:
         try:
             request = json.loads(text)
