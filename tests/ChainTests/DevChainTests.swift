@@ -100,7 +100,7 @@ struct DevChainTests {
     }
 
     static func record(_ contentID: [UInt8], on chain: DevChain) async throws -> StorageValue.ProofRecord {
-        let bytes = try #require(try await chain.storage(StorageProofCall.recordKey(contentID: contentID)))
+        let bytes = try #require(try await chain.storage(StorageValue.ProofRecord.key(contentID: contentID)))
         return try StorageValue.ProofRecord.decode(bytes)
     }
 

@@ -82,7 +82,7 @@ struct EncodingTests {
             #expect(Self.hex(StorageKey.prefix(pallet: pallet, item: item)) == expected, "\(pallet).\(item)")
         }
         let contentID = [UInt8](repeating: 7, count: 32)
-        let key = StorageProofCall.recordKey(contentID: contentID)
+        let key = StorageValue.ProofRecord.key(contentID: contentID)
         #expect(key.count == 32 + 16 + 32)
         #expect(Array(key.suffix(32)) == contentID)
         #expect(Array(key[32..<48]) == Blake2b.hash(contentID, outputLength: 16))
@@ -159,20 +159,20 @@ struct EncodingTests {
 
     @Test("HostedWebsites: the key hashes the name with its Compact length; HostingInfo round-trips and refuses trailing bytes or an unknown tier")
     func hosting() throws {
-        let key = try BnsCall.hostedWebsiteKey("site.bz")
+        let key = try StorageValue.HostingInfo.key(domain: "site.bz")
         let encodedName: [UInt8] = [7 << 2] + Array("site.bz".utf8)
         #expect(Array(key.prefix(32)) == StorageKey.prefix(pallet: "Bns", item: "HostedWebsites"))
         #expect(Array(key[32..<48]) == Blake2b.hash(encodedName, outputLength: 16))
         #expect(Array(key.suffix(encodedName.count)) == encodedName)
-        let info = BnsCall.HostingInfo(subscriber: [UInt8](repeating: 3, count: 32), tier: 2, contentHash: [UInt8](repeating: 4, count: 32),
+        let info = StorageValue.HostingInfo(subscriber: [UInt8](repeating: 3, count: 32), tier: 2, contentHash: [UInt8](repeating: 4, count: 32),
                                        activatedAt: 10, lastPaymentAt: 11, expiresAt: 432_010, dataSize: 1 << 33, monthlyFee: 50_000_000_000_000, autoRenew: true)
         let bytes = info.encode()
         #expect(bytes.count == 32 + 1 + 32 + 12 + 8 + 16 + 1)
-        #expect(try BnsCall.HostingInfo.decode(bytes) == info)
-        #expect(throws: ChainError.self) { _ = try BnsCall.HostingInfo.decode(bytes + [0]) }
-        #expect(throws: ChainError.self) { _ = try BnsCall.HostingInfo.decode(Array(bytes.dropLast())) }
+        #expect(try StorageValue.HostingInfo.decode(bytes) == info)
+        #expect(throws: ChainError.self) { _ = try StorageValue.HostingInfo.decode(bytes + [0]) }
+        #expect(throws: ChainError.self) { _ = try StorageValue.HostingInfo.decode(Array(bytes.dropLast())) }
         var badTier = bytes
         badTier[32] = 9
-        #expect(throws: ChainError.self) { _ = try BnsCall.HostingInfo.decode(badTier) }
+        #expect(throws: ChainError.self) { _ = try StorageValue.HostingInfo.decode(badTier) }
     }
 }

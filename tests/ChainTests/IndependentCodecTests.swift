@@ -204,8 +204,8 @@ struct IndependentStorageValueTests {
                                                  reserved: 7, frozen: 9, flags: flags))
         let record = try StorageValue.ProofRecord.decode(encoded[1])
         #expect(record == StorageValue.ProofRecord(submitter: [UInt8](repeating: 0x42, count: 32), submittedAt: 77, proofType: .merkle))
-        let hosting = try BnsCall.HostingInfo.decode(encoded[2])
-        #expect(hosting == BnsCall.HostingInfo(subscriber: [UInt8](repeating: 0x42, count: 32), tier: BnsCall.HostingTier.pro.rawValue,
+        let hosting = try StorageValue.HostingInfo.decode(encoded[2])
+        #expect(hosting == StorageValue.HostingInfo(subscriber: [UInt8](repeating: 0x42, count: 32), tier: BnsCall.HostingTier.pro.rawValue,
                                                contentHash: [UInt8](repeating: 4, count: 32), activatedAt: 10, lastPaymentAt: 11,
                                                expiresAt: 432_010, dataSize: 8_589_934_592, monthlyFee: 50_000_000_000_000, autoRenew: true))
         #expect(hosting.encode() == encoded[2], "our encoding of the same HostingInfo differs from scalecodec's")

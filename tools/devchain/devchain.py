@@ -127,16 +127,13 @@ def invalid(data):
 
 
 class Era:
-    """sp_runtime::generic::Era, decoded from its one or two bytes."""
+    """sp_runtime::generic::Era, from scalecodec's decoded value: "00" or (period, phase)."""
 
-    def __init__(self, raw):
-        if raw == b"\x00":
+    def __init__(self, value):
+        if value == "00":
             self.period = None
             return
-        encoded = int.from_bytes(raw, "little")
-        self.period = 2 << (encoded % (1 << 4))
-        quantum = max(self.period >> 12, 1)
-        self.phase = (encoded >> 4) * quantum
+        self.period, self.phase = value
         if self.period < 4 or self.phase >= self.period:
             raise ValueError("invalid era")
 
@@ -248,10 +245,7 @@ class Chain:
             address = self.read(data, "MultiAddress")
             signature = self.read(data, "MultiSignature")
             extra_start = data.offset
-            era_start = data.offset
-            era_first = raw[era_start]
-            era = Era(raw[era_start:era_start + (1 if era_first == 0 else 2)])
-            data.offset = era_start + (1 if era_first == 0 else 2)
+            era = Era(self.read(data, "Era"))
             nonce = self.read(data, "Compact<u32>")
             tip = self.read(data, "Compact<u128>")
             call_start = data.offset
@@ -615,7 +609,13 @@ async def main():
     endowed = []
     for item in args.endow:
         account, _, amount = item.partition("=")
-        endowed.append((bytes.fromhex(account.removeprefix("0x")), int(amount)))
+        try:
+            key, planck = bytes.fromhex(account.removeprefix("0x")), int(amount)
+        except ValueError:
+            parser.error(f"--endow takes ACCOUNT_HEX=PLANCK, not {item!r}")
+        if len(key) != 32 or planck < 0:
+            parser.error(f"--endow takes a 32-byte account and a non-negative amount, not {item!r}")
+        endowed.append((key, planck))
     chain = Chain(args.block_ms, args.finality_lag, endowed)
     async with websockets.serve(lambda ws: serve(chain, ws), args.host, args.port, max_size=16 << 20) as server:
         port = server.sockets[0].getsockname()[1]

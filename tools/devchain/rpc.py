@@ -49,4 +49,9 @@ async def main():
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if len(sys.argv) < 3 or (sys.argv[2] == "--watch" and len(sys.argv) < 4):
+        sys.exit(__doc__)
+    try:
+        asyncio.run(main())
+    except (OSError, websockets.WebSocketException, json.JSONDecodeError) as error:
+        sys.exit(f"rpc.py: {error}")

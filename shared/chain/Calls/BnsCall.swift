@@ -55,64 +55,6 @@ public enum BnsCall {
         return writer.bytes
     }
 
-    /// The key of `HostedWebsites(domain)`: Blake2_128Concat over the SCALE-encoded name
-    /// (its Compact length included).
-    public static func hostedWebsiteKey(_ name: String) throws(ChainError) -> [UInt8] {
-        var encoded = ScaleWriter()
-        encoded.byteVector(try domainBytes(name))
-        return StorageKey.entry(pallet: "Bns", item: "HostedWebsites", keys: [(.blake2_128Concat, encoded.bytes)])
-    }
-
-    /// `HostingInfo`, as `HostedWebsites` holds it.
-    public struct HostingInfo: Sendable, Equatable {
-        public let subscriber: [UInt8]
-        public let tier: UInt8
-        public let contentHash: [UInt8]
-        public let activatedAt: UInt32
-        public let lastPaymentAt: UInt32
-        public let expiresAt: UInt32
-        public let dataSize: UInt64
-        public let monthlyFee: UInt128
-        public let autoRenew: Bool
-
-        public init(subscriber: [UInt8], tier: UInt8, contentHash: [UInt8], activatedAt: UInt32, lastPaymentAt: UInt32,
-                    expiresAt: UInt32, dataSize: UInt64, monthlyFee: UInt128, autoRenew: Bool) {
-            self.subscriber = subscriber
-            self.tier = tier
-            self.contentHash = contentHash
-            self.activatedAt = activatedAt
-            self.lastPaymentAt = lastPaymentAt
-            self.expiresAt = expiresAt
-            self.dataSize = dataSize
-            self.monthlyFee = monthlyFee
-            self.autoRenew = autoRenew
-        }
-
-        public static func decode(_ bytes: [UInt8]) throws(ChainError) -> HostingInfo {
-            var reader = ScaleReader(bytes)
-            let info = HostingInfo(subscriber: try reader.raw(32), tier: try reader.u8(), contentHash: try reader.raw(32),
-                                   activatedAt: try reader.u32(), lastPaymentAt: try reader.u32(), expiresAt: try reader.u32(),
-                                   dataSize: try reader.u64(), monthlyFee: try reader.u128(), autoRenew: try reader.bool())
-            guard reader.isAtEnd else { throw ChainError(.scale, "\(reader.remaining) bytes left after a HostingInfo") }
-            guard info.tier <= 3 else { throw ChainError(.scale, "hosting tier \(info.tier) does not exist") }
-            return info
-        }
-
-        public func encode() -> [UInt8] {
-            var writer = ScaleWriter()
-            writer.raw(subscriber)
-            writer.u8(tier)
-            writer.raw(contentHash)
-            writer.u32(activatedAt)
-            writer.u32(lastPaymentAt)
-            writer.u32(expiresAt)
-            writer.u64(dataSize)
-            writer.u128(monthlyFee)
-            writer.bool(autoRenew)
-            return writer.bytes
-        }
-    }
-
     private static func start(_ index: UInt8, _ name: String) throws(ChainError) -> ScaleWriter {
         let bytes = try domainBytes(name)
         var writer = ScaleWriter()

@@ -56,9 +56,4 @@ public enum StorageProofCall {
         writer.u8(proofType.rawValue)
         return writer.bytes
     }
-
-    /// The key of `StorageProofs(content_id)` (Blake2_128Concat).
-    public static func recordKey(contentID: [UInt8]) -> [UInt8] {
-        StorageKey.entry(pallet: "StorageProof", item: "StorageProofs", keys: [(.blake2_128Concat, contentID)])
-    }
 }

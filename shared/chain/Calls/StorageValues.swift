@@ -1,5 +1,5 @@
 /// Storage values the relay reads to learn what the chain holds (the truth, where status
-/// streams are only hints).
+/// streams are only hints), each with the key it is stored under.
 public enum StorageValue {
     /// `System.Account(id)`: `AccountInfo { nonce, consumers, providers, sufficients,
     /// data: { free, reserved, frozen, flags } }`.
@@ -54,7 +54,11 @@ public enum StorageValue {
             self.proofType = proofType
         }
 
-        /// The key of this record: `StorageProofCall.recordKey(contentID:)`.
+        /// The key of `StorageProofs(content_id)` (Blake2_128Concat).
+        public static func key(contentID: [UInt8]) -> [UInt8] {
+            StorageKey.entry(pallet: "StorageProof", item: "StorageProofs", keys: [(.blake2_128Concat, contentID)])
+        }
+
         public static func decode(_ bytes: [UInt8]) throws(ChainError) -> ProofRecord {
             var reader = ScaleReader(bytes)
             let submitter = try reader.raw(32)
@@ -65,6 +69,63 @@ public enum StorageValue {
             }
             guard reader.isAtEnd else { throw ChainError(.scale, "\(reader.remaining) bytes left after a ProofRecord") }
             return ProofRecord(submitter: submitter, submittedAt: submittedAt, proofType: proofType)
+        }
+    }
+
+    /// `Bns.HostedWebsites(domain)`: `HostingInfo`, the site a `.bz` name serves.
+    public struct HostingInfo: Sendable, Equatable {
+        public let subscriber: [UInt8]
+        public let tier: UInt8
+        public let contentHash: [UInt8]
+        public let activatedAt: UInt32
+        public let lastPaymentAt: UInt32
+        public let expiresAt: UInt32
+        public let dataSize: UInt64
+        public let monthlyFee: UInt128
+        public let autoRenew: Bool
+
+        public init(subscriber: [UInt8], tier: UInt8, contentHash: [UInt8], activatedAt: UInt32, lastPaymentAt: UInt32,
+                    expiresAt: UInt32, dataSize: UInt64, monthlyFee: UInt128, autoRenew: Bool) {
+            self.subscriber = subscriber
+            self.tier = tier
+            self.contentHash = contentHash
+            self.activatedAt = activatedAt
+            self.lastPaymentAt = lastPaymentAt
+            self.expiresAt = expiresAt
+            self.dataSize = dataSize
+            self.monthlyFee = monthlyFee
+            self.autoRenew = autoRenew
+        }
+
+        /// The key: Blake2_128Concat over the SCALE-encoded name (its Compact length included).
+        public static func key(domain: String) throws(ChainError) -> [UInt8] {
+            var encoded = ScaleWriter()
+            encoded.byteVector(try BnsCall.domainBytes(domain))
+            return StorageKey.entry(pallet: "Bns", item: "HostedWebsites", keys: [(.blake2_128Concat, encoded.bytes)])
+        }
+
+        public static func decode(_ bytes: [UInt8]) throws(ChainError) -> HostingInfo {
+            var reader = ScaleReader(bytes)
+            let info = HostingInfo(subscriber: try reader.raw(32), tier: try reader.u8(), contentHash: try reader.raw(32),
+                                   activatedAt: try reader.u32(), lastPaymentAt: try reader.u32(), expiresAt: try reader.u32(),
+                                   dataSize: try reader.u64(), monthlyFee: try reader.u128(), autoRenew: try reader.bool())
+            guard reader.isAtEnd else { throw ChainError(.scale, "\(reader.remaining) bytes left after a HostingInfo") }
+            guard info.tier <= 3 else { throw ChainError(.scale, "hosting tier \(info.tier) does not exist") }
+            return info
+        }
+
+        public func encode() -> [UInt8] {
+            var writer = ScaleWriter()
+            writer.raw(subscriber)
+            writer.u8(tier)
+            writer.raw(contentHash)
+            writer.u32(activatedAt)
+            writer.u32(lastPaymentAt)
+            writer.u32(expiresAt)
+            writer.u64(dataSize)
+            writer.u128(monthlyFee)
+            writer.bool(autoRenew)
+            return writer.bytes
         }
     }
 }
