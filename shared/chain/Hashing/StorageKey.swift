@@ -33,6 +33,8 @@ public enum StorageKey {
     }
 
     static func littleEndian(_ value: UInt64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+        var writer = ScaleWriter()
+        writer.u64(value)
+        return writer.bytes
     }
 }
