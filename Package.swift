@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "pakit-storage", targets: ["PakitStorage"]),
         .executable(name: "pakit-prover", targets: ["PakitProver"]),
         .executable(name: "pakit-mesh-gateway", targets: ["PakitMeshGateway"]),
+        .executable(name: "pakit-chain-relay", targets: ["PakitChainRelay"]),
         .executable(name: "pakit-bench", targets: ["PakitBench"]),
         // Test fixture, not shipped (the Dockerfile builds the products above by name): a real
         // job worker process the runtime tests kill mid-job. A product so `swift build` names
@@ -39,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
     ],
     targets: [
         // MARK: shared modules
@@ -324,6 +326,32 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: chain relay
+        .target(
+            name: "ChainRelayService",
+            dependencies: [
+                "PakitChain", "PakitContracts", "PakitCore", "PakitConcurrency", "PakitConfiguration", "PakitFiles",
+                "PakitHTTPServer", "PakitIdentity", "PakitService", "PakitSQL",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "services/chain-relay/Library",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "PakitChainRelay",
+            dependencies: ["ChainRelayService", "PakitService"],
+            path: "services/chain-relay/Executable",
+            swiftSettings: strict
+        ),
+
         // MARK: command line and tools
         .executableTarget(
             name: "PakitCLI",
@@ -391,6 +419,20 @@ let package = Package(
             name: "ChainTests",
             dependencies: ["PakitChain", "PakitCore", "PakitTestSupport"],
             path: "tests/ChainTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ChainRelayTests",
+            dependencies: [
+                "ChainRelayService", "PakitChain", "PakitContracts", "PakitCore", "PakitService", "PakitSQL", "PakitTestSupport",
+                "PakitHTTPClient", "PakitTLS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "tests/ChainRelayTests",
             swiftSettings: strict
         ),
         .testTarget(

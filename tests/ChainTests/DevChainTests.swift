@@ -10,64 +10,6 @@ import Testing
 /// when they should be; and read back from storage under the runtime's keys.
 @Suite("Dev chain: PakitChain extrinsics end to end", .serialized)
 struct DevChainTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-    /// One running dev chain and the calls the test makes to it (tools/devchain/rpc.py).
-    struct DevChain {
-        let process: Process
-        let url: String
-
-        static func start(endow: [[UInt8]]) async throws -> DevChain {
-            let urlFile = NSTemporaryDirectory() + "pakit-devchain-\(UUID().uuidString).url"
-            let arguments = ["python3", "\(DevChainTests.root)/tools/devchain/devchain.py", "--url-file", urlFile, "--block-ms", "100",
-                             "--finality-lag", "2"] + endow.flatMap { ["--endow", "\(Base16.encode($0))=\(100 * 1_000_000_000_000)"] }
-            let process = try ServiceProcess.launch("/usr/bin/env", arguments)
-            do {
-                let url = try await ServiceProcess.waitForFile(urlFile, while: process, timeout: .seconds(60))
-                try? FileManager.default.removeItem(atPath: urlFile)
-                return DevChain(process: process, url: url)
-            } catch {
-                ServiceProcess.kill(process)
-                throw error
-            }
-        }
-
-        func call(_ method: String, _ params: String = "[]") async throws -> [String: Any] {
-            let result = try await runProcess("/usr/bin/env", ["python3", "\(DevChainTests.root)/tools/devchain/rpc.py", url, method, params])
-            guard result.status == 0, let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] else {
-                throw TestFailure("rpc.py \(method): \(result.stderr)")
-            }
-            return object
-        }
-
-        /// Submits and watches; the reply, then every status until a terminal one, and the
-        /// hash a `finalized` status names.
-        func watch(_ extrinsic: SignedExtrinsic) async throws -> (reply: [String: Any], statuses: [String], finalizedIn: String?) {
-            let result = try await runProcess("/usr/bin/env", ["python3", "\(DevChainTests.root)/tools/devchain/rpc.py", url, "--watch",
-                                                               Base16.encode(extrinsic.bytes)])
-            guard result.status == 0 else { throw TestFailure("rpc.py --watch: \(result.stderr)") }
-            let lines = try result.output.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
-            let statuses = lines.dropFirst().compactMap { line -> String? in
-                if let text = line["status"] as? String { return text }
-                return (line["status"] as? [String: Any])?.keys.first
-            }
-            let finalizedIn = lines.compactMap { ($0["status"] as? [String: Any])?["finalized"] as? String }.first
-            return (lines.first ?? [:], statuses, finalizedIn)
-        }
-
-        func storage(_ key: [UInt8]) async throws -> [UInt8]? {
-            let answer = try await call("state_getStorage", "[\"0x\(Base16.encode(key))\"]")
-            return try (answer["result"] as? String).map { try Base16.decode($0.dropFirst(2)) }
-        }
-
-        /// The finalized head's number and hash: what a relay signs against.
-        func finalizedHead() async throws -> (number: UInt64, hash: [UInt8]) {
-            let hash = try #require(try await call("chain_getFinalizedHead")["result"] as? String)
-            let header = try #require(try await call("chain_getHeader", "[\"\(hash)\"]")["result"] as? [String: Any])
-            let number = try #require((header["number"] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) })
-            return (number, try Base16.decode(hash.dropFirst(2)))
-        }
-    }
 
     static func proof(_ label: String) -> (contentID: [UInt8], leaf: [UInt8], siblings: [MerkleStep]) {
         let leaves = (0..<5).map { BinaryMerkleTree.leafHash(Array("\(label)-\($0)".utf8)) }
@@ -109,6 +51,12 @@ struct DevChainTests {
         let block = try #require(try await chain.call("chain_getBlock", "[\"\(hash)\"]")["result"] as? [String: Any])
         let body = block["block"] as? [String: Any]
         return (body?["extrinsics"] as? [String])?.contains("0x" + Base16.encode(extrinsic.bytes)) == true
+    }
+
+    @Test("the dev chain's blocks, inherents and events decode with scalecodec through its own metadata; upgrades, another genesis and a full pool behave as a node's")
+    func selfConsistent() async throws {
+        let result = try await runProcess("/usr/bin/env", ["python3", "\(DevChain.repositoryRoot)/tests/compat/devchain_check.py"])
+        #expect(result.status == 0, "\(result.stderr.suffix(2000))")
     }
 
     @Test("a storage proof is ready, in a block and finalized; its record names the signer; replays, forgeries, a foreign genesis and a stale nonce get the node's error codes; a higher nonce waits as future; the first submitter wins; a payment moves DALLA")
@@ -319,5 +267,11 @@ struct DevChainTests {
     static func finalizedNumber(_ chain: DevChain) async throws -> UInt64 {
         let finalizedHash = try await chain.call("chain_getFinalizedHead")["result"] as? String
         return try await Self.number(ofHeader: finalizedHash, on: chain)
+    }
+}
+
+extension DevChain {
+    func watch(_ extrinsic: SignedExtrinsic) async throws -> (reply: [String: Any], statuses: [String], finalizedIn: String?) {
+        try await watch(bytes: extrinsic.bytes)
     }
 }

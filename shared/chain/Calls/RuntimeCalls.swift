@@ -57,3 +57,21 @@ public enum StorageProofCall {
         return writer.bytes
     }
 }
+
+/// `System` (0): the relay uses `remark` alone, to fill a nonce that nothing else will take
+/// (a submission refused after its nonce was allocated), so later nonces are not stranded in
+/// the future queue.
+public enum SystemCall {
+    /// The runtime's block length bounds a remark; the relay's are a few bytes.
+    public static let maximumRemark = 1024
+
+    /// `remark(remark: Vec<u8>)` (0/0): no effect but its fee and the nonce it uses.
+    public static func remark(_ bytes: [UInt8]) throws(ChainError) -> [UInt8] {
+        try CallArguments.bounded(bytes, "a remark", maximum: maximumRemark)
+        var writer = ScaleWriter()
+        writer.u8(Pallet.system.rawValue)
+        writer.u8(0)
+        writer.byteVector(bytes)
+        return writer.bytes
+    }
+}

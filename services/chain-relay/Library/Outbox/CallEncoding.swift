@@ -1,0 +1,76 @@
+import PakitChain
+import PakitContracts
+import PakitCore
+
+/// The SCALE bytes of a requested call, every argument checked first: what the runtime would
+/// refuse is refused here, with a message naming the argument, before anything is stored.
+enum CallEncoding {
+    static func encode(_ call: ChainCall) throws(ChainError) -> [UInt8] {
+        switch call {
+        case .submitStorageProof(let contentID, let leaf, let siblings):
+            var steps: [MerkleStep] = []
+            for (index, step) in siblings.enumerated() {
+                steps.append(MerkleStep(node: try hash(step.node, "siblings[\(index)].node"), nodeIsLeft: step.nodeIsLeft))
+            }
+            let content = try hash(contentID, "content_id")
+            let leafHash = try hash(leaf, "leaf")
+            guard BinaryMerkleTree.verify(leaf: leafHash, steps: steps, root: content) else {
+                throw ChainError(.value, "the Merkle path does not lead from the leaf to content_id (the pallet would refuse it with RootMismatch)")
+            }
+            return try StorageProofCall.submit(contentID: content, leaf: leafHash, siblings: steps)
+        case .transfer(let to, let planck, let keepAlive):
+            let account = try account(to)
+            let amount = try amount(planck, "planck")
+            return keepAlive ? try BalancesCall.transferKeepAlive(to: account, planck: amount)
+                : try BalancesCall.transferAllowDeath(to: account, planck: amount)
+        case .transferBBZD(let to, let amount):
+            return try EconomyCall.transferBBZD(to: try account(to), amount: try self.amount(amount, "amount"))
+        case .registerDomain(let domain, let tier):
+            guard let tier = BnsCall.DomainTier(rawValue: tier) else { throw ChainError(.value, "tier is 0…3 (standard, premium, government, verified)") }
+            return try BnsCall.registerDomain(try name(domain), tier: tier)
+        case .activateHosting(let domain, let tier, let contentHash, let autoRenew):
+            guard let tier = BnsCall.HostingTier(rawValue: tier) else { throw ChainError(.value, "tier is 0…3 (free, basic, pro, enterprise)") }
+            return try BnsCall.activateHosting(try name(domain), tier: tier, contentHash: try hash(contentHash, "content_hash"), autoRenew: autoRenew)
+        case .updateHostingContent(let domain, let contentHash, let description, let sizeBytes):
+            return try BnsCall.updateHostingContent(try name(domain), contentHash: try hash(contentHash, "content_hash"),
+                                                    description: description, sizeBytes: sizeBytes)
+        case .renewHosting(let domain, let months):
+            return try BnsCall.renewHosting(try name(domain), months: months)
+        case .deactivateHosting(let domain):
+            return try BnsCall.deactivateHosting(try name(domain))
+        case .remark(let hex):
+            guard let bytes = Hex.decode(hex) else { throw ChainError(.value, "remark is hex") }
+            return try SystemCall.remark(bytes)
+        }
+    }
+
+    static func hash(_ text: String, _ argument: String) throws(ChainError) -> [UInt8] {
+        guard let bytes = Hex.decode(text), bytes.count == 32 else { throw ChainError(.value, "\(argument) is a 32-byte hash in hex") }
+        return bytes
+    }
+
+    /// An account as SS58 (prefix 1981) or 32 bytes of hex.
+    static func account(_ text: String) throws(ChainError) -> [UInt8] {
+        if let bytes = Hex.decode(text), bytes.count == 32 { return bytes }
+        do {
+            return try SS58.decode(text)
+        } catch {
+            throw ChainError(.value, "'\(text.prefix(80))' is neither an SS58 address with prefix 1981 nor a 32-byte hex account id (\(error.message))")
+        }
+    }
+
+    /// A decimal amount in the chain's smallest unit (u128).
+    static func amount(_ text: String, _ argument: String) throws(ChainError) -> UInt128 {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let value = UInt128(text) else {
+            throw ChainError(.value, "\(argument) is a whole number of Planck as a decimal string, at most 2^128 − 1")
+        }
+        return value
+    }
+
+    /// A name as the pallet stores it: the whole name, `.bz` included (the pallet neither adds
+    /// nor requires the suffix; Pakit registers what a browser's Host header carries).
+    static func name(_ domain: String) throws(ChainError) -> String {
+        _ = try BnsCall.domainBytes(domain)
+        return domain
+    }
+}

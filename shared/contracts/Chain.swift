@@ -1,0 +1,269 @@
+/// The chain relay's v1 API (`pakit-chain-relay`, docs/chain-relay.md): submissions to
+/// BelizeChain, each a row of the relay's durable outbox before anything is signed.
+/// Byte strings travel as lowercase hex (`0x` optional on input); amounts as decimal strings
+/// (Planck, 12 decimals: a u128 does not fit a JSON number).
+
+/// A call the relay encodes, signs and submits: the runtime's pallet and call name, and its
+/// arguments (`docs/chain-relay.md` lists each call's arguments).
+public enum ChainCall: Codable, Sendable, Equatable {
+    /// `StorageProof.submit_storage_proof`: a BLAKE2-256 Merkle inclusion proof of one leaf
+    /// under `contentID` (the Merkle root).
+    case submitStorageProof(contentID: String, leaf: String, siblings: [ChainMerkleStep])
+    /// `Balances.transfer_keep_alive` (`keepAlive`) or `Balances.transfer_allow_death`: DALLA.
+    case transfer(to: String, planck: String, keepAlive: Bool)
+    /// `Economy.transfer_bbzd`: bBZD (both accounts need KYC on chain).
+    case transferBBZD(to: String, amount: String)
+    /// `Bns.register_domain`.
+    case registerDomain(domain: String, tier: UInt8)
+    /// `Bns.activate_hosting`.
+    case activateHosting(domain: String, tier: UInt8, contentHash: String, autoRenew: Bool)
+    /// `Bns.update_hosting_content`.
+    case updateHostingContent(domain: String, contentHash: String, description: String, sizeBytes: UInt64)
+    /// `Bns.renew_hosting`.
+    case renewHosting(domain: String, months: UInt32)
+    /// `Bns.deactivate_hosting`.
+    case deactivateHosting(domain: String)
+    /// `System.remark`: the relay's nonce filler; callers may send one too.
+    case remark(hex: String)
+
+    /// The runtime's name of the call, `Pallet.call`.
+    public var name: String {
+        switch self {
+        case .submitStorageProof: "StorageProof.submit_storage_proof"
+        case .transfer(_, _, let keepAlive): keepAlive ? "Balances.transfer_keep_alive" : "Balances.transfer_allow_death"
+        case .transferBBZD: "Economy.transfer_bbzd"
+        case .registerDomain: "Bns.register_domain"
+        case .activateHosting: "Bns.activate_hosting"
+        case .updateHostingContent: "Bns.update_hosting_content"
+        case .renewHosting: "Bns.renew_hosting"
+        case .deactivateHosting: "Bns.deactivate_hosting"
+        case .remark: "System.remark"
+        }
+    }
+
+    private enum Keys: String, CodingKey { case call, args }
+    private enum Arguments: String, CodingKey {
+        case contentID = "content_id", leaf, siblings, to, planck, amount, domain, tier, contentHash = "content_hash"
+        case autoRenew = "auto_renew", description, sizeBytes = "size_bytes", months, remark
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        let name = try container.decode(String.self, forKey: .call)
+        let args = try container.nestedContainer(keyedBy: Arguments.self, forKey: .args)
+        switch name {
+        case "StorageProof.submit_storage_proof":
+            self = .submitStorageProof(contentID: try args.decode(String.self, forKey: .contentID), leaf: try args.decode(String.self, forKey: .leaf),
+                                       siblings: try args.decode([ChainMerkleStep].self, forKey: .siblings))
+        case "Balances.transfer_keep_alive", "Balances.transfer_allow_death":
+            self = .transfer(to: try args.decode(String.self, forKey: .to), planck: try args.decode(String.self, forKey: .planck),
+                             keepAlive: name == "Balances.transfer_keep_alive")
+        case "Economy.transfer_bbzd":
+            self = .transferBBZD(to: try args.decode(String.self, forKey: .to), amount: try args.decode(String.self, forKey: .amount))
+        case "Bns.register_domain":
+            self = .registerDomain(domain: try args.decode(String.self, forKey: .domain), tier: try args.decodeIfPresent(UInt8.self, forKey: .tier) ?? 0)
+        case "Bns.activate_hosting":
+            self = .activateHosting(domain: try args.decode(String.self, forKey: .domain), tier: try args.decodeIfPresent(UInt8.self, forKey: .tier) ?? 0,
+                                    contentHash: try args.decode(String.self, forKey: .contentHash),
+                                    autoRenew: try args.decodeIfPresent(Bool.self, forKey: .autoRenew) ?? false)
+        case "Bns.update_hosting_content":
+            self = .updateHostingContent(domain: try args.decode(String.self, forKey: .domain), contentHash: try args.decode(String.self, forKey: .contentHash),
+                                         description: try args.decodeIfPresent(String.self, forKey: .description) ?? "",
+                                         sizeBytes: try args.decodeIfPresent(UInt64.self, forKey: .sizeBytes) ?? 0)
+        case "Bns.renew_hosting":
+            self = .renewHosting(domain: try args.decode(String.self, forKey: .domain), months: try args.decode(UInt32.self, forKey: .months))
+        case "Bns.deactivate_hosting":
+            self = .deactivateHosting(domain: try args.decode(String.self, forKey: .domain))
+        case "System.remark":
+            self = .remark(hex: try args.decode(String.self, forKey: .remark))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .call, in: container,
+                                                   debugDescription: "unknown call '\(name.prefix(80))' (docs/chain-relay.md lists the calls the relay makes)")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(name, forKey: .call)
+        var args = container.nestedContainer(keyedBy: Arguments.self, forKey: .args)
+        switch self {
+        case .submitStorageProof(let contentID, let leaf, let siblings):
+            try args.encode(contentID, forKey: .contentID)
+            try args.encode(leaf, forKey: .leaf)
+            try args.encode(siblings, forKey: .siblings)
+        case .transfer(let to, let planck, _):
+            try args.encode(to, forKey: .to)
+            try args.encode(planck, forKey: .planck)
+        case .transferBBZD(let to, let amount):
+            try args.encode(to, forKey: .to)
+            try args.encode(amount, forKey: .amount)
+        case .registerDomain(let domain, let tier):
+            try args.encode(domain, forKey: .domain)
+            try args.encode(tier, forKey: .tier)
+        case .activateHosting(let domain, let tier, let contentHash, let autoRenew):
+            try args.encode(domain, forKey: .domain)
+            try args.encode(tier, forKey: .tier)
+            try args.encode(contentHash, forKey: .contentHash)
+            try args.encode(autoRenew, forKey: .autoRenew)
+        case .updateHostingContent(let domain, let contentHash, let description, let sizeBytes):
+            try args.encode(domain, forKey: .domain)
+            try args.encode(contentHash, forKey: .contentHash)
+            try args.encode(description, forKey: .description)
+            try args.encode(sizeBytes, forKey: .sizeBytes)
+        case .renewHosting(let domain, let months):
+            try args.encode(domain, forKey: .domain)
+            try args.encode(months, forKey: .months)
+        case .deactivateHosting(let domain):
+            try args.encode(domain, forKey: .domain)
+        case .remark(let hex):
+            try args.encode(hex, forKey: .remark)
+        }
+    }
+}
+
+/// One step of a Merkle path, as `StorageProof` takes it.
+public struct ChainMerkleStep: Codable, Sendable, Equatable {
+    /// The sibling's 32-byte hash, hex.
+    public var node: String
+    /// True when the sibling is the left half of the pair.
+    public var nodeIsLeft: Bool
+
+    enum CodingKeys: String, CodingKey { case node, nodeIsLeft = "node_is_left" }
+
+    public init(node: String, nodeIsLeft: Bool) {
+        self.node = node
+        self.nodeIsLeft = nodeIsLeft
+    }
+}
+
+/// `POST /internal/v1/submissions` (storage, lora-bridge, the operator): a call to submit once.
+/// The same idempotency key always names the same submission: a retry after a lost answer gets
+/// the first one back (and a different call under a used key is refused with 409).
+public struct SubmissionRequest: Codable, Sendable, Equatable {
+    /// 1…128 characters of `[A-Za-z0-9._:/-]`.
+    public var idempotencyKey: String
+    public var call: ChainCall
+
+    public init(idempotencyKey: String, call: ChainCall) {
+        self.idempotencyKey = idempotencyKey
+        self.call = call
+    }
+}
+
+/// Where a submission is. `queued` → `signed` → `submitted` → `in_block` → `finalized`, or
+/// `failed`. Only `finalized` and `failed` are final, and both are read from the finalized
+/// chain (or, for `failed` before inclusion, from the node's refusal of the call itself).
+public enum SubmissionState: String, Codable, Sendable, Equatable, CaseIterable {
+    /// Stored; not signed yet (no nonce).
+    case queued
+    /// Signed with a nonce; not yet accepted by a node's pool.
+    case signed
+    /// In a node's pool (ready or future).
+    case submitted
+    /// In a best block (a hint: a re-org may take it back to `submitted`).
+    case inBlock = "in_block"
+    /// In a finalized block and dispatched successfully.
+    case finalized
+    /// Final failure: dispatched with an error in a finalized block (`error` names the module
+    /// error), or refused for good before inclusion.
+    case failed
+
+    public var isFinal: Bool { self == .finalized || self == .failed }
+}
+
+/// One submission, as `GET /v1/submissions/{id}` shows it. Times are Unix seconds.
+public struct SubmissionRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var idempotencyKey: String
+    /// Who asked (`storage`, `lora-bridge`, `operator`, or `relay` for a nonce filler).
+    public var caller: String
+    public var call: ChainCall
+    public var state: SubmissionState
+    public var nonce: UInt32?
+    /// The transaction hash (BLAKE2-256 of the signed extrinsic) of the latest signing.
+    public var txHash: String?
+    /// How many times the call was signed (a fresh era after expiry, a runtime upgrade).
+    public var signings: Int
+    public var blockHash: String?
+    public var blockNumber: UInt32?
+    public var extrinsicIndex: UInt32?
+    /// `Pallet.Error` for a module error, the DispatchError's name otherwise, or the node's
+    /// refusal; for a success counted under a rule (ContentAlreadyProven with the relay as the
+    /// stored submitter) the rule's note.
+    public var error: String?
+    public var note: String?
+    public var createdAt: Double
+    public var updatedAt: Double
+    public var finalizedAt: Double?
+
+    public init(id: String, idempotencyKey: String, caller: String, call: ChainCall, state: SubmissionState, nonce: UInt32?, txHash: String?,
+                signings: Int, blockHash: String?, blockNumber: UInt32?, extrinsicIndex: UInt32?, error: String?, note: String?,
+                createdAt: Double, updatedAt: Double, finalizedAt: Double?) {
+        self.id = id
+        self.idempotencyKey = idempotencyKey
+        self.caller = caller
+        self.call = call
+        self.state = state
+        self.nonce = nonce
+        self.txHash = txHash
+        self.signings = signings
+        self.blockHash = blockHash
+        self.blockNumber = blockNumber
+        self.extrinsicIndex = extrinsicIndex
+        self.error = error
+        self.note = note
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.finalizedAt = finalizedAt
+    }
+}
+
+/// `GET /v1/submissions?state=&caller=&call=&limit=`: newest first.
+public struct SubmissionListResponse: Codable, Sendable, Equatable {
+    public var submissions: [SubmissionRecord]
+    public init(submissions: [SubmissionRecord]) { self.submissions = submissions }
+}
+
+/// `GET /v1/chain`: the relay's view of the chain and its account.
+public struct RelayChainStatus: Codable, Sendable, Equatable {
+    /// The node URL (ws:// or wss://), without credentials.
+    public var node: String
+    public var connected: Bool
+    /// Set when the relay refuses the chain (another genesis, an incompatible runtime): nothing
+    /// is signed until it changes.
+    public var refusal: String?
+    public var genesisHash: String?
+    public var specName: String?
+    public var specVersion: UInt32?
+    public var transactionVersion: UInt32?
+    public var finalizedNumber: UInt32?
+    /// The last finalized block whose extrinsics the relay has read.
+    public var checkpointNumber: UInt32?
+    /// The relay's account, SS58 with prefix 1981, and hex.
+    public var account: String
+    public var accountHex: String
+    /// The account's nonce in the finalized state, and the next one the relay will assign.
+    public var chainNonce: UInt32?
+    public var nextNonce: UInt32?
+    /// Submissions by state.
+    public var counts: [String: Int]
+
+    public init(node: String, connected: Bool, refusal: String?, genesisHash: String?, specName: String?, specVersion: UInt32?,
+                transactionVersion: UInt32?, finalizedNumber: UInt32?, checkpointNumber: UInt32?, account: String, accountHex: String,
+                chainNonce: UInt32?, nextNonce: UInt32?, counts: [String: Int]) {
+        self.node = node
+        self.connected = connected
+        self.refusal = refusal
+        self.genesisHash = genesisHash
+        self.specName = specName
+        self.specVersion = specVersion
+        self.transactionVersion = transactionVersion
+        self.finalizedNumber = finalizedNumber
+        self.checkpointNumber = checkpointNumber
+        self.account = account
+        self.accountHex = accountHex
+        self.chainNonce = chainNonce
+        self.nextNonce = nextNonce
+        self.counts = counts
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import NIOPosix
+import PakitChain
+import PakitContracts
+import PakitCore
+import PakitTestSupport
+import Testing
+
+/// The relay against the faults a chain and its own process throw at it: kill -9 at random
+/// points, a node that loses a submission, re-orgs, dropped sockets and a runtime upgrade.
+/// Each ends the same way: every acknowledged intent on the finalized chain exactly once.
+@Suite("Chain relay: faults", .serialized)
+struct RelayFaultTests {
+    /// What the chain holds for a stream of remark intents: each acknowledged one exactly once,
+    /// nothing else but the relay's own nonce fillers.
+    static func checkExactlyOnce(_ labels: [String], relay: RelayProcess, chain: DevChain) async throws {
+        let calls = try await relayCalls(on: chain, account: relay.signer.accountID)
+        var seen: [[UInt8]: Int] = [:]
+        for call in calls { seen[call, default: 0] += 1 }
+        let expected = try labels.map { try SystemCall.remark(Array("pakit test \($0)".utf8)) }
+        let lost = expected.filter { seen[$0] == nil }
+        let duplicated = seen.filter { $0.value > 1 }
+        let filler = Array("pakit relay: nonce".utf8)
+        let foreign = seen.keys.filter { call in !expected.contains(call) && !call.dropFirst(3).starts(with: filler) }
+        #expect(lost.isEmpty, "\(lost.count) intents never reached the chain")
+        #expect(duplicated.isEmpty, "\(duplicated.count) calls are on chain more than once")
+        #expect(foreign.isEmpty, "\(foreign.count) calls on chain that nobody asked for")
+    }
+
+    /// Submits `labels` as remarks; the records the relay acknowledged.
+    static func submitAll(_ labels: [String], to relay: RelayProcess) async throws -> [String] {
+        var ids: [String] = []
+        for label in labels {
+            let answer = try await relay.submit(remarkRequest(label))
+            guard answer.status == 202 || answer.status == 200, let record = answer.record else { throw TestFailure("\(label): \(answer.status)") }
+            ids.append(record.id)
+        }
+        return ids
+    }
+
+    static func freePort() throws -> Int {
+        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).wait()
+        let port = channel.localAddress?.port ?? 0
+        try channel.close().wait()
+        return port
+    }
+
+    static func startRelayAndChain(chainOptions: [String] = []) async throws -> (RelayProcess, DevChain) {
+        let relay = try await RelayProcess.make(chainURL: nil)
+        let chain = try await DevChain.start(endow: [relay.signer.accountID], extra: chainOptions)
+        relay.kill()
+        try await relay.restart(arguments: relay.arguments + ["--chain-url", chain.url])
+        return (relay, chain)
+    }
+
+    @Test("kill -9 of the relay at random points during a stream of submissions: nothing lost, nothing twice")
+    func killNine() async throws {
+        let kills = Int(ProcessInfo.processInfo.environment["PAKIT_RELAY_KILLS"] ?? "") ?? 200
+        let port = try Self.freePort()
+        let relay = try await RelayProcess.make(chainURL: nil)
+        defer { relay.kill() }
+        let chain = try await DevChain.start(endow: [relay.signer.accountID])
+        defer { chain.stop() }
+        relay.kill()
+        let arguments = relay.arguments.map { $0 == "0" ? "\(port)" : $0 } + ["--chain-url", chain.url]
+        try await relay.restart(arguments: arguments)
+
+        // The stream: one intent after another, each retried with its key until acknowledged
+        // (a killed relay answers nothing; the retry gets the first submission back).
+        let acknowledged = Task<[(label: String, id: String)], any Error> {
+            var done: [(label: String, id: String)] = []
+            var index = 0
+            while !Task.isCancelled {
+                let label = "stream-\(index)"
+                while true {
+                    if let answer = try? await relay.submit(remarkRequest(label)), let record = answer.record {
+                        done.append((label, record.id))
+                        break
+                    }
+                    if Task.isCancelled { return done }
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+                index += 1
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return done
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<kills {
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...250, using: &generator)))
+            relay.kill()
+            try await relay.restart()
+        }
+        acknowledged.cancel()
+        let intents = try await acknowledged.value
+        #expect(intents.count > kills / 2)
+        let final = try await relay.waitUntilFinal(intents.map(\.id), timeout: .seconds(300))
+        #expect(final.allSatisfy { $0.state == .finalized }, "\(final.filter { $0.state != .finalized }.prefix(3).map { "\($0.id): \($0.error ?? "")" })")
+        try await Self.checkExactlyOnce(intents.map(\.label), relay: relay, chain: chain)
+        await relay.stop()
+    }
+
+    @Test("a submission the node loses is sent again, and the nonces after it are not stranded")
+    func lostSubmission() async throws {
+        let (relay, chain) = try await Self.startRelayAndChain()
+        defer { relay.kill(); chain.stop() }
+        _ = try await chain.call("dev_dropNextSubmissions", "[1]")
+        let labels = (0..<3).map { "lost-\($0)" }
+        let ids = try await Self.submitAll(labels, to: relay)
+        let final = try await relay.waitUntilFinal(ids)
+        #expect(final.allSatisfy { $0.state == .finalized })
+        try await Self.checkExactlyOnce(labels, relay: relay, chain: chain)
+        await relay.stop()
+    }
+
+    @Test("a re-org retracts a submission from its block; it lands again, once")
+    func reorg() async throws {
+        let (relay, chain) = try await Self.startRelayAndChain()
+        defer { relay.kill(); chain.stop() }
+        _ = try await chain.call("dev_stallFinality", "[true]")
+        let ids = try await Self.submitAll(["reorg"], to: relay)
+        try await RelayEndToEndTests.eventually("the submission is in a best block") { try await relay.submission(ids[0]).state == .inBlock }
+        _ = try await chain.call("dev_reorg")
+        _ = try await chain.call("dev_stallFinality", "[false]")
+        let final = try await relay.waitUntilFinal(ids)
+        #expect(final.first?.state == .finalized)
+        try await Self.checkExactlyOnce(["reorg"], relay: relay, chain: chain)
+        await relay.stop()
+    }
+
+    @Test("the node drops every socket mid-stream: the relay reconnects, reconciles, and sends nothing twice")
+    func socketsKilled() async throws {
+        let (relay, chain) = try await Self.startRelayAndChain()
+        defer { relay.kill(); chain.stop() }
+        let labels = (0..<40).map { "sockets-\($0)" }
+        var ids: [String] = []
+        for (index, label) in labels.enumerated() {
+            ids += try await Self.submitAll([label], to: relay)
+            if index % 10 == 5 { _ = try await chain.call("dev_killSockets") }
+        }
+        let final = try await relay.waitUntilFinal(ids)
+        #expect(final.allSatisfy { $0.state == .finalized })
+        try await Self.checkExactlyOnce(labels, relay: relay, chain: chain)
+        await relay.stop()
+    }
+}
