@@ -218,7 +218,7 @@ public struct SubmissionRecord: Codable, Sendable, Equatable {
     }
 }
 
-/// `GET /v1/submissions?state=&caller=&call=&limit=`: newest first.
+/// `GET /v1/submissions?state=&caller=&call=&key=&limit=`: newest first (`key`: an idempotency key).
 public struct SubmissionListResponse: Codable, Sendable, Equatable {
     public var submissions: [SubmissionRecord]
     public init(submissions: [SubmissionRecord]) { self.submissions = submissions }
@@ -265,5 +265,29 @@ public struct RelayChainStatus: Codable, Sendable, Equatable {
         self.chainNonce = chainNonce
         self.nextNonce = nextNonce
         self.counts = counts
+    }
+}
+
+/// `POST /v1/anchors` (storage, write token): anchor a file added on this node on BelizeChain.
+public struct AnchorRequest: Codable, Sendable, Equatable {
+    public var cid: String
+    public init(cid: String) { self.cid = cid }
+}
+
+/// What storage asked the relay to submit for a file, and where that submission is.
+public struct AnchorResponse: Codable, Sendable, Equatable {
+    public var cid: String
+    /// The StorageProof content id: the file's BLAKE2-256 Merkle root (for a one-leaf file, the
+    /// root of that leaf paired with itself: the pallet refuses an empty path).
+    public var contentID: String
+    /// The leaf whose inclusion proof was submitted.
+    public var leafIndex: Int
+    public var submission: SubmissionRecord
+
+    public init(cid: String, contentID: String, leafIndex: Int, submission: SubmissionRecord) {
+        self.cid = cid
+        self.contentID = contentID
+        self.leafIndex = leafIndex
+        self.submission = submission
     }
 }

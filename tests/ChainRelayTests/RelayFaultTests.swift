@@ -97,6 +97,8 @@ struct RelayFaultTests {
         let final = try await relay.waitUntilFinal(intents.map(\.id), timeout: .seconds(300))
         #expect(final.allSatisfy { $0.state == .finalized }, "\(final.filter { $0.state != .finalized }.prefix(3).map { "\($0.id): \($0.error ?? "")" })")
         try await Self.checkExactlyOnce(intents.map(\.label), relay: relay, chain: chain)
+        let fillers = try await relay.list("?caller=relay&limit=1000").count
+        print("relay kill -9 stream: \(kills) kills, \(intents.count) intents acknowledged, all finalized once, \(fillers) nonce fillers")
         await relay.stop()
     }
 

@@ -9,7 +9,8 @@ what the chain serves with PyPI scalecodec driven by the metadata from `state_ge
 timestamp inherent included) and every System.Events record, which must name the expected
 pallet, variant and fields. Then the faults: dev_upgradeRuntime with a moved call (the pool is
 revalidated, the watcher sees "invalid", the old index is refused, the new metadata decodes
-the new index), --genesis-seed (another genesis hash) and --pool-limit (1016). Prints one JSON
+the new index), state_getStorage and state_call at an old block hash (that block's state;
+4003 for an unknown hash), --genesis-seed (another genesis hash) and --pool-limit (1016). Prints one JSON
 summary; exit 1 with a message on stderr when a check fails.
 """
 
@@ -31,6 +32,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "devchain"))
 import metadata as runtime_metadata  # noqa: E402 - tools/devchain/metadata.py
 
 EVENTS_KEY = "0x26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc8461851072c9d7"
+ACCOUNT_PREFIX = "0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9"  # System.Account
 
 
 def compact(value):
@@ -212,6 +214,20 @@ def main():
         extrinsics, events, metadata = run_calls(chain, alice, [b"\x00\x09" + vec_u8(b"x")])
         expect(extrinsics[1]["call"]["call_function"] == "remark", extrinsics[1]["call"])
         summary["upgrade"] = {"statuses": statuses, "versions": versions}
+
+        # state_getStorage / state_call [.., hash]: the state after that block, as an archive node
+        genesis = chain.result("chain_getBlockHash", 0)
+        account_key = ACCOUNT_PREFIX + hashlib.blake2b(a, digest_size=16).hexdigest() + a.hex()
+        at_genesis = chain.result("state_getStorage", account_key, genesis)
+        nonce_call = chain.result("state_call", "AccountNonceApi_account_nonce", "0x" + a.hex(), genesis)
+        expect(at_genesis[2:10] == "00000000" and nonce_call == "0x00000000" and chain.nonce(a) == len(calls) + 1,
+               f"nonce at genesis: {at_genesis[:10]}, {nonce_call}; best: {chain.nonce(a)}")
+        expect(chain.result("state_getStorage", EVENTS_KEY, genesis) == "0x00", "System.Events at genesis")
+        expect(chain.result("state_getStorage", ACCOUNT_PREFIX + hashlib.blake2b(b, digest_size=16).hexdigest() + b.hex(), genesis) is None,
+               "an account absent at genesis")
+        unknown = chain.call("state_getStorage", account_key, "0x" + "ab" * 32)
+        expect(unknown.get("error", {}).get("code") == 4003, unknown)
+        summary["history"] = "genesis state, unknown hash"
     finally:
         chain.stop()
 

@@ -14,10 +14,13 @@ Built:
   after genesis starts with a v5 bare Timestamp.set inherent (wall-clock milliseconds);
 - chain_getBlockHash, chain_getHeader, chain_getBlock, chain_getFinalizedHead,
   chain_subscribeNewHeads / chain_subscribeFinalizedHeads (and unsubscribe),
-  state_getRuntimeVersion [hash?], state_subscribeRuntimeVersion, state_getStorage,
-  state_getMetadata [hash?] (the synthetic metadata V14 of metadata.py), state_call [method,
-  args, hash?] for Core_version, Metadata_metadata, Metadata_metadata_versions,
-  Metadata_metadata_at_version (14 → Some, else None) and AccountNonceApi_account_nonce;
+  state_getRuntimeVersion [hash?], state_subscribeRuntimeVersion, state_getStorage [key,
+  hash?] (as an archive node: the state after any block of the current chain, null for a key
+  absent there, 4003 UnknownBlock for a hash it does not know or a re-org dropped; kept as
+  per-key histories of changes, not as copies of the state), state_getMetadata [hash?] (the
+  synthetic metadata V14 of metadata.py), state_call [method, args, hash?] for Core_version,
+  Metadata_metadata, Metadata_metadata_versions, Metadata_metadata_at_version (14 → Some, else
+  None) and AccountNonceApi_account_nonce (the nonce in that block's state);
   system_chain, system_properties, system_accountNextIndex, author_submitExtrinsic,
   author_submitAndWatchExtrinsic, author_unwatchExtrinsic;
 - validation: format (1001), signature over the rebuilt payload, mortality and birth hash
@@ -52,7 +55,7 @@ dev_setKyc [account, level?]. --genesis-seed TEXT starts another chain (another 
 
 Not built: the other calls (Contracts, Mesh, Quantum, the rest of Bns and Economy), Sudo,
 metadata V15/V16, a real state trie (stateRoot and extrinsicsRoot are BLAKE2-256 digests,
-labelled as such), historical storage (state_getStorage answers from the best state), and
+labelled as such), state pruning (every block of the current chain keeps its state), and
 undoing a runtime upgrade by dev_reorg. Fees follow the runtime's IdentityFee shape (weight in
 picoseconds plus length) with an assumed base extrinsic weight: the amounts are not the
 runtime's to the Planck. Where the reference gives a pallet's rules and errors but not the
@@ -65,6 +68,7 @@ Usage: devchain.py [--port 0] [--url-file F] [--block-ms 500] [--finality-lag 2]
 
 import argparse
 import asyncio
+import bisect
 import copy
 import hashlib
 import json
@@ -126,8 +130,52 @@ CALLS = {
                                    ("size_bytes", "u64")],
     "Economy.transfer_bbzd": [("to", "[u8; 32]"), ("amount", "u128")],
 }
-# State that a re-org rolls back (deep-copied after every block).
-STATE = ("storage", "accounts", "proofs", "domains", "hosting", "content_versions", "bbzd", "totals")
+# The pallets' working state beside `storage` that a re-org rolls back: deep-copied after a
+# block only when it differs from the last copy (storage itself is rolled back from its histories).
+STATE = ("accounts", "proofs", "domains", "hosting", "content_versions", "bbzd", "totals")
+
+
+class Storage(dict):
+    """The best state's storage (key → value bytes), noting the keys written since the last
+    block so that produce_block can add them to the per-key histories."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dirty = set(self)
+
+    def __setitem__(self, key, value):
+        self.dirty.add(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self.dirty.add(key)
+        super().__delitem__(key)
+
+    def pop(self, key, *default):
+        self.dirty.add(key)
+        return super().pop(key, *default)
+
+    def popitem(self):
+        key, value = super().popitem()
+        self.dirty.add(key)
+        return key, value
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, *args, **kwargs):
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def clear(self):
+        self.dirty.update(self)
+        super().clear()
+
+    def take_dirty(self):
+        dirty, self.dirty = self.dirty, set()
+        return dirty
 
 
 def blake2_256(data):
@@ -192,6 +240,12 @@ class RpcError(Exception):
         self.code, self.message, self.data = code, message, data
 
 
+def unknown_block():
+    """The node's answer for a block hash it does not know (or whose state it discarded)."""
+    return RpcError(4003, "Client error: UnknownBlock: State already discarded for the given block, or it is unknown",
+                    "the dev chain knows no block with this hash")
+
+
 def invalid(data):
     """author error 1010: the runtime judged the transaction invalid."""
     return RpcError(1010, "Invalid Transaction", data)
@@ -227,7 +281,10 @@ class Chain:
         self.config.update_type_registry(RUNTIME_TYPES)
         self.runtime = Runtime(SPEC_VERSION, TRANSACTION_VERSION)
         self.block_runtime = {}  # block hash → the Runtime in its state
-        self.storage = {}
+        self.storage = Storage()  # the best state (plus the block being built)
+        # key → ([block numbers, ascending], [value bytes, or None where it was deleted]): every
+        # change of the key, as of the block that made it; state at block n = the last entry ≤ n.
+        self.history = {}
         self.accounts = {}  # account bytes → [nonce, free, reserved]
         self.proofs = {}  # content id → (submitter, block, proof type index)
         self.domains = {}  # Bns domain bytes → (owner, registered_at, price, tier)
@@ -254,7 +311,9 @@ class Chain:
         self.finalized = 0
         self.pending_finality = {}  # block number → hashes of transactions it included
         self.included = {}  # block number → the pool entries it included (re-queued on a re-org)
-        self.snapshots = {}  # block number → state after it (restored on a re-org)
+        # block number → STATE after it, kept only where STATE changed and only from the last
+        # such block at or below the finalized head (a re-org to `keep` restores the last ≤ keep).
+        self.snapshots = {}
         self.fork = 0  # bumped by each re-org, so the new branch's blocks have new hashes
         self.finality_stalled = False
         self.drop_next = 0
@@ -322,8 +381,39 @@ class Chain:
         self.blocks.append((block_hash, header, extrinsics))
         self.by_hash[block_hash] = number
         self.block_runtime[block_hash] = self.runtime
-        self.snapshots[number] = copy.deepcopy({name: getattr(self, name) for name in STATE})
+        self.record_writes(number)
+        state = {name: getattr(self, name) for name in STATE}
+        if not self.snapshots or self.snapshots[next(reversed(self.snapshots))] != state:
+            self.snapshots[number] = copy.deepcopy(state)
         return block_hash, header
+
+    def record_writes(self, number):
+        """Adds the keys written since the last block to their histories, as of block `number`."""
+        for key in self.storage.take_dirty():
+            value = self.storage.get(key)
+            numbers, values = self.history.setdefault(key, ([], []))
+            if (values[-1] if values else None) == value:
+                continue  # written back unchanged: no new entry
+            numbers.append(number)
+            values.append(value)
+
+    def storage_at(self, key, number=None):
+        """A key's value in the state after block `number` (the best state for None)."""
+        if number is None:
+            return self.storage.get(key)
+        numbers, values = self.history.get(key, ((), ()))
+        index = bisect.bisect_right(numbers, number) - 1
+        return values[index] if index >= 0 else None
+
+    def state_number(self, params, index):
+        """The number of the block a `[…, hash?]` parameter names, None without a hash (the best
+        state); an unknown hash (or one a re-org dropped) is the node's UnknownBlock error."""
+        if len(params) <= index or params[index] is None:
+            return None
+        block_hash = self.block_hash_param(params, index)
+        if block_hash is None:
+            raise unknown_block()
+        return self.by_hash[block_hash]
 
     def block_hash_param(self, params, index=0):
         if len(params) > index and params[index] is not None:
@@ -696,11 +786,14 @@ class Chain:
         new_finalized = max(0, self.best - self.finality_lag)
         while self.finalized < new_finalized:
             self.finalized += 1
-            self.snapshots.pop(self.finalized - 1, None)  # nothing re-orgs below the finalized head
             finalized_hash, finalized_header, _ = self.blocks[self.finalized]
             for tx_hash in self.pending_finality.pop(self.finalized, []):
                 await self.notify_watchers(tx_hash, {"finalized": hex0x(finalized_hash)}, final=True)
             await self.notify_heads("finalized", finalized_header)
+        # Nothing re-orgs below the finalized head: keep the last snapshot at or below it.
+        numbers = list(self.snapshots)
+        for number in numbers[:bisect.bisect_right(numbers, self.finalized) - 1]:
+            del self.snapshots[number]
 
     # -- fault injection (dev_* methods; no node has them) --------------------------------
 
@@ -720,8 +813,20 @@ class Chain:
             del self.by_hash[block_hash]
             self.block_runtime.pop(block_hash, None)
             self.blocks.pop()
-        for name, value in copy.deepcopy(self.snapshots[self.best]).items():
+        for name, value in copy.deepcopy(self.snapshots[next(reversed(self.snapshots))]).items():
             setattr(self, name, value)
+        # Storage: the histories lose every change above `keep`; the best state is theirs at `keep`.
+        storage = Storage()
+        for key in list(self.history):
+            numbers, values = self.history[key]
+            cut = bisect.bisect_right(numbers, keep)
+            del numbers[cut:], values[cut:]
+            if not numbers:
+                del self.history[key]
+            elif values[-1] is not None:
+                storage[key] = values[-1]
+        storage.take_dirty()
+        self.storage = storage
         self.fork += 1
         return self.best
 
@@ -749,8 +854,7 @@ class Chain:
         """The Runtime in the state of the block a `[…, hash?]` parameter names (the best by default)."""
         block_hash = self.block_hash_param(params, index)
         if block_hash is None:
-            raise RpcError(4003, "Client error: UnknownBlock: State already discarded for the given block, or it is unknown",
-                           "the dev chain knows no block with this hash")
+            raise unknown_block()
         return self.block_runtime.get(block_hash, self.runtime)
 
     def state_call(self, params):
@@ -771,7 +875,8 @@ class Chain:
         if method == "AccountNonceApi_account_nonce":
             if len(args) != 32:
                 raise RpcError(4003, "Client error: Execution failed: Failed to decode the argument (AccountId32)", method)
-            return hex0x(self.accounts.get(args, [0, 0, 0])[0].to_bytes(4, "little"))
+            account = self.storage_at(storage_key("System", "Account", args), self.state_number(params, 2))
+            return hex0x(account[:4] if account else bytes(4))  # AccountInfo starts with the u32 nonce
         raise RpcError(4003, f"Client error: Execution failed: Other: Exported method {method} is not found",
                        f"{method} is not served by the Pakit dev chain")
 
@@ -828,7 +933,7 @@ class Chain:
             return self.state_call(params)
         if method in ("state_getStorage", "state_getStorageAt"):
             key = bytes.fromhex(params[0].removeprefix("0x"))
-            value = self.storage.get(key)
+            value = self.storage_at(key, self.state_number(params, 1))
             return None if value is None else hex0x(value)
         if method == "system_chain":
             return "BelizeChain Dev (Pakit stand-in)"

@@ -16,6 +16,7 @@ public struct StorageConfiguration: ServiceConfiguration {
         Setting("private", env: "PAKIT_PRIVATE", default: "false", help: "when true, reading content also needs a read token or a share link"),
         Setting("default-profile", env: "PAKIT_DEFAULT_PROFILE", default: ChunkingProfile.unixfsV1.rawValue, help: "chunking profile when an upload names none: \(ChunkingProfile.allCases.map(\.rawValue).joined(separator: ", "))"),
         Setting("mesh-gateway", env: "PAKIT_STORAGE_MESH_GATEWAY", default: "", help: "this node's mesh gateway (https://host:port): pinned roots are announced to it; empty = not announced"),
+        Setting("chain-relay", env: "PAKIT_STORAGE_CHAIN_RELAY", default: "", help: "this node's chain relay (https://host:port): 'pakit anchor' submits through it; empty = no anchoring"),
         Setting("fetch-from-peers", env: "PAKIT_FETCH_FROM_PEERS", default: "true", help: "when a read needs a block this node lacks, fetch it from the peers the mesh gateway names (needs mesh-gateway)"),
         Setting("fetch-timeout", env: "PAKIT_FETCH_TIMEOUT", default: "30", help: "seconds a fetch of one missing block may take before the read ends with 504"),
         Setting("upstream-gateways", env: "PAKIT_UPSTREAM_GATEWAYS", default: "", help: "IPFS trustless gateways (https://…), comma-separated, asked for a missing block after the peers; empty = none"),
@@ -41,6 +42,7 @@ public struct StorageConfiguration: ServiceConfiguration {
     public var provers: [String]
     /// This node's mesh gateway, told which roots the node holds; nil: no announcements.
     public var meshGateway: String?
+    public var chainRelay: String?
     /// Fetch missing blocks from peers (only with a mesh gateway).
     public var fetchFromPeers: Bool
     public var fetchTimeoutSeconds: Int
@@ -94,6 +96,14 @@ public struct StorageConfiguration: ServiceConfiguration {
                 throw settings.invalid("mesh-gateway", "'\(gateway.prefix(80))' is not an https:// URL")
             }
             meshGateway = gateway
+        }
+        var relay = (settings.optionalString("chain-relay") ?? "").trimmingCharacters(in: .whitespaces)
+        while relay.hasSuffix("/") { relay.removeLast() }
+        if !relay.isEmpty {
+            guard relay.hasPrefix("https://"), URL(string: relay)?.host != nil else {
+                throw settings.invalid("chain-relay", "'\(relay.prefix(80))' is not an https:// URL")
+            }
+            chainRelay = relay
         }
         proofBatchSize = try settings.int("proof-batch-size", in: 1...BatchChunkCircuit.maximumCount)
         proofAttempts = try settings.int("proof-attempts", in: 1...100)

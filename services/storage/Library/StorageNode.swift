@@ -53,6 +53,8 @@ public final class StorageNode: PakitService {
     private let peerCertificates = PinnedPeers()
     /// This node's gateway and the other nodes, as clients (nil without a gateway).
     private let meshClients: (gateway: ServiceClient, peers: PinnedPeerClient)?
+    /// Calls to this node's chain relay, presenting the storage certificate.
+    let relayClient: ServiceClient?
     /// Fetches blocks this node lacks from its peers (nil without a mesh gateway, or when
     /// `fetch-from-peers` is off).
     let remote: RemoteBlocks?
@@ -113,6 +115,9 @@ public final class StorageNode: PakitService {
              peers: try PinnedPeerClient(identity: configuration.common.tls))
         }
         self.meshClients = meshClients
+        relayClient = try configuration.chainRelay.map { _ in
+            ServiceClient(tls: try configuration.common.tls.clientConfiguration(), timeout: .seconds(30))
+        }
         var remote: RemoteBlocks?
         if let gateway = configuration.meshGateway, let meshClients, configuration.fetchFromPeers {
             remote = RemoteBlocks(
@@ -236,6 +241,7 @@ public final class StorageNode: PakitService {
         addJobRoutes(to: router)
         addReplicaRoutes(to: router)
         addInternalRoutes(to: router)
+        addAnchorRoutes(to: router)
     }
 
     /// The durable seal and proof job runner runs beside the server (it resumes unfinished
@@ -278,6 +284,7 @@ public final class StorageNode: PakitService {
 
     public func close() async {
         await remote?.shutdown()
+        await relayClient?.shutdown()
         await meshClients?.gateway.shutdown()
         await meshClients?.peers.shutdown()
         await (proverClient as? HTTPProverClient)?.shutdown()

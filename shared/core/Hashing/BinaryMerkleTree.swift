@@ -96,6 +96,18 @@ public struct BinaryMerkleTree: Sendable {
         return steps
     }
 
+    /// What BelizeChain's StorageProof pallet is given to anchor this tree: the content id, a
+    /// leaf and its path. The pallet refuses an empty path (`EmptyMerkleProof`), so a tree of
+    /// one leaf is anchored as the two-leaf tree of that leaf with itself: content id
+    /// `blake2_256(leaf ‖ leaf)`, path `[leaf on the right]`. Every other tree is anchored as
+    /// it is (content id = `root`). Nil for a tree without leaves or an index out of range.
+    public func anchorProof(forLeaf index: Int) -> (contentID: [UInt8], leaf: [UInt8], steps: [MerkleStep])? {
+        guard let steps = proof(forLeaf: index) else { return nil }
+        let leaf = leafHashes[index]
+        if leafCount == 1 { return (Blake2b.hash256(leaf, leaf), leaf, [MerkleStep(node: leaf, nodeIsLeft: false)]) }
+        return (root, leaf, steps)
+    }
+
     /// Checks that `steps` lead from `leaf` to `root`, exactly as the pallet does.
     /// Returns false for any hash that is not 32 bytes, as the pallet cannot express one.
     public static func verify(leaf: [UInt8], steps: [MerkleStep], root: [UInt8]) -> Bool {

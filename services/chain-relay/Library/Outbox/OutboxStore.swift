@@ -101,12 +101,13 @@ struct OutboxStore: Sendable {
         try await database.read("SELECT * FROM relay_submissions WHERE id = $1", [.text(id)]).first.flatMap(Self.record)
     }
 
-    func list(state: SubmissionState?, caller: String?, callName: String?, limit: Int) async throws(SQLError) -> [SubmissionRecord] {
+    func list(state: SubmissionState?, caller: String?, callName: String?, idempotencyKey: String? = nil, limit: Int) async throws(SQLError) -> [SubmissionRecord] {
         var conditions: [String] = []
         var binds: [SQLValue] = []
         if let state { binds.append(.text(state.rawValue)); conditions.append("state = $\(binds.count)") }
         if let caller { binds.append(.text(caller)); conditions.append("caller = $\(binds.count)") }
         if let callName { binds.append(.text(callName)); conditions.append("call_name = $\(binds.count)") }
+        if let idempotencyKey { binds.append(.text(idempotencyKey)); conditions.append("idempotency_key = $\(binds.count)") }
         binds.append(.integer(Int64(limit)))
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try await database.read("SELECT * FROM relay_submissions \(filter) ORDER BY created_at DESC, id DESC LIMIT $\(binds.count)", binds)

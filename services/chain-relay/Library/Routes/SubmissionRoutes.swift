@@ -5,7 +5,7 @@ import PakitContracts
 import PakitCore
 import PakitHTTPServer
 
-/// `POST /internal/v1/submissions`, `GET /v1/submissions/{id}`, `GET /v1/submissions`,
+/// `POST /internal/v1/submissions`, `GET /v1/submissions/{id}`, `GET /v1/submissions?state=&caller=&call=&key=&limit=`,
 /// `GET /v1/chain`. Every route needs the node CA's mutual TLS; submitting needs a caller the
 /// relay serves (storage, lora-bridge, the operator).
 extension ChainRelayNode {
@@ -70,10 +70,12 @@ extension ChainRelayNode {
             }
             let caller = query["caller"].map(String.init)
             let call = query["call"].map(String.init)
-            guard (caller?.utf8.count ?? 0) <= 128, (call?.utf8.count ?? 0) <= 128 else {
-                throw ServiceError.badRequest("invalid_filter", "caller and call are at most 128 bytes")
+            let key = query["key"].map(String.init)
+            guard (caller?.utf8.count ?? 0) <= 128, (call?.utf8.count ?? 0) <= 128, (key?.utf8.count ?? 0) <= 128 else {
+                throw ServiceError.badRequest("invalid_filter", "caller, call and key are at most 128 bytes")
             }
-            return try jsonResponse(SubmissionListResponse(submissions: try await self.store.list(state: state, caller: caller, callName: call, limit: limit)))
+            return try jsonResponse(SubmissionListResponse(submissions: try await self.store.list(
+                state: state, caller: caller, callName: call, idempotencyKey: key, limit: limit)))
         }
         readers.get("/v1/chain") { _, _ in
             try jsonResponse(try await self.chainStatus())

@@ -84,6 +84,15 @@ public struct MetadataStore: Sendable {
 
     // MARK: files
 
+    /// The leaf hashes of a file added here (`blake2_256` of each leaf CID, 32 bytes each), the
+    /// BLAKE2 Merkle tree's leaves; nil for content this node did not ingest as a file.
+    func merkleLeaves(of cid: CID) async throws -> [[UInt8]]? {
+        guard let row = try await database.read("SELECT merkle_leaves FROM files WHERE cid = $1", [Self.key(cid)]).first else { return nil }
+        let bytes = try row.blob("merkle_leaves")
+        guard !bytes.isEmpty, bytes.count % 32 == 0 else { return nil }
+        return stride(from: 0, to: bytes.count, by: 32).map { Array(bytes[$0..<$0 + 32]) }
+    }
+
     static func recordFile(_ file: FileRecord, in tx: any SQLExecutor) async throws {
         try await tx.query(
             """
