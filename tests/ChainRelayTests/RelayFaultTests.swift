@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 import NIOPosix
 import PakitChain
 import PakitContracts
@@ -143,6 +144,51 @@ struct RelayFaultTests {
         let final = try await relay.waitUntilFinal(ids)
         #expect(final.allSatisfy { $0.state == .finalized })
         try await Self.checkExactlyOnce(labels, relay: relay, chain: chain)
+        await relay.stop()
+    }
+
+    @Test("a runtime upgrade invalidates pending signings: they are signed again for the new runtime, with their nonces, and land once")
+    func runtimeUpgrade() async throws {
+        let (relay, chain) = try await Self.startRelayAndChain()
+        defer { relay.kill(); chain.stop() }
+        let before = (0..<5).map { "before-upgrade-\($0)" }
+        let beforeIDs = try await Self.submitAll(before, to: relay)
+        // The next submissions are lost by the node, so their 107 signings are still pending
+        // when the runtime changes under them.
+        _ = try await chain.call("dev_dropNextSubmissions", "[5]")
+        let pending = (0..<5).map { "across-upgrade-\($0)" }
+        let pendingIDs = try await Self.submitAll(pending, to: relay)
+        let upgrade = try await chain.call("dev_upgradeRuntime", "[108]")
+        #expect(upgrade["error"] == nil, "\(upgrade)")
+        let after = (0..<5).map { "after-upgrade-\($0)" }
+        let afterIDs = try await Self.submitAll(after, to: relay)
+        let final = try await relay.waitUntilFinal(beforeIDs + pendingIDs + afterIDs)
+        #expect(final.allSatisfy { $0.state == .finalized }, "\(final.filter { $0.state != .finalized }.map { $0.error ?? "" }.prefix(3))")
+        try await Self.checkExactlyOnce(before + pending + after, relay: relay, chain: chain)
+        let status = try await relay.status()
+        #expect(status.specVersion == 108)
+        print("runtime upgrade: signings of the pending submissions \(final[5..<10].map(\.signings))")
+        await relay.stop()
+    }
+
+    @Test("an upgrade that moves a call the relay encodes is refused with the call named; nothing more is signed")
+    func incompatibleUpgrade() async throws {
+        let (relay, chain) = try await Self.startRelayAndChain()
+        defer { relay.kill(); chain.stop() }
+        let first = try await Self.submitAll(["compatible"], to: relay)
+        _ = try await relay.waitUntilFinal(first)
+        let upgrade = try await chain.call("dev_upgradeRuntime", #"[108, null, {"call_index": {"Bns.update_hosting_content": 20}}]"#)
+        #expect(upgrade["error"] == nil, "\(upgrade)")
+        try await RelayEndToEndTests.eventually("the relay refuses the upgraded runtime") { try await relay.status().refusal != nil }
+        let refusal = try await relay.status().refusal ?? ""
+        #expect(refusal.contains("update_hosting_content"), "\(refusal)")
+        let ready = try await relay.request(.GET, "/ready")
+        #expect(ready.status == 503)
+        let queued = try await Self.submitAll(["after-incompatible"], to: relay)
+        let start = try await chain.finalizedHead().number
+        try await RelayEndToEndTests.eventually("five more finalized blocks") { try await chain.finalizedHead().number >= start + 5 }
+        #expect(try await relay.submission(queued[0]).state == .queued)
+        try await Self.checkExactlyOnce(["compatible"], relay: relay, chain: chain)
         await relay.stop()
     }
 }
