@@ -425,7 +425,7 @@ let package = Package(
             name: "ChainRelayTests",
             dependencies: [
                 "ChainRelayService", "PakitChain", "PakitContracts", "PakitCore", "PakitService", "PakitSQL", "PakitTestSupport",
-                "PakitHTTPClient", "PakitTLS",
+                "PakitHTTPClient", "PakitTLS", "PakitIdentity",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PakitContracts
 import PakitFiles
+import PakitIdentity
 
 /// `pakit up`: a whole node on embedded defaults (SQLite, local CA, data in ./.pakit). It runs
 /// `pakit init` (certificates and node key, once), then starts the node's services from one
@@ -37,6 +38,15 @@ struct Up: AsyncParsableCommand {
     @Option(name: .long, help: "Gateway URLs of other nodes to join (https://host:port), comma-separated (default: $PAKIT_MESH_SEEDS).")
     var seeds: String?
 
+    @Option(name: .long, help: "Chain relay HTTPS port on 127.0.0.1 (default: $PAKIT_CHAIN_RELAY_PORT, else 7074, or a free port when --port is 0).")
+    var relayPort: Int?
+
+    @Option(name: .long, help: "The BelizeChain node the relay submits to, ws:// or wss:// (default: $PAKIT_CHAIN_URL; none: submissions wait in the relay's outbox).")
+    var chainURL: String?
+
+    @Flag(name: .long, help: "Also start the dev chain (tools/devchain: a development stand-in for a BelizeChain node, not a node) and point the relay at it, its account endowed.")
+    var devchain = false
+
     func run() async throws {
         let dataDirectory = data.path
         try NodeBootstrap.initialize(dataDirectory: dataDirectory, hostnames: NodeBootstrap.hostnames(hostnames))
@@ -55,6 +65,15 @@ struct Up: AsyncParsableCommand {
         }
         if options.startProver {
             options.proverPort = try servicePort(proverPort, variable: "PAKIT_PROVER_PORT", service: .prover, environment: environment)
+        }
+        options.relayPort = try servicePort(relayPort, variable: "PAKIT_CHAIN_RELAY_PORT", service: .chainRelay, environment: environment)
+        options.chainURL = chainURL ?? environment["PAKIT_CHAIN_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        var devChain: DevChainChild?
+        if devchain {
+            guard chainURL == nil else { throw CLIError("--devchain starts its own chain: drop --chain-url") }
+            let started = try await DevChainChild.start(dataDirectory: dataDirectory)
+            devChain = started
+            options.chainURL = started.url
         }
         let executables = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
         let specs = try NodeServices.startOrder(NodeServices.table.filter { $0.enabled(options) })
@@ -79,6 +98,7 @@ struct Up: AsyncParsableCommand {
             }
         } catch {
             supervisor.stopAll()
+            devChain?.stop()
             state.remove()
             throw error
         }
@@ -87,6 +107,8 @@ struct Up: AsyncParsableCommand {
             lines.append("  \(child.spec.service.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(child.url ?? "?")\(child.spec.note)")
         }
         if let externalProvers { lines.append("  prover       \(externalProvers) (PAKIT_STORAGE_PROVERS)") }
+        if let devChain { lines.append("  dev chain    \(devChain.url) (a development stand-in for a BelizeChain node; the relay's account is endowed)") }
+        else if let chain = options.chainURL { lines.append("  chain        \(chain)") }
         lines += ["  data         \(dataDirectory)", "  CA           \(dataDirectory)/tls/ca.pem",
                   "  admin token  \(dataDirectory)/admin.token",
                   "Try: pakit add FILE   ('pakit status' in another terminal; Ctrl-C stops the node)"]
@@ -94,6 +116,7 @@ struct Up: AsyncParsableCommand {
         await supervisor.superviseUntil(signals)
         say("stopping…")
         supervisor.stopAll()
+        devChain?.stop()
         state.remove()
         say("stopped")
     }
@@ -161,6 +184,8 @@ enum NodeServices {
         var meshPort: Int?
         var meshHost: String?
         var seeds: String?
+        var relayPort: Int?
+        var chainURL: String?
     }
 
     struct Spec: Sendable {
@@ -191,18 +216,27 @@ enum NodeServices {
     }
 
     static let table: [Spec] = [
+        // First, so storage can be given its URL; without a chain it keeps submissions queued.
+        Spec(service: .chainRelay, executable: "pakit-chain-relay", requires: [], note: "",
+             enabled: { _ in true },
+             arguments: { options in
+                 ["--data-dir", options.dataDirectory, "--host", "127.0.0.1", "--port", "\(options.relayPort ?? ServiceName.chainRelay.defaultPort)"]
+                     + (options.chainURL.map { ["--chain-url", $0] } ?? [])
+             },
+             environment: { _ in [:] }),
         Spec(service: .prover, executable: "pakit-prover", requires: [],
              note: " (first start: development keys are derived in the background, minutes for storage-batch-100)",
              enabled: { $0.startProver },
              arguments: { ["--data-dir", $0.dataDirectory, "--host", "127.0.0.1", "--port", "\($0.proverPort ?? ServiceName.prover.defaultPort)"] },
              environment: { _ in [:] }),
-        Spec(service: .storage, executable: "pakit-storage", requires: [.prover], note: "",
+        Spec(service: .storage, executable: "pakit-storage", requires: [.prover, .chainRelay], note: "",
              enabled: { _ in true },
              // Unset options are left to the service, so its PAKIT_* environment applies.
              arguments: { ["--data-dir", $0.dataDirectory] + ($0.storageHost.map { ["--host", $0] } ?? [])
                  + ($0.storagePort.map { ["--port", "\($0)"] } ?? []) },
              environment: { options in
                  var environment = options.proverPort.map { ["PAKIT_STORAGE_PROVERS": "https://127.0.0.1:\($0)"] } ?? [:]
+                 environment["PAKIT_STORAGE_CHAIN_RELAY"] = "https://127.0.0.1:\(options.relayPort ?? ServiceName.chainRelay.defaultPort)"
                  // Storage announces its pinned roots to the gateway (which starts after it; storage retries).
                  if let gateway = options.gatewayPort {
                      let host = options.storageHost.flatMap { ["0.0.0.0", "::"].contains($0) ? nil : $0 } ?? "127.0.0.1"
@@ -368,5 +402,56 @@ final class SignalWatcher: @unchecked Sendable {
             source.resume()
             sources.append(source)
         }
+    }
+}
+
+/// `pakit up --devchain`: tools/devchain/devchain.py (a development stand-in for a BelizeChain
+/// node, not a node) beside the node, 1 s blocks finalized 2 behind, the relay's account
+/// endowed with 1,000 DALLA. Found from the build (`.build/<configuration>/pakit` in a checkout).
+final class DevChainChild: @unchecked Sendable {
+    let process: Process
+    let url: String
+
+    private init(process: Process, url: String) {
+        self.process = process
+        self.url = url
+    }
+
+    static func start(dataDirectory: String) async throws -> DevChainChild {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var script: String?
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("tools/devchain/devchain.py").path
+            if FileManager.default.fileExists(atPath: candidate) { script = candidate; break }
+            directory.deleteLastPathComponent()
+        }
+        guard let script else {
+            throw CLIError("--devchain needs a Pakit checkout (tools/devchain/devchain.py beside the build); it is a development stand-in, not shipped")
+        }
+        let account = try NodeIdentity.loadOrCreate(file: NodeIdentity.chainRelayKeyPath(dataDirectory: dataDirectory)).publicKey.rawRepresentation
+        let urlFile = "\(dataDirectory)/devchain.url"
+        try? FileManager.default.removeItem(atPath: urlFile)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--url-file", urlFile, "--block-ms", "1000", "--finality-lag", "2",
+                             "--endow", "\(account.map { String(format: "%02x", $0) }.joined())=\(1_000 * 1_000_000_000_000)"]
+        try process.run()
+        for _ in 0..<600 {
+            if let text = try? String(contentsOfFile: urlFile, encoding: .utf8), !text.isEmpty {
+                return DevChainChild(process: process, url: text.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            guard process.isRunning else {
+                throw CLIError("the dev chain exited with status \(process.terminationStatus); run 'bash tests/compat/install.sh' for its Python packages")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        process.terminate()
+        throw CLIError("the dev chain did not start within 60 s")
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
     }
 }

@@ -11,6 +11,12 @@ public struct DevChain: Sendable {
     public let process: Process
     public let url: String
 
+    /// A chain some other process started (`pakit up --devchain`), reached at `url`.
+    public init(process: Process, url: String) {
+        self.process = process
+        self.url = url
+    }
+
     /// Starts a chain with 100 ms blocks finalized 2 behind, each account in `endow` holding
     /// 100 DALLA (or `planck`), plus whatever `extra` options devchain.py takes.
     public static func start(endow: [[UInt8]], planck: UInt64 = 100 * 1_000_000_000_000, blockMilliseconds: Int = 100,

@@ -36,3 +36,9 @@ public struct NodeIdentity: Sendable {
         publicKey.isValidSignature(signature, for: message)
     }
 }
+
+extension NodeIdentity {
+    /// The chain relay's account key: `<data-dir>/keys/chain-relay-ed25519.key`, the same file
+    /// format (a base64 Ed25519 seed, 0600). `pakit up --devchain` reads it to endow the account.
+    public static func chainRelayKeyPath(dataDirectory: String) -> String { "\(dataDirectory)/keys/chain-relay-ed25519.key" }
+}

@@ -3,12 +3,13 @@ import PakitChain
 import PakitConfiguration
 import PakitCore
 import PakitFiles
+import PakitIdentity
 
 /// The relay's account: an ed25519 seed in a file only its owner can read. Created (0600) in
 /// the data directory when missing; an operator's file may hold the seed as base64 or as the
 /// `0x…` hex Substrate tools print, and is refused when others may read it.
 enum RelayKey {
-    static func defaultPath(dataDirectory: String) -> String { "\(dataDirectory)/keys/chain-relay-ed25519.key" }
+    static func defaultPath(dataDirectory: String) -> String { NodeIdentity.chainRelayKeyPath(dataDirectory: dataDirectory) }
 
     static func loadOrCreate(path: String, create: Bool) throws -> ChainSigner {
         if !FileManager.default.fileExists(atPath: path) {
