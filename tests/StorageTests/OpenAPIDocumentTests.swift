@@ -56,6 +56,10 @@ struct OpenAPIDocumentTests {
                                leaseHolder: "", leaseExpiresAt: 0, progress: "", result: "", lastError: "", createdAt: 0, updatedAt: 0,
                                completedAt: 0)
 
+    static let submission = SubmissionRecord(id: "", idempotencyKey: "", caller: "", call: .remark(hex: ""), state: .finalized, nonce: 0, txHash: "",
+                                             signings: 1, blockHash: "", blockNumber: 0, extrinsicIndex: 0, error: "", note: "", createdAt: 0,
+                                             updatedAt: 0, finalizedAt: 0)
+
     static let statement = ReplicaStatement(cid: "", peerID: "", heldAt: 0, blocks: 0, bytes: 0, signature: "")
 
     @Test("documented schemas match the contract types field for field")
@@ -99,6 +103,10 @@ struct OpenAPIDocumentTests {
             "VerifyResponse": VerifyResponse(valid: true, reason: "", development: true),
             "JobRecord": Self.job,
             "JobListResponse": JobListResponse(jobs: [Self.job]),
+            "AnchorRequest": AnchorRequest(cid: ""),
+            "AnchorResponse": AnchorResponse(cid: "", contentID: "", leafIndex: 0, submission: Self.submission),
+            "SubmissionRecord": Self.submission,
+            "ChainCall": ChainCall.remark(hex: ""),
         ]
         let mismatches = try OpenAPIRoutes.schemaMismatches("docs/openapi.json", samples: samples)
         #expect(mismatches.isEmpty, "schemas that differ from their contract types: \(mismatches)")

@@ -34,7 +34,8 @@ extension StorageNode {
         }
         router.get("/v1/anchors/:cid") { _, context in
             try await handle {
-                let cid = try StorageError.parseCID(context.parameters.get("cid") ?? "")
+                if self.configuration.isPrivate { try context.require(.read) }
+                let cid = try context.cidParameter()
                 let (relay, client) = try self.relay()
                 let key = Self.anchorKey(cid).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
                 let list: SubmissionListResponse
