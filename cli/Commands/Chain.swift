@@ -35,3 +35,49 @@ struct Anchor: AsyncParsableCommand {
         }
     }
 }
+
+/// `pakit site publish CID NAME.bz [--no-wait]`, `pakit site show NAME.bz`: a `.bz` website
+/// on BelizeChain's Bns pallet, served by this node for Host NAME.bz.
+struct SiteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "site", abstract: "Host stored content as a .bz website (Bns, through the chain relay).",
+        subcommands: [Publish.self, Show.self])
+
+    struct Publish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Point NAME.bz at a stored DAG: register and activate the name, or update its content (write).")
+        @OptionGroup var node: NodeOptions
+        @Flag(help: "Queue the submissions and return at once.") var noWait = false
+        @Argument(help: "CID of the site's root (a directory with index.html).") var cid: String
+        @Argument(help: "The name, e.g. clinic.bz.") var domain: String
+
+        func run() async throws {
+            try await NodeClient.with(node) { client in
+                let site = try await client.json(SiteResponse.self, .POST, "/v1/sites", json: SiteRequest(domain: domain, cid: cid))
+                for submission in site.submissions { print("submission \(submission.id) \(submission.call.name) \(submission.state.rawValue)") }
+                if noWait { return }
+                for submission in site.submissions {
+                    var record = submission
+                    while !record.state.isFinal {
+                        try await Task.sleep(for: .milliseconds(250))
+                        record = try await client.json(SubmissionRecord.self, .GET, "/v1/chain/submissions/\(submission.id)")
+                    }
+                    print("\(record.call.name): \(record.state.rawValue)" + (record.error.map { " (\($0))" } ?? ""))
+                }
+                let status = try await client.json(SiteStatus.self, .GET, "/v1/sites/\(site.domain)")
+                print("\(status.domain) → \(status.cid ?? "content 0x\(status.contentID)") (finalized block \(status.finalizedNumber))")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Where NAME.bz points in the finalized state.")
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The name, e.g. clinic.bz.") var domain: String
+
+        func run() async throws {
+            let status = try await NodeClient.with(node) { client in try await client.json(SiteStatus.self, .GET, "/v1/sites/\(domain)") }
+            print("\(status.domain) → \(status.cid ?? "content 0x\(status.contentID) (not published from this node)") (finalized block \(status.finalizedNumber))")
+        }
+    }
+}

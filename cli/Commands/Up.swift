@@ -407,7 +407,7 @@ final class SignalWatcher: @unchecked Sendable {
 
 /// `pakit up --devchain`: tools/devchain/devchain.py (a development stand-in for a BelizeChain
 /// node, not a node) beside the node, 1 s blocks finalized 2 behind, the relay's account
-/// endowed with 1,000 DALLA. Found from the build (`.build/<configuration>/pakit` in a checkout).
+/// endowed with 1,000 DALLA and given KYC level 1 (Bns names need it). Found from the build (`.build/<configuration>/pakit` in a checkout).
 final class DevChainChild: @unchecked Sendable {
     let process: Process
     let url: String
@@ -433,8 +433,10 @@ final class DevChainChild: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: urlFile)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let accountHex = account.map { String(format: "%02x", $0) }.joined()
+        // KYC level 1 for the relay's account: Bns registration needs it on the runtime too.
         process.arguments = ["python3", script, "--url-file", urlFile, "--block-ms", "1000", "--finality-lag", "2",
-                             "--endow", "\(account.map { String(format: "%02x", $0) }.joined())=\(1_000 * 1_000_000_000_000)"]
+                             "--endow", "\(accountHex)=\(1_000 * 1_000_000_000_000)", "--kyc", accountHex]
         try process.run()
         for _ in 0..<600 {
             if let text = try? String(contentsOfFile: urlFile, encoding: .utf8), !text.isEmpty {

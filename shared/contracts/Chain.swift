@@ -291,3 +291,73 @@ public struct AnchorResponse: Codable, Sendable, Equatable {
         self.submission = submission
     }
 }
+
+/// `GET /internal/v1/bns/{domain}` (relay; storage, operator): a `.bz` name's hosting record
+/// (`Bns.HostedWebsites`) in the finalized state.
+public struct BnsHostingRecord: Codable, Sendable, Equatable {
+    public var domain: String
+    /// The 32-byte content hash (hex): the site's anchored content id.
+    public var contentHash: String
+    /// The hosting subscriber, SS58 (prefix 1981).
+    public var subscriber: String
+    public var tier: UInt8
+    public var expiresAt: UInt32
+    /// The finalized block the record was read at.
+    public var finalizedNumber: UInt32
+
+    public init(domain: String, contentHash: String, subscriber: String, tier: UInt8, expiresAt: UInt32, finalizedNumber: UInt32) {
+        self.domain = domain
+        self.contentHash = contentHash
+        self.subscriber = subscriber
+        self.tier = tier
+        self.expiresAt = expiresAt
+        self.finalizedNumber = finalizedNumber
+    }
+}
+
+/// `POST /v1/sites` (storage, write token): host a stored DAG (a directory with `index.html`)
+/// under a `.bz` name on BelizeChain's Bns pallet.
+public struct SiteRequest: Codable, Sendable, Equatable {
+    /// The whole name, `.bz` included (`clinic.bz`).
+    public var domain: String
+    public var cid: String
+    public init(domain: String, cid: String) {
+        self.domain = domain
+        self.cid = cid
+    }
+}
+
+/// What storage asked the relay to submit for a site, and the name's record as the finalized
+/// chain has it.
+public struct SiteResponse: Codable, Sendable, Equatable {
+    public var domain: String
+    public var cid: String
+    /// The content hash the Bns record gets: the root's anchored content id (hex).
+    public var contentID: String
+    /// The submissions made (register and activate for a new name, update for a hosted one,
+    /// and the content's StorageProof anchor), in nonce order.
+    public var submissions: [SubmissionRecord]
+
+    public init(domain: String, cid: String, contentID: String, submissions: [SubmissionRecord]) {
+        self.domain = domain
+        self.cid = cid
+        self.contentID = contentID
+        self.submissions = submissions
+    }
+}
+
+/// `GET /v1/sites/{domain}` (storage): where a name points in the finalized state.
+public struct SiteStatus: Codable, Sendable, Equatable {
+    public var domain: String
+    public var contentID: String
+    /// The root this node knows for the content id (nil: not anchored or published here).
+    public var cid: String?
+    public var finalizedNumber: UInt32
+
+    public init(domain: String, contentID: String, cid: String?, finalizedNumber: UInt32) {
+        self.domain = domain
+        self.contentID = contentID
+        self.cid = cid
+        self.finalizedNumber = finalizedNumber
+    }
+}

@@ -48,10 +48,78 @@ struct AnchorTests {
         }
         // Bad input is refused and nothing is submitted.
         let unknown = try await runProcess(try BuiltProduct.path("pakit"), ["anchor", "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku", "--data", data])
-        #expect(unknown.status != 0 && unknown.stderr.contains("not a file added on this node"), "\(unknown.stderr)")
+        #expect(unknown.status != 0 && unknown.stderr.contains("not stored on this node"), "\(unknown.stderr)")
         let calls = try await relayCalls(on: chain, account: relayAccount)
         #expect(calls.count == 2)
         await up.terminated()
         #expect(up.terminationStatus == 0)
+    }
+
+    /// `curl` with a Host header (HTTP/2 sends it as :authority), trusting the node's CA.
+    static func get(_ path: String, host: String, data: String, extra: [String] = []) async throws -> (status: Int, body: String) {
+        let url = try String(contentsOfFile: "\(data)/storage.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let result = try await runProcess("/usr/bin/curl", ["-sS", "--http2", "--cacert", "\(data)/tls/ca.pem", "-H", "Host: \(host)",
+                                                            "-w", "\n%{http_code}", url + path] + extra)
+        guard result.status == 0 else { throw TestFailure("curl \(path): \(result.stderr)") }
+        var lines = result.output.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.removeLast()) ?? 0
+        return (status, lines.joined(separator: "\n"))
+    }
+
+    static func site(_ version: String, in data: String) throws -> String {
+        let directory = "\(data)/site-\(version)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data("<h1>clinic \(version)</h1>".utf8).write(to: URL(fileURLWithPath: "\(directory)/index.html"))
+        try Data("<h1>not here</h1>".utf8).write(to: URL(fileURLWithPath: "\(directory)/404.html"))
+        try Data("body { color: teal }".utf8).write(to: URL(fileURLWithPath: "\(directory)/style.css"))
+        return directory
+    }
+
+    @Test("pakit site publish registers a .bz name; storage serves it by Host header with index.html, ranges and the site's 404 page; an update is served once finalized")
+    func bzSite() async throws {
+        let data = NSTemporaryDirectory() + "pakit-site-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let up = Process()
+        up.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit"))
+        up.arguments = ["up", "--data", data, "--port", "0", "--no-prover", "--devchain"]
+        up.standardOutput = FileHandle.nullDevice
+        up.standardError = FileHandle.nullDevice
+        try up.run()
+        defer { ServiceProcess.killTree(up) }
+        _ = try await ServiceProcess.waitForFile("\(data)/mesh-gateway.url", while: up, timeout: .seconds(120))
+
+        let first = try await Self.pakit(["add", "-r", "-q", try Self.site("v1", in: data)], data: data)
+            .split(separator: "\n").last.map(String.init) ?? ""
+        let published = try await Self.pakit(["site", "publish", first, "clinic.bz"], data: data)
+        #expect(published.contains("Bns.register_domain: finalized") && published.contains("Bns.activate_hosting: finalized"), "\(published)")
+        #expect(published.contains("clinic.bz → \(first)"), "\(published)")
+
+        let index = try await Self.get("/", host: "clinic.bz", data: data)
+        #expect(index.status == 200 && index.body == "<h1>clinic v1</h1>", "\(index)")
+        let css = try await Self.get("/style.css", host: "clinic.bz", data: data, extra: ["-H", "Range: bytes=0-3"])
+        #expect(css.status == 206 && css.body == "body", "\(css)")
+        let missing = try await Self.get("/nothing/here", host: "clinic.bz", data: data)
+        #expect(missing.status == 404 && missing.body == "<h1>not here</h1>", "\(missing)")
+        let unknown = try await Self.get("/", host: "nobody.bz", data: data)
+        #expect(unknown.status == 404 && unknown.body.contains("no hosting record"), "\(unknown)")
+        let api = try await Self.get("/v1/pins", host: "127.0.0.1", data: data)
+        #expect(api.status == 200, "any other host is the API: \(api)")
+
+        // A new root: update_hosting_content, served once its block is finalized (the cache's TTL after).
+        let second = try await Self.pakit(["add", "-r", "-q", try Self.site("v2", in: data)], data: data)
+            .split(separator: "\n").last.map(String.init) ?? ""
+        let updated = try await Self.pakit(["site", "publish", second, "clinic.bz"], data: data)
+        #expect(updated.contains("Bns.update_hosting_content: finalized"), "\(updated)")
+        let deadline = ContinuousClock.now + .seconds(30)
+        var served = ""
+        while ContinuousClock.now < deadline {
+            served = try await Self.get("/", host: "clinic.bz", data: data).body
+            if served == "<h1>clinic v2</h1>" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(served == "<h1>clinic v2</h1>")
+        let show = try await Self.pakit(["site", "show", "clinic.bz"], data: data)
+        #expect(show.contains("clinic.bz → \(second)"), "\(show)")
+        await up.terminated()
     }
 }

@@ -107,6 +107,9 @@ struct OpenAPIDocumentTests {
             "AnchorResponse": AnchorResponse(cid: "", contentID: "", leafIndex: 0, submission: Self.submission),
             "SubmissionRecord": Self.submission,
             "ChainCall": ChainCall.remark(hex: ""),
+            "SiteRequest": SiteRequest(domain: "", cid: ""),
+            "SiteResponse": SiteResponse(domain: "", cid: "", contentID: "", submissions: [Self.submission]),
+            "SiteStatus": SiteStatus(domain: "", contentID: "", cid: "", finalizedNumber: 0),
         ]
         let mismatches = try OpenAPIRoutes.schemaMismatches("docs/openapi.json", samples: samples)
         #expect(mismatches.isEmpty, "schemas that differ from their contract types: \(mismatches)")

@@ -17,6 +17,8 @@ public struct StorageConfiguration: ServiceConfiguration {
         Setting("default-profile", env: "PAKIT_DEFAULT_PROFILE", default: ChunkingProfile.unixfsV1.rawValue, help: "chunking profile when an upload names none: \(ChunkingProfile.allCases.map(\.rawValue).joined(separator: ", "))"),
         Setting("mesh-gateway", env: "PAKIT_STORAGE_MESH_GATEWAY", default: "", help: "this node's mesh gateway (https://host:port): pinned roots are announced to it; empty = not announced"),
         Setting("chain-relay", env: "PAKIT_STORAGE_CHAIN_RELAY", default: "", help: "this node's chain relay (https://host:port): 'pakit anchor' submits through it; empty = no anchoring"),
+        Setting("site-domain", env: "PAKIT_STORAGE_SITE_DOMAIN", default: nil, help: "a domain this node serves .bz sites under too: Host NAME.bz.<site-domain> is the site NAME.bz"),
+        Setting("site-cache-seconds", env: "PAKIT_STORAGE_SITE_CACHE_SECONDS", default: "5", help: "how long a .bz name's record is reused before the relay is asked again (0…3600)"),
         Setting("fetch-from-peers", env: "PAKIT_FETCH_FROM_PEERS", default: "true", help: "when a read needs a block this node lacks, fetch it from the peers the mesh gateway names (needs mesh-gateway)"),
         Setting("fetch-timeout", env: "PAKIT_FETCH_TIMEOUT", default: "30", help: "seconds a fetch of one missing block may take before the read ends with 504"),
         Setting("upstream-gateways", env: "PAKIT_UPSTREAM_GATEWAYS", default: "", help: "IPFS trustless gateways (https://…), comma-separated, asked for a missing block after the peers; empty = none"),
@@ -43,6 +45,8 @@ public struct StorageConfiguration: ServiceConfiguration {
     /// This node's mesh gateway, told which roots the node holds; nil: no announcements.
     public var meshGateway: String?
     public var chainRelay: String?
+    public var siteDomain: String?
+    public var siteCacheSeconds: Int
     /// Fetch missing blocks from peers (only with a mesh gateway).
     public var fetchFromPeers: Bool
     public var fetchTimeoutSeconds: Int
@@ -97,6 +101,14 @@ public struct StorageConfiguration: ServiceConfiguration {
             }
             meshGateway = gateway
         }
+        if let domain = settings.optionalString("site-domain")?.lowercased() {
+            guard domain.utf8.count <= 200, !domain.hasPrefix("."), !domain.hasSuffix("."),
+                  domain.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x2E }) else {
+                throw settings.invalid("site-domain", "'\(domain.prefix(80))' is not a DNS name")
+            }
+            siteDomain = domain
+        }
+        siteCacheSeconds = try settings.int("site-cache-seconds", in: 0...3600)
         var relay = (settings.optionalString("chain-relay") ?? "").trimmingCharacters(in: .whitespaces)
         while relay.hasSuffix("/") { relay.removeLast() }
         if !relay.isEmpty {

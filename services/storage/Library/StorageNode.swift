@@ -55,6 +55,8 @@ public final class StorageNode: PakitService {
     private let meshClients: (gateway: ServiceClient, peers: PinnedPeerClient)?
     /// Calls to this node's chain relay, presenting the storage certificate.
     let relayClient: ServiceClient?
+    /// `.bz` names' finalized records, each until its expiry (`site-cache-seconds`).
+    let siteCache = Mutex<[String: (record: BnsHostingRecord?, until: ContinuousClock.Instant)]>([:])
     /// Fetches blocks this node lacks from its peers (nil without a mesh gateway, or when
     /// `fetch-from-peers` is off).
     let remote: RemoteBlocks?
@@ -218,6 +220,7 @@ public final class StorageNode: PakitService {
 
     public func addMiddleware(to router: Router<ServiceRequestContext>) {
         router.add(middleware: BearerTokenMiddleware(tokens: tokens))
+        if configuration.chainRelay != nil { router.add(middleware: SiteHostMiddleware(node: self)) }
     }
 
     public var readinessChecks: [ReadinessCheck] {
@@ -242,6 +245,7 @@ public final class StorageNode: PakitService {
         addReplicaRoutes(to: router)
         addInternalRoutes(to: router)
         addAnchorRoutes(to: router)
+        addSiteRoutes(to: router)
     }
 
     /// The durable seal and proof job runner runs beside the server (it resumes unfinished

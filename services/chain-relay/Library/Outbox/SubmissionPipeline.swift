@@ -60,6 +60,8 @@ actor SubmissionPipeline {
     /// Submissions the node refused for their signature or birth block: re-signed next pass.
     private var needsResign: Set<String> = []
     private var watchers: [String: Task<Void, Never>] = [:]
+    /// Bns hosting records by name, with the finalized head they were read at.
+    var bnsCache: [String: (head: [UInt8], record: BnsHostingRecord?)] = [:]
     private var headWatchers: [Task<Void, Never>] = []
 
     init(node: ChainNode, store: OutboxStore, signer: ChainSigner, expectedGenesis: [UInt8]?, settings: Settings, logger: Logger) {
@@ -191,6 +193,12 @@ actor SubmissionPipeline {
         guard let chain, chain.runtime != runtime else { return }
         needsCheck = true
         wake.signal()
+    }
+
+    /// The finalized head as the pipeline last read it (every pass), or read now.
+    func currentFinalized() async throws -> ChainHeader {
+        if let finalized, chain != nil { return finalized }
+        return try await finalizedHeader()
     }
 
     private func finalizedHeader() async throws(ChainRPCError) -> ChainHeader {

@@ -56,6 +56,7 @@ public final class ChainRelayNode: PakitService {
 
     public func addRoutes(to router: Router<ServiceRequestContext>) {
         addSubmissionRoutes(to: router)
+        addBnsRoutes(to: router)
     }
 
     public var readinessChecks: [ReadinessCheck] {

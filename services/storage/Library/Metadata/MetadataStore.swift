@@ -93,6 +93,18 @@ public struct MetadataStore: Sendable {
         return stride(from: 0, to: bytes.count, by: 32).map { Array(bytes[$0..<$0 + 32]) }
     }
 
+    /// Remembers which root an anchored content id names (the first one stays).
+    func recordAnchor(contentID: [UInt8], cid: CID) async throws {
+        try await database.query("INSERT INTO anchors (content_id, cid, created_at) VALUES ($1, $2, $3) ON CONFLICT (content_id) DO NOTHING",
+                                 [.blob(contentID), Self.key(cid), Self.now()])
+    }
+
+    /// The root an anchored content id names, if this node anchored or published it.
+    func anchoredRoot(contentID: [UInt8]) async throws -> CID? {
+        guard let row = try await database.read("SELECT cid FROM anchors WHERE content_id = $1", [.blob(contentID)]).first else { return nil }
+        return try CID(bytes: try row.blob("cid"))
+    }
+
     static func recordFile(_ file: FileRecord, in tx: any SQLExecutor) async throws {
         try await tx.query(
             """

@@ -98,5 +98,11 @@ public enum StorageSchema {
                 "CREATE TABLE replicas (cid BLOB NOT NULL, peer_id TEXT NOT NULL, storage_url TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, statement TEXT, updated_at INTEGER NOT NULL, PRIMARY KEY (cid, peer_id)) WITHOUT ROWID",
                 "CREATE TABLE replica_holds (cid BLOB NOT NULL, origin TEXT NOT NULL, bytes INTEGER NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (cid, origin)) WITHOUT ROWID",
             ]),
+        // Anchored content ids (what BelizeChain's StorageProof and Bns records hold) and the
+        // roots they name, so a `.bz` name's content hash leads back to a CID.
+        Migration(
+            version: 5, name: "anchors",
+            postgres: ["CREATE TABLE anchors (content_id BYTEA PRIMARY KEY, cid BYTEA NOT NULL, created_at BIGINT NOT NULL)"],
+            sqlite: ["CREATE TABLE anchors (content_id BLOB PRIMARY KEY, cid BLOB NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID"]),
     ]
 }
