@@ -192,13 +192,16 @@ public struct SubmissionRecord: Codable, Sendable, Equatable {
     /// stored submitter) the rule's note.
     public var error: String?
     public var note: String?
+    /// When a node's pool first accepted it, and the best block number then.
+    public var submittedAt: Double?
+    public var submittedBlock: UInt32?
     public var createdAt: Double
     public var updatedAt: Double
     public var finalizedAt: Double?
 
     public init(id: String, idempotencyKey: String, caller: String, call: ChainCall, state: SubmissionState, nonce: UInt32?, txHash: String?,
                 signings: Int, blockHash: String?, blockNumber: UInt32?, extrinsicIndex: UInt32?, error: String?, note: String?,
-                createdAt: Double, updatedAt: Double, finalizedAt: Double?) {
+                submittedAt: Double? = nil, submittedBlock: UInt32? = nil, createdAt: Double, updatedAt: Double, finalizedAt: Double?) {
         self.id = id
         self.idempotencyKey = idempotencyKey
         self.caller = caller
@@ -212,6 +215,8 @@ public struct SubmissionRecord: Codable, Sendable, Equatable {
         self.extrinsicIndex = extrinsicIndex
         self.error = error
         self.note = note
+        self.submittedAt = submittedAt
+        self.submittedBlock = submittedBlock
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.finalizedAt = finalizedAt

@@ -27,7 +27,7 @@ struct RelayOpenAPIDocumentTests {
     @Test("documented schemas match the contract types field for field")
     func schemasMatchContracts() throws {
         let record = SubmissionRecord(id: "", idempotencyKey: "", caller: "", call: .remark(hex: ""), state: .finalized, nonce: 0, txHash: "",
-                                      signings: 1, blockHash: "", blockNumber: 0, extrinsicIndex: 0, error: "", note: "", createdAt: 0,
+                                      signings: 1, blockHash: "", blockNumber: 0, extrinsicIndex: 0, error: "", note: "", submittedAt: 0, submittedBlock: 0, createdAt: 0,
                                       updatedAt: 0, finalizedAt: 0)
         let samples: [String: any Encodable] = [
             "SubmissionRequest": SubmissionRequest(idempotencyKey: "", call: .remark(hex: "")),

@@ -57,7 +57,7 @@ struct OpenAPIDocumentTests {
                                completedAt: 0)
 
     static let submission = SubmissionRecord(id: "", idempotencyKey: "", caller: "", call: .remark(hex: ""), state: .finalized, nonce: 0, txHash: "",
-                                             signings: 1, blockHash: "", blockNumber: 0, extrinsicIndex: 0, error: "", note: "", createdAt: 0,
+                                             signings: 1, blockHash: "", blockNumber: 0, extrinsicIndex: 0, error: "", note: "", submittedAt: 0, submittedBlock: 0, createdAt: 0,
                                              updatedAt: 0, finalizedAt: 0)
 
     static let statement = ReplicaStatement(cid: "", peerID: "", heldAt: 0, blocks: 0, bytes: 0, signature: "")

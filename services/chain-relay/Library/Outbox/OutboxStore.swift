@@ -59,6 +59,12 @@ struct OutboxStore: Sendable {
             "CREATE INDEX relay_submissions_state ON relay_submissions (state, created_at)",
             "CREATE TABLE relay_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]),
+        // When a submission first reached a pool, and the best block then: what the benchmark
+        // measures latency from.
+        Migration(version: 2, name: "submitted at", both: [
+            "ALTER TABLE relay_submissions ADD COLUMN submitted_at BIGINT",
+            "ALTER TABLE relay_submissions ADD COLUMN submitted_block BIGINT",
+        ]),
     ]
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -170,6 +176,15 @@ struct OutboxStore: Sendable {
                   .integer(Int64(signed.transactionVersion)), .integer(Self.now())])
     }
 
+    /// The first time a pool accepted the submission (kept across resends).
+    func accepted(_ id: String, bestBlock: UInt32) async throws(SQLError) {
+        try await database.query(
+            """
+            UPDATE relay_submissions SET state = 'submitted', submitted_at = COALESCE(submitted_at, $2), submitted_block = COALESCE(submitted_block, $3),
+              updated_at = $2 WHERE id = $1 AND state IN ('signed', 'submitted', 'in_block')
+            """, [.text(id), .integer(Self.now()), .integer(Int64(bestBlock))])
+    }
+
     /// A hint from a status stream (or the pool's acceptance): only moves non-final rows.
     func hint(_ id: String, state: SubmissionState, blockHash: String? = nil, error: String? = nil) async throws(SQLError) {
         try await database.query(
@@ -273,6 +288,8 @@ struct OutboxStore: Sendable {
             blockNumber: (try? row.optionalInt("block_number")).flatMap { $0.flatMap { UInt32(exactly: $0) } },
             extrinsicIndex: (try? row.optionalInt("extrinsic_index")).flatMap { $0.flatMap { UInt32(exactly: $0) } },
             error: row.optionalText("error"), note: row.optionalText("note"),
+            submittedAt: (try? row.optionalInt("submitted_at")).flatMap { $0.map { Double($0) / 1000 } },
+            submittedBlock: (try? row.optionalInt("submitted_block")).flatMap { $0.flatMap { UInt32(exactly: $0) } },
             createdAt: Double(created) / 1000, updatedAt: Double(updated) / 1000,
             finalizedAt: (try? row.optionalInt("finalized_at")).flatMap { $0.map { Double($0) / 1000 } })
     }

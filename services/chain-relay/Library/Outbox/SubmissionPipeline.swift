@@ -340,7 +340,7 @@ actor SubmissionPipeline {
         watchers.removeValue(forKey: entry.id)?.cancel()
         do {
             let subscription = try await node.submitAndWatch(bytes)
-            try? await store.hint(entry.id, state: .submitted)
+            try? await store.accepted(entry.id, bestBlock: bestNumber)
             let id = entry.id
             watchers[id] = Task { await self.watch(id, subscription) }
         } catch {
