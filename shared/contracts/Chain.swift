@@ -366,3 +366,44 @@ public struct SiteStatus: Codable, Sendable, Equatable {
         self.finalizedNumber = finalizedNumber
     }
 }
+
+/// A payment to the relay's account the relay read from a finalized block's events
+/// (`Balances.Transfer` in DALLA, `Economy.BbzdTransferred` in bBZD), recorded once.
+public struct PaymentRecord: Codable, Sendable, Equatable {
+    /// `<block number>:<event index>`: unique, and the list's cursor.
+    public var id: String
+    /// `DALLA` or `bBZD`.
+    public var asset: String
+    /// The payer, SS58 (prefix 1981).
+    public var payer: String
+    /// In the asset's smallest unit (Planck for DALLA), decimal.
+    public var amount: String
+    public var blockNumber: UInt32
+    public var blockHash: String
+    /// The extrinsic that paid (its index in the block), when the event names one.
+    public var extrinsicIndex: UInt32?
+    public var recordedAt: Double
+
+    public init(id: String, asset: String, payer: String, amount: String, blockNumber: UInt32, blockHash: String, extrinsicIndex: UInt32?,
+                recordedAt: Double) {
+        self.id = id
+        self.asset = asset
+        self.payer = payer
+        self.amount = amount
+        self.blockNumber = blockNumber
+        self.blockHash = blockHash
+        self.extrinsicIndex = extrinsicIndex
+        self.recordedAt = recordedAt
+    }
+}
+
+/// `GET /v1/payments?payer=&after=&limit=`: oldest first, from the cursor `after` (an id).
+public struct PaymentListResponse: Codable, Sendable, Equatable {
+    public var payments: [PaymentRecord]
+    /// Per payer and asset, everything recorded (decimal strings), when a payer was asked for.
+    public var totals: [String: String]?
+    public init(payments: [PaymentRecord], totals: [String: String]? = nil) {
+        self.payments = payments
+        self.totals = totals
+    }
+}

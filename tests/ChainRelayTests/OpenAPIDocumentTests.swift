@@ -37,6 +37,8 @@ struct RelayOpenAPIDocumentTests {
             "RelayChainStatus": RelayChainStatus(node: "", connected: true, refusal: "", genesisHash: "", specName: "", specVersion: 0,
                                                  transactionVersion: 0, finalizedNumber: 0, checkpointNumber: 0, account: "", accountHex: "",
                                                  chainNonce: 0, nextNonce: 0, counts: [:]),
+            "PaymentRecord": PaymentRecord(id: "", asset: "", payer: "", amount: "", blockNumber: 0, blockHash: "", extrinsicIndex: 0, recordedAt: 0),
+            "PaymentListResponse": PaymentListResponse(payments: [], totals: [:]),
             "BnsHostingRecord": BnsHostingRecord(domain: "", contentHash: "", subscriber: "", tier: 0, expiresAt: 0, finalizedNumber: 0),
             "HealthResponse": HealthResponse(status: "", service: "", version: ""),
             "ReadyResponse": ReadyResponse(status: "", checks: [:]),

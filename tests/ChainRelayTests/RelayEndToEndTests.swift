@@ -160,4 +160,56 @@ struct RelayEndToEndTests {
         }
         throw TestFailure("\(what) did not happen within \(timeout)")
     }
+
+    /// A payer's own extrinsic, signed with PakitChain against the chain's finalized head.
+    static func paid(_ call: [UInt8], by payer: ChainSigner, nonce: UInt32, on chain: DevChain) async throws {
+        let genesis = try #require(try await chain.call("chain_getBlockHash", "[0]")["result"] as? String)
+        let head = try await chain.finalizedHead()
+        let identity = try ChainIdentity(genesisHash: try Base16.decode(genesis.dropFirst(2)), specVersion: 107, transactionVersion: 1)
+        let terms = try TransactionTerms(era: .mortal(period: 64, current: head.number), birthHash: head.hash, nonce: nonce)
+        let watched = try await chain.watch(bytes: try SignedExtrinsic.sign(call: call, terms: terms, chain: identity, signer: payer).bytes)
+        #expect(watched.finalizedIn != nil, "\(watched.reply) \(watched.statuses)")
+    }
+
+    static func payments(_ relay: RelayProcess, _ query: String) async throws -> PaymentListResponse {
+        let answer = try await relay.request(.GET, "/v1/payments\(query)")
+        guard answer.status == 200 else { throw TestFailure("GET /v1/payments\(query): \(answer.status)") }
+        return try JSONDecoder().decode(PaymentListResponse.self, from: answer.body)
+    }
+
+    @Test("payments to the relay's account in DALLA and bBZD are recognised from finalized events, once, also after a kill -9")
+    func incomingPayments() async throws {
+        let relay = try await RelayProcess.make(chainURL: nil)
+        defer { relay.kill() }
+        let payer = try ChainSigner(seed: Array(repeating: 0x5a, count: 32))
+        let relayHex = Base16.encode(relay.signer.accountID)
+        let payerHex = Base16.encode(payer.accountID)
+        let chain = try await DevChain.start(endow: [relay.signer.accountID, payer.accountID],
+                                             extra: ["--kyc", relayHex, "--kyc", payerHex, "--endow-bbzd", "\(payerHex)=\(50 * Self.dalla)"])
+        defer { chain.stop() }
+        relay.kill()
+        try await relay.restart(arguments: relay.arguments + ["--chain-url", chain.url])
+        _ = try await relay.waitUntilFinal(try await RelayFaultTests.submitAll(["before-payments"], to: relay))
+
+        try await Self.paid(try BalancesCall.transferKeepAlive(to: relay.signer.accountID, planck: UInt128(7 * Self.dalla)), by: payer, nonce: 0, on: chain)
+        try await Self.paid(try EconomyCall.transferBBZD(to: relay.signer.accountID, amount: UInt128(2 * Self.dalla)), by: payer, nonce: 1, on: chain)
+        let query = "?payer=\(SS58.encode(payer.accountID))"
+        try await Self.eventually("both payments are recorded") { try await Self.payments(relay, query).payments.count == 2 }
+        let recorded = try await Self.payments(relay, query)
+        #expect(recorded.payments.map(\.asset) == ["DALLA", "bBZD"])
+        #expect(recorded.payments.map(\.amount) == ["\(7 * Self.dalla)", "\(2 * Self.dalla)"])
+        #expect(recorded.payments.allSatisfy { $0.extrinsicIndex != nil && $0.payer == SS58.encode(payer.accountID) })
+        #expect(recorded.totals == ["DALLA": "\(7 * Self.dalla)", "bBZD": "\(2 * Self.dalla)"])
+
+        // A restart re-reads nothing twice; the cursor pages past what was seen.
+        relay.kill()
+        try await relay.restart()
+        _ = try await relay.waitUntilFinal(try await RelayFaultTests.submitAll(["after-restart"], to: relay))
+        #expect(try await Self.payments(relay, query).payments.count == 2)
+        let last = try #require(recorded.payments.last?.id)
+        #expect(try await Self.payments(relay, "?after=\(last)").payments.isEmpty)
+        let bad = try await relay.request(.GET, "/v1/payments?payer=nobody")
+        #expect(bad.status == 400)
+        await relay.stop()
+    }
 }

@@ -65,6 +65,14 @@ struct OutboxStore: Sendable {
             "ALTER TABLE relay_submissions ADD COLUMN submitted_at BIGINT",
             "ALTER TABLE relay_submissions ADD COLUMN submitted_block BIGINT",
         ]),
+        // Payments to the relay's account, from finalized events, each once (block, event).
+        Migration(version: 3, name: "payments", both: [
+            """
+            CREATE TABLE relay_payments (block_number BIGINT NOT NULL, event_index BIGINT NOT NULL, block_hash TEXT NOT NULL, asset TEXT NOT NULL,
+              payer TEXT NOT NULL, amount TEXT NOT NULL, extrinsic_index BIGINT, recorded_at BIGINT NOT NULL, PRIMARY KEY (block_number, event_index))
+            """,
+            "CREATE INDEX relay_payments_payer ON relay_payments (payer, block_number, event_index)",
+        ]),
     ]
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -213,9 +221,18 @@ struct OutboxStore: Sendable {
 
     /// What one finalized block did to the relay's submissions, and the checkpoint after it, in
     /// one transaction: a crash re-reads the block, never skips it.
-    func applyFinalized(_ outcomes: [FinalizedOutcome], checkpoint: Checkpoint) async throws {
+    func applyFinalized(_ outcomes: [FinalizedOutcome], payments: [IncomingPayment] = [], checkpoint: Checkpoint) async throws {
         let now = Self.now()
         try await database.transaction { executor in
+            for payment in payments {
+                try await executor.query(
+                    """
+                    INSERT INTO relay_payments (block_number, event_index, block_hash, asset, payer, amount, extrinsic_index, recorded_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (block_number, event_index) DO NOTHING
+                    """, [.integer(Int64(checkpoint.number)), .integer(Int64(payment.eventIndex)), .text(checkpoint.hash), .text(payment.asset),
+                          .text(payment.payer), .text(String(payment.amount)), payment.extrinsicIndex.map { .integer(Int64($0)) } ?? .null,
+                          .integer(now)])
+            }
             for outcome in outcomes {
                 try await executor.query(
                     """
@@ -227,6 +244,40 @@ struct OutboxStore: Sendable {
             }
             try await Self.setValue(on: executor, "checkpoint", "\(checkpoint.number):\(checkpoint.hash)")
         }
+    }
+
+    /// Payments oldest first after the cursor `(block, event)`, optionally of one payer (SS58).
+    func payments(payer: String?, after: (block: UInt32, event: UInt32)?, limit: Int) async throws(SQLError) -> [PaymentRecord] {
+        var conditions: [String] = []
+        var binds: [SQLValue] = []
+        if let payer { binds.append(.text(payer)); conditions.append("payer = $\(binds.count)") }
+        if let after {
+            binds.append(.integer(Int64(after.block)))
+            binds.append(.integer(Int64(after.event)))
+            conditions.append("(block_number > $\(binds.count - 1) OR (block_number = $\(binds.count - 1) AND event_index > $\(binds.count)))")
+        }
+        binds.append(.integer(Int64(limit)))
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try await database.read("SELECT * FROM relay_payments \(filter) ORDER BY block_number, event_index LIMIT $\(binds.count)", binds)
+            .compactMap { row in
+                guard let block = try? row.int("block_number"), let event = try? row.int("event_index"), let number = UInt32(exactly: block),
+                      let asset = try? row.text("asset"), let payer = try? row.text("payer"), let amount = try? row.text("amount"),
+                      let hash = try? row.text("block_hash"), let recorded = try? row.int("recorded_at") else { return nil }
+                return PaymentRecord(id: "\(block):\(event)", asset: asset, payer: payer, amount: amount, blockNumber: number, blockHash: hash,
+                                     extrinsicIndex: (try? row.optionalInt("extrinsic_index")).flatMap { $0.flatMap { UInt32(exactly: $0) } },
+                                     recordedAt: Double(recorded) / 1000)
+            }
+    }
+
+    /// Everything one payer has paid, per asset (amounts are u128: summed here, not in SQL).
+    func paymentTotals(payer: String) async throws(SQLError) -> [String: String] {
+        var totals: [String: UInt128] = [:]
+        for row in try await database.read("SELECT asset, amount FROM relay_payments WHERE payer = $1", [.text(payer)]) {
+            guard let asset = try? row.text("asset"), let amount = (try? row.text("amount")).flatMap({ UInt128($0) }) else { continue }
+            let (sum, overflow) = totals[asset, default: 0].addingReportingOverflow(amount)
+            totals[asset] = overflow ? .max : sum
+        }
+        return totals.mapValues { String($0) }
     }
 
     // MARK: relay state
@@ -320,6 +371,16 @@ struct Checkpoint: Sendable, Equatable {
     let number: UInt32
     /// `0x…`.
     let hash: String
+}
+
+/// A payment to the relay's account in a finalized block's events.
+struct IncomingPayment: Sendable, Equatable {
+    let eventIndex: UInt32
+    let asset: String
+    /// SS58 (prefix 1981).
+    let payer: String
+    let amount: UInt128
+    let extrinsicIndex: UInt32?
 }
 
 /// What a finalized block says about one submission.

@@ -412,9 +412,14 @@ actor SubmissionPipeline {
             guard Hex.prefixed(block.header.parentHash) == checkpoint.hash else {
                 throw ChainRPCError(.malformed, "finalized block \(number) does not follow the checkpoint \(checkpoint.hash): the node is on another chain")
             }
-            let outcomes = try await outcomes(of: block.extrinsics, blockHash: hash, chain: chain)
+            let events = try await blockEvents(hash, chain: chain)
+            let outcomes = try await outcomes(of: block.extrinsics, events: events, blockHash: hash, chain: chain)
+            let payments = Self.payments(to: account, in: events)
             checkpoint = Checkpoint(number: number, hash: Hex.prefixed(hash))
-            try await store.applyFinalized(outcomes, checkpoint: checkpoint)
+            try await store.applyFinalized(outcomes, payments: payments, checkpoint: checkpoint)
+            for payment in payments {
+                logger.info("payment received", metadata: ["payer": "\(payment.payer)", "asset": "\(payment.asset)", "amount": "\(payment.amount)", "block": "\(number)"])
+            }
             for outcome in outcomes {
                 watchers.removeValue(forKey: outcome.id)?.cancel()
                 lastSent[outcome.id] = nil
@@ -428,14 +433,13 @@ actor SubmissionPipeline {
     }
 
     /// The relay's extrinsics in a finalized block and what each did, from the block's events.
-    private func outcomes(of extrinsics: [[UInt8]], blockHash: [UInt8], chain: ChainState) async throws -> [FinalizedOutcome] {
+    private func outcomes(of extrinsics: [[UInt8]], events: [EventRecord], blockHash: [UInt8], chain: ChainState) async throws -> [FinalizedOutcome] {
         var ours: [(index: UInt32, nonce: UInt32, bytes: [UInt8])] = []
         for (index, bytes) in extrinsics.enumerated() {
             guard case .signed(let signed) = try? DecodedExtrinsic.decode(bytes), signed.accountID == account else { continue }
             ours.append((UInt32(index), signed.nonce, bytes))
         }
         guard !ours.isEmpty else { return [] }
-        let events = try await blockEvents(blockHash, chain: chain)
         var outcomes: [FinalizedOutcome] = []
         for extrinsic in ours {
             guard let entry = try await store.entry(nonce: extrinsic.nonce) else {
@@ -466,6 +470,26 @@ actor SubmissionPipeline {
     private func blockEvents(_ blockHash: [UInt8], chain: ChainState) async throws -> [EventRecord] {
         let raw = try await node.storage(StorageKey.prefix(pallet: "System", item: "Events"), at: blockHash) ?? [0]
         return try chain.metadata.decodeEvents(raw)
+    }
+
+    /// Transfers to `account` in a block's events: `Balances.Transfer` (DALLA) and
+    /// `Economy.BbzdTransferred` (bBZD), each with the extrinsic that made it.
+    static func payments(to account: [UInt8], in events: [EventRecord]) -> [IncomingPayment] {
+        var payments: [IncomingPayment] = []
+        for (index, event) in events.enumerated() {
+            let asset: String
+            switch (event.palletName, event.eventName) {
+            case ("Balances", "Transfer"): asset = "DALLA"
+            case ("Economy", "BbzdTransferred"): asset = "bBZD"
+            default: continue
+            }
+            guard event[field: "to"]?.byteValue == account, let from = event[field: "from"]?.byteValue, from.count == 32,
+                  let amount = event[field: "amount"]?.unsignedValue else { continue }
+            var extrinsic: UInt32?
+            if case .applyExtrinsic(let number) = event.phase { extrinsic = number }
+            payments.append(IncomingPayment(eventIndex: UInt32(index), asset: asset, payer: SS58.encode(from), amount: amount, extrinsicIndex: extrinsic))
+        }
+        return payments
     }
 
     /// `Pallet.Error` for a module error, else the DispatchError's variant.

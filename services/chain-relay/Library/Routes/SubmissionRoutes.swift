@@ -6,7 +6,7 @@ import PakitCore
 import PakitHTTPServer
 
 /// `POST /internal/v1/submissions`, `GET /v1/submissions/{id}`, `GET /v1/submissions?state=&caller=&call=&key=&limit=`,
-/// `GET /v1/chain`. Every route needs the node CA's mutual TLS; submitting needs a caller the
+/// `GET /v1/chain`, `GET /v1/payments`. Every route needs the node CA's mutual TLS; submitting needs a caller the
 /// relay serves (storage, lora-bridge, the operator).
 extension ChainRelayNode {
     static let submitters: CallerPolicy = .only(.service(.storage), .service(.loraBridge), .operator)
@@ -76,6 +76,34 @@ extension ChainRelayNode {
             }
             return try jsonResponse(SubmissionListResponse(submissions: try await self.store.list(
                 state: state, caller: caller, callName: call, idempotencyKey: key, limit: limit)))
+        }
+        readers.get("/v1/payments") { request, _ in
+            let query = request.uri.queryParameters
+            var limit = 100
+            if let text = query["limit"].map(String.init) {
+                guard let value = Int(text), (1...1000).contains(value) else { throw ServiceError.badRequest("invalid_limit", "limit is 1…1000") }
+                limit = value
+            }
+            var after: (block: UInt32, event: UInt32)?
+            if let text = query["after"].map(String.init) {
+                let parts = text.split(separator: ":")
+                guard parts.count == 2, let block = UInt32(parts[0]), let event = UInt32(parts[1]) else {
+                    throw ServiceError.badRequest("invalid_cursor", "after is a payment id, <block>:<event>")
+                }
+                after = (block, event)
+            }
+            var payer: String?
+            if let text = query["payer"].map(String.init) {
+                do {
+                    payer = SS58.encode(try CallEncoding.account(text))
+                } catch {
+                    throw ServiceError.badRequest("invalid_payer", "payer is an SS58 address (prefix 1981) or a 32-byte hex account id")
+                }
+            }
+            let payments = try await self.store.payments(payer: payer, after: after, limit: limit)
+            var totals: [String: String]?
+            if let payer { totals = try await self.store.paymentTotals(payer: payer) }
+            return try jsonResponse(PaymentListResponse(payments: payments, totals: totals))
         }
         readers.get("/v1/chain") { _, _ in
             try jsonResponse(try await self.chainStatus())
