@@ -25,6 +25,15 @@ public enum ChainCall: Codable, Sendable, Equatable {
     case deactivateHosting(domain: String)
     /// `System.remark`: the relay's nonce filler; callers may send one too.
     case remark(hex: String)
+    /// `Contracts.call`: an ink! contract's message (`data`: its selector and SCALE arguments).
+    case contractsCall(ContractsCallArguments)
+    /// `Mesh.register_node`, `Mesh.node_heartbeat`, `Mesh.submit_mesh_transaction`.
+    case meshRegisterNode(MeshNodeArguments)
+    case meshHeartbeat(nodeID: String)
+    case meshTransaction(MeshTransactionArguments)
+    /// `Quantum.submit_quantum_job`, `Quantum.record_quantum_result` (the commitment call).
+    case quantumJob(QuantumJobArguments)
+    case quantumResult(QuantumResultArguments)
 
     /// The runtime's name of the call, `Pallet.call`.
     public var name: String {
@@ -38,13 +47,19 @@ public enum ChainCall: Codable, Sendable, Equatable {
         case .renewHosting: "Bns.renew_hosting"
         case .deactivateHosting: "Bns.deactivate_hosting"
         case .remark: "System.remark"
+        case .contractsCall: "Contracts.call"
+        case .meshRegisterNode: "Mesh.register_node"
+        case .meshHeartbeat: "Mesh.node_heartbeat"
+        case .meshTransaction: "Mesh.submit_mesh_transaction"
+        case .quantumJob: "Quantum.submit_quantum_job"
+        case .quantumResult: "Quantum.record_quantum_result"
         }
     }
 
     private enum Keys: String, CodingKey { case call, args }
     private enum Arguments: String, CodingKey {
         case contentID = "content_id", leaf, siblings, to, planck, amount, domain, tier, contentHash = "content_hash"
-        case autoRenew = "auto_renew", description, sizeBytes = "size_bytes", months, remark
+        case autoRenew = "auto_renew", description, sizeBytes = "size_bytes", months, remark, nodeID = "node_id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,6 +91,12 @@ public enum ChainCall: Codable, Sendable, Equatable {
             self = .deactivateHosting(domain: try args.decode(String.self, forKey: .domain))
         case "System.remark":
             self = .remark(hex: try args.decode(String.self, forKey: .remark))
+        case "Contracts.call": self = .contractsCall(try container.decode(ContractsCallArguments.self, forKey: .args))
+        case "Mesh.register_node": self = .meshRegisterNode(try container.decode(MeshNodeArguments.self, forKey: .args))
+        case "Mesh.node_heartbeat": self = .meshHeartbeat(nodeID: try args.decode(String.self, forKey: .nodeID))
+        case "Mesh.submit_mesh_transaction": self = .meshTransaction(try container.decode(MeshTransactionArguments.self, forKey: .args))
+        case "Quantum.submit_quantum_job": self = .quantumJob(try container.decode(QuantumJobArguments.self, forKey: .args))
+        case "Quantum.record_quantum_result": self = .quantumResult(try container.decode(QuantumResultArguments.self, forKey: .args))
         default:
             throw DecodingError.dataCorruptedError(forKey: .call, in: container,
                                                    debugDescription: "unknown call '\(name.prefix(80))' (docs/chain-relay.md lists the calls the relay makes)")
@@ -85,6 +106,14 @@ public enum ChainCall: Codable, Sendable, Equatable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(name, forKey: .call)
+        switch self {
+        case .contractsCall(let arguments): return try container.encode(arguments, forKey: .args)
+        case .meshRegisterNode(let arguments): return try container.encode(arguments, forKey: .args)
+        case .meshTransaction(let arguments): return try container.encode(arguments, forKey: .args)
+        case .quantumJob(let arguments): return try container.encode(arguments, forKey: .args)
+        case .quantumResult(let arguments): return try container.encode(arguments, forKey: .args)
+        default: break
+        }
         var args = container.nestedContainer(keyedBy: Arguments.self, forKey: .args)
         switch self {
         case .submitStorageProof(let contentID, let leaf, let siblings):
@@ -117,7 +146,149 @@ public enum ChainCall: Codable, Sendable, Equatable {
             try args.encode(domain, forKey: .domain)
         case .remark(let hex):
             try args.encode(hex, forKey: .remark)
+        case .meshHeartbeat(let nodeID):
+            try args.encode(nodeID, forKey: .nodeID)
+        case .contractsCall, .meshRegisterNode, .meshTransaction, .quantumJob, .quantumResult:
+            break
         }
+    }
+}
+
+/// `Contracts.call(dest, value, gas_limit, storage_deposit_limit, data)`.
+public struct ContractsCallArguments: Codable, Sendable, Equatable {
+    /// The contract's account, SS58 or hex.
+    public var contract: String
+    /// Planck sent with the call, decimal.
+    public var value: String
+    public var gasRefTime: UInt64
+    public var gasProofSize: UInt64
+    /// Planck, decimal; absent for no limit.
+    public var storageDepositLimit: String?
+    /// The message's selector and arguments, hex.
+    public var data: String
+
+    enum CodingKeys: String, CodingKey {
+        case contract = "dest", value, gasRefTime = "gas_ref_time", gasProofSize = "gas_proof_size"
+        case storageDepositLimit = "storage_deposit_limit", data
+    }
+
+    public init(contract: String, value: String, gasRefTime: UInt64, gasProofSize: UInt64, storageDepositLimit: String?, data: String) {
+        self.contract = contract
+        self.value = value
+        self.gasRefTime = gasRefTime
+        self.gasProofSize = gasProofSize
+        self.storageDepositLimit = storageDepositLimit
+        self.data = data
+    }
+}
+
+/// `Mesh.register_node`: enum arguments by their runtime index (docs/chain-relay.md).
+public struct MeshNodeArguments: Codable, Sendable, Equatable {
+    /// 4 bytes, hex.
+    public var nodeID: String
+    public var role: UInt8
+    public var hardware: UInt8
+    public var region: UInt8
+    /// Degrees × 10⁶.
+    public var latitude: Int32
+    public var longitude: Int32
+    /// Metres.
+    public var altitude: Int16
+    public var district: UInt8
+    public var terrain: UInt8
+
+    enum CodingKeys: String, CodingKey { case nodeID = "node_id", role, hardware, region, latitude, longitude, altitude, district, terrain }
+
+    public init(nodeID: String, role: UInt8, hardware: UInt8, region: UInt8, latitude: Int32, longitude: Int32, altitude: Int16,
+                district: UInt8, terrain: UInt8) {
+        self.nodeID = nodeID
+        self.role = role
+        self.hardware = hardware
+        self.region = region
+        self.latitude = latitude
+        self.longitude = longitude
+        self.altitude = altitude
+        self.district = district
+        self.terrain = terrain
+    }
+}
+
+/// `Mesh.submit_mesh_transaction`: one transaction heard on the radio.
+public struct MeshTransactionArguments: Codable, Sendable, Equatable {
+    public var txHash: String
+    public var txType: UInt8
+    public var senderCompact: String
+    public var recipientCompact: String
+    public var amount: UInt64
+    public var nonce: UInt32
+    public var signatureHash: String
+    public var gatewayNodeID: String
+    public var relayPath: [String]
+    public var hopCount: UInt8
+    public var rssi: Int16
+    public var snr: Int16
+
+    enum CodingKeys: String, CodingKey {
+        case txHash = "tx_hash", txType = "tx_type", senderCompact = "sender_compact", recipientCompact = "recipient_compact", amount, nonce
+        case signatureHash = "signature_hash", gatewayNodeID = "gateway_node_id", relayPath = "relay_path", hopCount = "hop_count", rssi, snr
+    }
+
+    public init(txHash: String, txType: UInt8, senderCompact: String, recipientCompact: String, amount: UInt64, nonce: UInt32,
+                signatureHash: String, gatewayNodeID: String, relayPath: [String], hopCount: UInt8, rssi: Int16, snr: Int16) {
+        self.txHash = txHash
+        self.txType = txType
+        self.senderCompact = senderCompact
+        self.recipientCompact = recipientCompact
+        self.amount = amount
+        self.nonce = nonce
+        self.signatureHash = signatureHash
+        self.gatewayNodeID = gatewayNodeID
+        self.relayPath = relayPath
+        self.hopCount = hopCount
+        self.rssi = rssi
+        self.snr = snr
+    }
+}
+
+/// `Quantum.submit_quantum_job`.
+public struct QuantumJobArguments: Codable, Sendable, Equatable {
+    /// 1…64 bytes, hex.
+    public var jobID: String
+    public var backend: UInt8
+    public var circuitHash: String
+    public var qubits: UInt16
+    public var depth: UInt32
+    public var shots: UInt32
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id", backend = "backend_index", circuitHash = "circuit_hash", qubits = "num_qubits", depth = "circuit_depth", shots = "num_shots"
+    }
+
+    public init(jobID: String, backend: UInt8, circuitHash: String, qubits: UInt16, depth: UInt32, shots: UInt32) {
+        self.jobID = jobID
+        self.backend = backend
+        self.circuitHash = circuitHash
+        self.qubits = qubits
+        self.depth = depth
+        self.shots = shots
+    }
+}
+
+/// `Quantum.record_quantum_result`: a computation commitment, not a zero-knowledge proof.
+public struct QuantumResultArguments: Codable, Sendable, Equatable {
+    public var jobID: String
+    public var resultHash: String
+    /// 32…256 bytes, hex.
+    public var commitment: String
+    public var accuracy: UInt8
+
+    enum CodingKeys: String, CodingKey { case jobID = "job_id", resultHash = "result_data_hash", commitment = "verification_proof", accuracy = "accuracy_score" }
+
+    public init(jobID: String, resultHash: String, commitment: String, accuracy: UInt8) {
+        self.jobID = jobID
+        self.resultHash = resultHash
+        self.commitment = commitment
+        self.accuracy = accuracy
     }
 }
 

@@ -41,7 +41,43 @@ enum CallEncoding {
         case .remark(let hex):
             guard let bytes = Hex.decode(hex) else { throw ChainError(.value, "remark is hex") }
             return try SystemCall.remark(bytes)
+        case .contractsCall(let call):
+            guard let data = Hex.decode(call.data) else { throw ChainError(.value, "data is hex") }
+            return try ContractsCall.call(contract: try account(call.contract), value: try amount(call.value, "value"),
+                                          gasLimit: .init(refTime: call.gasRefTime, proofSize: call.gasProofSize),
+                                          storageDepositLimit: try call.storageDepositLimit.map { text throws(ChainError) in try amount(text, "storage_deposit_limit") },
+                                          data: data)
+        case .meshRegisterNode(let node):
+            guard let role = MeshCall.NodeRole(rawValue: node.role), let hardware = MeshCall.Hardware(rawValue: node.hardware),
+                  let region = MeshCall.Region(rawValue: node.region), let district = MeshCall.District(rawValue: node.district),
+                  let terrain = MeshCall.Terrain(rawValue: node.terrain) else {
+                throw ChainError(.value, "role 0…5, hardware 0…7, region 0…7, district 0…5 and terrain 0…7 are the runtime's enum indices")
+            }
+            return try MeshCall.registerNode(nodeID: try bytes(node.nodeID, "node_id"), role: role, hardware: hardware, region: region,
+                                             latitude: node.latitude, longitude: node.longitude, altitude: node.altitude, district: district, terrain: terrain)
+        case .meshHeartbeat(let nodeID):
+            return try MeshCall.nodeHeartbeat(nodeID: try bytes(nodeID, "node_id"))
+        case .meshTransaction(let transaction):
+            guard let type = MeshCall.TransactionType(rawValue: transaction.txType) else { throw ChainError(.value, "tx_type is 0…4") }
+            var path: [[UInt8]] = []
+            for (index, hop) in transaction.relayPath.enumerated() { path.append(try bytes(hop, "relay_path[\(index)]")) }
+            return try MeshCall.submitMeshTransaction(MeshCall.MeshTransaction(
+                txHash: try hash(transaction.txHash, "tx_hash"), type: type, senderCompact: try bytes(transaction.senderCompact, "sender_compact"),
+                recipientCompact: try bytes(transaction.recipientCompact, "recipient_compact"), amount: transaction.amount, nonce: transaction.nonce,
+                signatureHash: try hash(transaction.signatureHash, "signature_hash"), gatewayNodeID: try bytes(transaction.gatewayNodeID, "gateway_node_id"),
+                relayPath: path, hopCount: transaction.hopCount, rssi: transaction.rssi, snr: transaction.snr))
+        case .quantumJob(let job):
+            return try QuantumCall.submitJob(jobID: try bytes(job.jobID, "job_id"), backend: job.backend, circuitHash: try hash(job.circuitHash, "circuit_hash"),
+                                             qubits: job.qubits, depth: job.depth, shots: job.shots)
+        case .quantumResult(let result):
+            return try QuantumCall.recordResult(jobID: try bytes(result.jobID, "job_id"), resultHash: try hash(result.resultHash, "result_data_hash"),
+                                                commitment: try bytes(result.commitment, "verification_proof"), accuracy: result.accuracy)
         }
+    }
+
+    static func bytes(_ text: String, _ argument: String) throws(ChainError) -> [UInt8] {
+        guard let bytes = Hex.decode(text) else { throw ChainError(.value, "\(argument) is hex") }
+        return bytes
     }
 
     static func hash(_ text: String, _ argument: String) throws(ChainError) -> [UInt8] {
