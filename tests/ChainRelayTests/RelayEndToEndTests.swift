@@ -72,6 +72,9 @@ struct RelayEndToEndTests {
         let status = try await relay.status()
         #expect(status.connected && status.refusal == nil && status.chainNonce == 3 && status.nextNonce == 3)
         #expect(status.counts["finalized"] == 3)
+        let metrics = String(decoding: try await relay.request(.GET, "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains(#"pakit_chain_relay_submissions_total{outcome="finalized"} 3"#), "\(metrics.prefix(3000))")
+        #expect(metrics.contains(#"pakit_chain_relay_signings_total{reason="new"} 3"#))
         await relay.stop()
     }
 

@@ -113,6 +113,9 @@ struct RelayFaultTests {
         let final = try await relay.waitUntilFinal(ids)
         #expect(final.allSatisfy { $0.state == .finalized })
         try await Self.checkExactlyOnce(labels, relay: relay, chain: chain)
+        let metrics = String(decoding: try await relay.request(.GET, "/metrics").body, as: UTF8.self)
+        let resends = metrics.split(separator: "\n").first { $0.hasPrefix("pakit_chain_relay_resends_total ") }
+        #expect((resends?.split(separator: " ").last.flatMap { Int($0) } ?? 0) >= 1, "the lost submission was sent again: \(resends ?? "no series") \(metrics.split(separator: "\n").filter { $0.hasPrefix("pakit_chain_relay") })")
         await relay.stop()
     }
 

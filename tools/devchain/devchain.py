@@ -46,7 +46,8 @@ Built:
 Fault injection, through methods no node has: dev_reorg [keep] (drops every block above
 number `keep`, the finalized head by default; their transactions return to the pool and their
 watchers see `retracted`), dev_stallFinality [bool], dev_dropNextSubmissions [count]
-(author_submitExtrinsic answers, then loses them), dev_killSockets (closes every other
+(author_submitExtrinsic and author_submitAndWatchExtrinsic answer, the latter even with
+`ready`, then the pool loses them), dev_killSockets (closes every other
 connection), dev_upgradeRuntime [specVersion?, transactionVersion?, metadataOverrides?] (the
 best block's state gets a new runtime, later blocks run it; state_runtimeVersion subscribers
 are told; the pool is revalidated, so transactions signed for the old version are dropped and
@@ -974,8 +975,14 @@ class Chain:
             return True
         if method == "author_submitAndWatchExtrinsic":
             tx = self.validate(bytes.fromhex(params[0].removeprefix("0x")))
-            self.pool[tx["hash"]] = tx
             subscription = self.subscription_id()
+            if self.drop_next > 0:
+                # Accepted, said ready, then lost without another word: the worst a pool does.
+                self.drop_next -= 1
+                self.after_reply.setdefault(websocket, []).append(
+                    {"jsonrpc": "2.0", "method": "author_extrinsicUpdate", "params": {"subscription": subscription, "result": "ready"}})
+                return subscription
+            self.pool[tx["hash"]] = tx
             self.watchers.setdefault(tx["hash"], []).append((websocket, subscription))
             ready = tx["nonce"] == self.accounts.get(tx["sender"], [0, 0, 0])[0]
             self.after_reply.setdefault(websocket, []).append(

@@ -143,6 +143,7 @@ actor SubmissionPipeline {
         }
         chain = ChainState(identity: identity, runtime: runtime, metadata: metadata)
         refusal = nil
+        RelayMetrics.refusing.record(0)
         try await watchHeads()
         let head = try await finalizedHeader()
         if try await store.checkpoint == nil {
@@ -160,6 +161,7 @@ actor SubmissionPipeline {
     private func refuse(_ reason: String) {
         if refusal != reason { logger.error("chain refused: \(reason)") }
         refusal = reason
+        RelayMetrics.refusing.record(1)
         chain = nil
     }
 
@@ -231,6 +233,7 @@ actor SubmissionPipeline {
                 // in them, yet its nonce is used: something else took it. Its bytes can never land.
                 logger.warning("nonce used on chain by another transaction; the submission is signed again", metadata: ["id": "\(entry.id)", "nonce": "\(held)"])
                 try await store.requeue(entry.id, reason: "nonce \(held) was used on chain by a transaction that is not this submission")
+                RelayMetrics.requeued.increment()
             } else if needsResign.contains(entry.id) || Self.mustResign(entry, chain: chain, finalized: head) {
                 try await resign(entry, chain: chain, head: head)
             }
@@ -255,6 +258,7 @@ actor SubmissionPipeline {
         guard let nonce = entry.nonce else { return }
         let signed = try sign(entry.callBytes, nonce: nonce, chain: chain, head: head)
         try await store.resign(entry.id, signed: signed)
+        RelayMetrics.resigned.increment()
         needsResign.remove(entry.id)
         lastSent[entry.id] = nil
         logger.info("signed again with the same nonce", metadata: ["id": "\(entry.id)", "nonce": "\(nonce)", "tx": "\(signed.hash)"])
@@ -280,6 +284,7 @@ actor SubmissionPipeline {
         for entry in queued {
             let signed = try sign(entry.callBytes, nonce: next, chain: chain, head: head)
             try await store.sign(entry.id, nonce: next, signed: signed)
+            RelayMetrics.signed.increment()
             if let signedEntry = try await store.entry(id: entry.id) { await send(signedEntry) }
             next += 1
         }
@@ -309,6 +314,7 @@ actor SubmissionPipeline {
                 logger.info("the pool lacks sent transactions; sending them again", metadata: ["id": "\(holder.id)", "nonce": "\(poolNext)"])
             }
             await send(holder)
+            RelayMetrics.resent.increment()
             resent += 1
         }
     }
@@ -329,6 +335,8 @@ actor SubmissionPipeline {
         logger.notice("filling a nonce nothing holds", metadata: ["nonce": "\(nonce)", "id": "\(filler.id)", "call": "\(filler.callName)"])
         let signed = try sign(filler.callBytes, nonce: nonce, chain: chain, head: head)
         try await store.sign(filler.id, nonce: nonce, signed: signed)
+        RelayMetrics.signed.increment()
+        if filler.callName == "System.remark" { RelayMetrics.fillers.increment() }
         if let entry = try await store.entry(id: filler.id) { await send(entry) }
     }
 
@@ -372,6 +380,7 @@ actor SubmissionPipeline {
             // The node refuses the call itself: final, and its nonce is free for the next one.
             logger.warning("the node refused a submission for good", metadata: ["id": "\(entry.id)", "error": "\(error)"])
             try? await store.failUnincluded(entry.id, error: "\(error)")
+            RelayMetrics.refused.increment()
             wake.signal()
         }
     }
@@ -417,6 +426,9 @@ actor SubmissionPipeline {
             let payments = Self.payments(to: account, in: events)
             checkpoint = Checkpoint(number: number, hash: Hex.prefixed(hash))
             try await store.applyFinalized(outcomes, payments: payments, checkpoint: checkpoint)
+            RelayMetrics.checkpoint.record(Int64(number))
+            RelayMetrics.payments.increment(by: Int64(payments.count))
+            for outcome in outcomes { (outcome.succeeded ? RelayMetrics.finalized : RelayMetrics.failedInBlock).increment() }
             for payment in payments {
                 logger.info("payment received", metadata: ["payer": "\(payment.payer)", "asset": "\(payment.asset)", "amount": "\(payment.amount)", "block": "\(number)"])
             }
