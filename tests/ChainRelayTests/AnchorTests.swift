@@ -1,5 +1,6 @@
 import Foundation
 import PakitChain
+import PakitContracts
 import PakitCore
 import PakitIdentity
 import PakitTestSupport
@@ -120,6 +121,49 @@ struct AnchorTests {
         #expect(served == "<h1>clinic v2</h1>")
         let show = try await Self.pakit(["site", "show", "clinic.bz"], data: data)
         #expect(show.contains("clinic.bz → \(second)"), "\(show)")
+        await up.terminated()
+    }
+
+    @Test("DALLA paid to the relay's account becomes storage quota at the node's price, each payment once, also across a kill -9 of storage")
+    func paymentsBecomeQuota() async throws {
+        let data = NSTemporaryDirectory() + "pakit-quota-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let payer = try ChainSigner(seed: Array(repeating: 0x77, count: 32))
+        let dalla: UInt64 = 1_000_000_000_000
+        let up = Process()
+        up.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit"))
+        up.arguments = ["up", "--data", data, "--port", "0", "--no-prover", "--devchain", "--devchain-endow", "\(Base16.encode(payer.accountID))=\(10 * dalla)"]
+        up.environment = ProcessInfo.processInfo.environment.merging(["PAKIT_STORAGE_QUOTA_PLANCK_PER_MIB": "\(dalla)"]) { _, new in new }
+        up.standardOutput = FileHandle.nullDevice
+        up.standardError = FileHandle.nullDevice
+        try up.run()
+        defer { ServiceProcess.killTree(up) }
+        _ = try await ServiceProcess.waitForFile("\(data)/mesh-gateway.url", while: up, timeout: .seconds(120))
+        let chain = DevChain(process: up, url: try String(contentsOfFile: "\(data)/devchain.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        let relayAccount = Array(try NodeIdentity.loadOrCreate(file: NodeIdentity.chainRelayKeyPath(dataDirectory: data)).publicKey.rawRepresentation)
+        let payerSS58 = SS58.encode(payer.accountID)
+
+        func quota() async throws -> QuotaRecord {
+            let answer = try await Self.get("/v1/quotas/\(payerSS58)", host: "127.0.0.1", data: data)
+            guard answer.status == 200 else { throw TestFailure("GET /v1/quotas: \(answer)") }
+            return try JSONDecoder().decode(QuotaRecord.self, from: Data(answer.body.utf8))
+        }
+        #expect(try await quota().quotaBytes == 0)
+        try await RelayEndToEndTests.paid(try BalancesCall.transferKeepAlive(to: relayAccount, planck: UInt128(3 * dalla)), by: payer, nonce: 0, on: chain)
+        try await RelayEndToEndTests.eventually("3 DALLA become 3 MiB") { try await quota().quotaBytes == 3 << 20 }
+        #expect(try await quota().creditedPlanck == "\(3 * dalla)")
+
+        // Storage killed and restarted by pakit up: the next payment is credited, the first not again.
+        let storage = try #require(ServiceProcess.children(of: up.processIdentifier).first { ServiceProcess.commandLine(of: $0).contains("pakit-storage") })
+        try? FileManager.default.removeItem(atPath: "\(data)/storage.url")
+        kill(storage, SIGKILL)
+        _ = try await ServiceProcess.waitForFile("\(data)/storage.url", while: up, timeout: .seconds(60))
+        try await RelayEndToEndTests.paid(try BalancesCall.transferKeepAlive(to: relayAccount, planck: UInt128(dalla)), by: payer, nonce: 1, on: chain)
+        try await RelayEndToEndTests.eventually("the second payment is credited") { try await quota().payments == 2 }
+        let final = try await quota()
+        #expect(final.quotaBytes == 4 << 20 && final.creditedPlanck == "\(4 * dalla)", "\(final)")
+        let bad = try await Self.get("/v1/quotas/nobody", host: "127.0.0.1", data: data)
+        #expect(bad.status == 400)
         await up.terminated()
     }
 }

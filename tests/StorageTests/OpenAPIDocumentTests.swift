@@ -110,6 +110,7 @@ struct OpenAPIDocumentTests {
             "SiteRequest": SiteRequest(domain: "", cid: ""),
             "SiteResponse": SiteResponse(domain: "", cid: "", contentID: "", submissions: [Self.submission]),
             "SiteStatus": SiteStatus(domain: "", contentID: "", cid: "", finalizedNumber: 0),
+            "QuotaRecord": QuotaRecord(account: "", creditedPlanck: "", quotaBytes: 0, payments: 0),
         ]
         let mismatches = try OpenAPIRoutes.schemaMismatches("docs/openapi.json", samples: samples)
         #expect(mismatches.isEmpty, "schemas that differ from their contract types: \(mismatches)")

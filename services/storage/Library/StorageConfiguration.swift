@@ -17,6 +17,7 @@ public struct StorageConfiguration: ServiceConfiguration {
         Setting("default-profile", env: "PAKIT_DEFAULT_PROFILE", default: ChunkingProfile.unixfsV1.rawValue, help: "chunking profile when an upload names none: \(ChunkingProfile.allCases.map(\.rawValue).joined(separator: ", "))"),
         Setting("mesh-gateway", env: "PAKIT_STORAGE_MESH_GATEWAY", default: "", help: "this node's mesh gateway (https://host:port): pinned roots are announced to it; empty = not announced"),
         Setting("chain-relay", env: "PAKIT_STORAGE_CHAIN_RELAY", default: "", help: "this node's chain relay (https://host:port): 'pakit anchor' submits through it; empty = no anchoring"),
+        Setting("quota-planck-per-mib", env: "PAKIT_STORAGE_QUOTA_PLANCK_PER_MIB", default: "0", help: "DALLA (in Planck) a payer pays the relay's account per MiB of quota; 0 = payments are not credited"),
         Setting("site-domain", env: "PAKIT_STORAGE_SITE_DOMAIN", default: nil, help: "a domain this node serves .bz sites under too: Host NAME.bz.<site-domain> is the site NAME.bz"),
         Setting("site-cache-seconds", env: "PAKIT_STORAGE_SITE_CACHE_SECONDS", default: "5", help: "how long a .bz name's record is reused before the relay is asked again (0…3600)"),
         Setting("fetch-from-peers", env: "PAKIT_FETCH_FROM_PEERS", default: "true", help: "when a read needs a block this node lacks, fetch it from the peers the mesh gateway names (needs mesh-gateway)"),
@@ -46,6 +47,7 @@ public struct StorageConfiguration: ServiceConfiguration {
     public var meshGateway: String?
     public var chainRelay: String?
     public var siteDomain: String?
+    public var quotaPlanckPerMiB: Int
     public var siteCacheSeconds: Int
     /// Fetch missing blocks from peers (only with a mesh gateway).
     public var fetchFromPeers: Bool
@@ -109,6 +111,7 @@ public struct StorageConfiguration: ServiceConfiguration {
             siteDomain = domain
         }
         siteCacheSeconds = try settings.int("site-cache-seconds", in: 0...3600)
+        quotaPlanckPerMiB = try settings.int("quota-planck-per-mib", in: 0...Int.max)
         var relay = (settings.optionalString("chain-relay") ?? "").trimmingCharacters(in: .whitespaces)
         while relay.hasSuffix("/") { relay.removeLast() }
         if !relay.isEmpty {

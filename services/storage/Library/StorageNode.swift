@@ -246,6 +246,7 @@ public final class StorageNode: PakitService {
         addInternalRoutes(to: router)
         addAnchorRoutes(to: router)
         addSiteRoutes(to: router)
+        addQuotaRoutes(to: router)
     }
 
     /// The durable seal and proof job runner runs beside the server (it resumes unfinished
@@ -253,6 +254,10 @@ public final class StorageNode: PakitService {
     public func backgroundServices() -> [any Service] {
         var services: [any Service] = [jobRunner]
         if let announcer { services.append(announcer) }
+        if let relay = configuration.chainRelay, let relayClient, configuration.quotaPlanckPerMiB > 0 {
+            services.append(QuotaCrediter(relayURL: relay, client: relayClient, database: database,
+                                          planckPerMiB: UInt128(configuration.quotaPlanckPerMiB), logger: logger))
+        }
         if let meshView, let replicator, let replicationWorker { services += [meshView, replicator, replicationWorker] }
         return services
     }

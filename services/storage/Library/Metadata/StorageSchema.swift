@@ -104,5 +104,17 @@ public enum StorageSchema {
             version: 5, name: "anchors",
             postgres: ["CREATE TABLE anchors (content_id BYTEA PRIMARY KEY, cid BYTEA NOT NULL, created_at BIGINT NOT NULL)"],
             sqlite: ["CREATE TABLE anchors (content_id BLOB PRIMARY KEY, cid BLOB NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID"]),
+        // Storage bought on chain: payments to the node's relay account (read from the relay,
+        // each credited once) and each payer's quota.
+        Migration(
+            version: 6, name: "quotas",
+            both: [
+                "CREATE TABLE quota_accounts (account TEXT PRIMARY KEY, credited_planck TEXT NOT NULL, quota_bytes BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+                """
+                CREATE TABLE quota_payments (payment_id TEXT PRIMARY KEY, block_number BIGINT NOT NULL, event_index BIGINT NOT NULL, account TEXT NOT NULL,
+                  amount TEXT NOT NULL, bytes BIGINT NOT NULL, credited_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX quota_payments_order ON quota_payments (block_number, event_index)",
+            ]),
     ]
 }
