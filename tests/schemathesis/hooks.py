@@ -48,3 +48,18 @@ schemathesis.openapi.format(
     # Also the identity CID of the empty block (served inline) and the empty dag-pb directory.
     st.sampled_from(["bafkqaaa", "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn"]) | _SHA256_CIDS,
 )
+
+
+# Strings declared with `"format": "ss58"` get real BelizeChain addresses (SS58, prefix 1981,
+# the two prefix bytes 0x6f 0x47, checksum BLAKE2b-512 of "SS58PRE" ‖ prefix ‖ key) or 32-byte hex
+# account ids: the checksum is what a schema cannot describe.
+def _ss58(key: bytes) -> str:
+    prefix = bytes([0x6F, 0x47])
+    checksum = hashlib.blake2b(b"SS58PRE" + prefix + key, digest_size=64).digest()[:2]
+    return _base58btc(prefix + key + checksum)
+
+
+schemathesis.openapi.format(
+    "ss58",
+    st.builds(_ss58, st.binary(min_size=32, max_size=32)) | st.binary(min_size=32, max_size=32).map(lambda key: key.hex()),
+)

@@ -66,6 +66,8 @@ stop_node() {
                  "$data/up.json" 2>/dev/null); do
         [[ "$(ps -o args= -p "$pid" 2>/dev/null)" == "$bin_dir/"* ]] && kill -KILL "$pid" 2>/dev/null || true
     done
+    # The dev chain is pakit up's child outside up.json; its command line names the data directory.
+    pkill -KILL -f "$data/devchain.url" 2>/dev/null || true
     rm -rf "$work"
     exit "$status"
 }
@@ -78,8 +80,10 @@ say "starting a node from $bin_dir in $data"
 # verify requests were answered 429 before their body was read (375 of 524 in one run), and
 # the run hardly tested the verify rules. The throwaway node gets the setting's maximum;
 # the 429 answer itself is documented (TooManyRequests), not tested here.
+# --devchain: the dev chain (tools/devchain, a development stand-in for a BelizeChain node)
+# beside the node, so the chain routes (anchors, sites, quotas) answer as they do with a chain.
 PAKIT_VERIFY_RATE=100000 \
-"$bin_dir/pakit" up --data "$data" --host 127.0.0.1 --port 0 </dev/null >"$work/node.log" 2>&1 &
+"$bin_dir/pakit" up --data "$data" --host 127.0.0.1 --port 0 --devchain </dev/null >"$work/node.log" 2>&1 &
 node_pid=$!
 
 # 3. Ready: storage answers /ready with 200 (anonymously), and so does the prover (it wants the

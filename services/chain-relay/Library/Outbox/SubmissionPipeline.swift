@@ -21,8 +21,13 @@ actor SubmissionPipeline {
     struct Settings: Sendable {
         /// Blocks a signing stays valid (rounded to a power of two): the reference's 64.
         var eraPeriod: UInt64 = 64
-        /// Signed and unfinalized submissions at most (the rest wait queued).
-        var maximumInFlight = 1024
+        /// Signed and unfinalized submissions at most (the rest wait queued). A submission is in
+        /// flight for at least finality lag + 1 blocks, so filling a block of ≈ 1,100 proofs
+        /// needs about 3,300 at a lag of 2 (docs/benchmarks.md).
+        var maximumInFlight = 4096
+        /// Intents signed and sent per pass: between batches the pass reads finalized blocks
+        /// again, so a long backlog neither hides finality nor outlives its eras.
+        var signedPerPass = 128
         /// Finalized blocks read per pass, so a long catch-up still answers wakes.
         var blocksPerPass = 256
         /// A submission the pool lost is resent after this many new best blocks without it.
@@ -240,6 +245,7 @@ actor SubmissionPipeline {
         }
         inFlight = try await store.inFlight()
         for entry in inFlight where entry.state == .signed && lastSent[entry.id] == nil {
+            if Task.isCancelled { return }
             await send(entry)
         }
         try await healGap(inFlight: inFlight, chain: chain, head: head)
@@ -278,10 +284,13 @@ actor SubmissionPipeline {
     private func signQueued(inFlight: Int, chain: ChainState, head: ChainHeader) async throws {
         let room = settings.maximumInFlight - inFlight
         guard room > 0 else { return }
-        let queued = try await store.queued(limit: room)
+        let queued = try await store.queued(limit: min(room, settings.signedPerPass))
         guard !queued.isEmpty else { return }
+        // More may be waiting: the next pass comes at once instead of at the next head.
+        if queued.count == settings.signedPerPass { wake.signal() }
         var next = try await store.nextNonce ?? chainNonce ?? 0
         for entry in queued {
+            if Task.isCancelled { return }
             let signed = try sign(entry.callBytes, nonce: next, chain: chain, head: head)
             try await store.sign(entry.id, nonce: next, signed: signed)
             RelayMetrics.signed.increment()

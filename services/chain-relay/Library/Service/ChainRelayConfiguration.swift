@@ -17,7 +17,7 @@ public struct ChainRelayConfiguration: ServiceConfiguration {
         Setting("key-file", env: "PAKIT_CHAIN_RELAY_KEY_FILE", default: nil,
                 help: "the relay account's ed25519 seed (base64 or 0x-hex, mode 0600); default <data-dir>/keys/chain-relay-ed25519.key, created when missing"),
         Setting("era-period", env: "PAKIT_CHAIN_ERA_PERIOD", default: "64", help: "blocks a signed transaction stays valid (4…65536, rounded up to a power of two)"),
-        Setting("max-in-flight", env: "PAKIT_CHAIN_MAX_IN_FLIGHT", default: "1024", help: "signed, unfinalized submissions at most; the rest wait in the outbox"),
+        Setting("max-in-flight", env: "PAKIT_CHAIN_MAX_IN_FLIGHT", default: "4096", help: "signed, unfinalized submissions at most; the rest wait in the outbox (a block of ≈ 1,100 proofs needs ≈ 1,100 × (finality lag + 1))"),
     ]
 
     public let common: CommonSettings
