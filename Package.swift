@@ -370,7 +370,7 @@ let package = Package(
         .executableTarget(
             name: "PakitBench",
             dependencies: [
-                "PakitContracts", "PakitCore", "PakitZK", "StorageService", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer", "PakitSQL",
+                "PakitContracts", "PakitCore", "PakitZK", "StorageService", "ChainRelayService", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer", "PakitSQL",
                 "MeshSimulation", "MeshGatewayService", "PakitTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import ChainRelayService
 import Crypto
 import Foundation
 import NIOCore
@@ -29,7 +30,7 @@ struct ChainBench: AsyncParsableCommand {
     @Option(help: "Blocks by which finality trails the best block.") var finalityLag = 2
     @Option(help: "Then N submissions as fast as they are taken, drained by the relay (0 skips).") var burst = 0
     @Option(help: "POSTs in flight at once in the burst.") var burstConcurrency = 32
-    @Option(help: "The relay's --max-in-flight (default: the relay's own, 1024).") var maxInFlight: Int?
+    @Option(help: "The relay's --max-in-flight (default: the relay's own, \(ChainRelayConfiguration.defaultMaximumInFlight)).") var maxInFlight: Int?
     @Option(help: "Work directory; default: system temp.") var workDir: String?
 
     func validate() throws {
@@ -63,7 +64,7 @@ struct ChainBench: AsyncParsableCommand {
     // MARK: - the run
 
     func measure(_ rig: ChainRig, executables: String, repository: String) async throws {
-        let windowBound = Double(maxInFlight ?? 1024) / Double(finalityLag + 1)
+        let windowBound = Double(maxInFlight ?? ChainRelayConfiguration.defaultMaximumInFlight) / Double(finalityLag + 1)
         Report.header("chain: pakit-chain-relay → dev chain (tools/devchain, a Python stand-in), \(blockMs) ms blocks, finality lag \(finalityLag)")
         try await rig.start(executables: executables, repository: repository, blockMilliseconds: blockMs, finalityLag: finalityLag,
                             maxInFlight: maxInFlight)
@@ -71,7 +72,7 @@ struct ChainBench: AsyncParsableCommand {
                     "\(RuntimeCapacity.proofsPerBlock) proofs per block",
                     reference: "proof_size: 75% of \(RuntimeCapacity.blockProofSize / 1_048_576) MiB / \(RuntimeCapacity.proofSizePerProof) B; "
                         + "ref_time alone would allow \(RuntimeCapacity.proofsByRefTime(siblings: 2))")
-        Report.line("relay window (--max-in-flight \(maxInFlight ?? 1024) signed, unfinalized; each ≥ lag + 1 blocks in flight)",
+        Report.line("relay window (--max-in-flight \(maxInFlight ?? ChainRelayConfiguration.defaultMaximumInFlight) signed, unfinalized; each ≥ lag + 1 blocks in flight)",
                     String(format: "≤ %.0f proofs per block", windowBound))
 
         // The stand-in's own pace with nothing to do: the peer of its pace under load.

@@ -24,7 +24,7 @@ actor SubmissionPipeline {
         /// Signed and unfinalized submissions at most (the rest wait queued). A submission is in
         /// flight for at least finality lag + 1 blocks, so filling a block of ≈ 1,100 proofs
         /// needs about 3,300 at a lag of 2 (docs/benchmarks.md).
-        var maximumInFlight = 4096
+        var maximumInFlight = ChainRelayConfiguration.defaultMaximumInFlight
         /// Intents signed and sent per pass: between batches the pass reads finalized blocks
         /// again, so a long backlog neither hides finality nor outlives its eras.
         var signedPerPass = 128

@@ -7,6 +7,9 @@ import PakitService
 /// The chain relay's own settings, beside the common ones (`pakit-chain-relay --help`).
 public struct ChainRelayConfiguration: ServiceConfiguration {
     public static let service = ServiceName.chainRelay
+    /// Signed, unfinalized submissions at most, by default: a block of ≈ 1,100 proofs at a
+    /// finality lag of 2 needs ≈ 3,300 in flight (docs/benchmarks.md).
+    public static let defaultMaximumInFlight = 4096
     /// The outbox, the nonce allocator and the scan checkpoint.
     public static let database: DatabaseDefault? = DatabaseDefault(relativePath: "chain-relay/outbox.sqlite")
     public static let settings: [Setting] = [
@@ -17,7 +20,7 @@ public struct ChainRelayConfiguration: ServiceConfiguration {
         Setting("key-file", env: "PAKIT_CHAIN_RELAY_KEY_FILE", default: nil,
                 help: "the relay account's ed25519 seed (base64 or 0x-hex, mode 0600); default <data-dir>/keys/chain-relay-ed25519.key, created when missing"),
         Setting("era-period", env: "PAKIT_CHAIN_ERA_PERIOD", default: "64", help: "blocks a signed transaction stays valid (4…65536, rounded up to a power of two)"),
-        Setting("max-in-flight", env: "PAKIT_CHAIN_MAX_IN_FLIGHT", default: "4096", help: "signed, unfinalized submissions at most; the rest wait in the outbox (a block of ≈ 1,100 proofs needs ≈ 1,100 × (finality lag + 1))"),
+        Setting("max-in-flight", env: "PAKIT_CHAIN_MAX_IN_FLIGHT", default: "\(defaultMaximumInFlight)", help: "signed, unfinalized submissions at most; the rest wait in the outbox (a block of ≈ 1,100 proofs needs ≈ 1,100 × (finality lag + 1))"),
     ]
 
     public let common: CommonSettings
