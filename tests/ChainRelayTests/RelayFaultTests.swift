@@ -194,4 +194,53 @@ struct RelayFaultTests {
         try await Self.checkExactlyOnce(["compatible"], relay: relay, chain: chain)
         await relay.stop()
     }
+
+    @Test("a signing whose era ends before it can land is signed again with the same nonce, and lands once")
+    func expiredEra() async throws {
+        let relay = try await RelayProcess.make(chainURL: nil)
+        defer { relay.kill() }
+        let chain = try await DevChain.start(endow: [relay.signer.accountID])
+        defer { chain.stop() }
+        relay.kill()
+        // Eras of 4 blocks, and the node loses the next five sends: more than a 4-block era can
+        // hold at one resend every 2 blocks, so what lands is a later signing.
+        try await relay.restart(arguments: relay.arguments + ["--chain-url", chain.url, "--era-period", "4"])
+        _ = try await chain.call("dev_dropNextSubmissions", "[5]")
+        let ids = try await Self.submitAll(["expiring"], to: relay)
+        let final = try await relay.waitUntilFinal(ids)
+        #expect(final.first?.state == .finalized)
+        #expect((final.first?.signings ?? 0) >= 2, "signings: \(final.first?.signings ?? 0)")
+        #expect(final.first?.nonce == 0)
+        try await Self.checkExactlyOnce(["expiring"], relay: relay, chain: chain)
+        await relay.stop()
+    }
+
+    @Test("ContentAlreadyProven is success when the stored proof names the relay, and a failure naming the error when another account proved first")
+    func contentAlreadyProven() async throws {
+        let relay = try await RelayProcess.make(chainURL: nil)
+        defer { relay.kill() }
+        let other = try ChainSigner(seed: Array(repeating: 0x31, count: 32))
+        let chain = try await DevChain.start(endow: [relay.signer.accountID, other.accountID])
+        defer { chain.stop() }
+        relay.kill()
+        try await relay.restart(arguments: relay.arguments + ["--chain-url", chain.url])
+
+        // The same proof under two keys: the second lands as ContentAlreadyProven, and the
+        // stored record names the relay, so both count as anchored.
+        let mine = RelayEndToEndTests.proofCall("mine")
+        let first = try #require(try await relay.submit(SubmissionRequest(idempotencyKey: "proof:first", call: mine)).record)
+        _ = try await relay.waitUntilFinal([first.id])
+        let second = try #require(try await relay.submit(SubmissionRequest(idempotencyKey: "proof:second", call: mine)).record)
+        let again = try #require(try await relay.waitUntilFinal([second.id]).first)
+        #expect(again.state == .finalized && again.note?.contains("ContentAlreadyProven") == true, "\(again)")
+
+        // Another account proves content first: the relay's submission fails with the error named.
+        let theirs = RelayEndToEndTests.proof("theirs")
+        try await RelayEndToEndTests.paid(try StorageProofCall.submit(contentID: theirs.contentID, leaf: theirs.leaf, siblings: theirs.siblings),
+                                          by: other, nonce: 0, on: chain)
+        let late = try #require(try await relay.submit(SubmissionRequest(idempotencyKey: "proof:late", call: RelayEndToEndTests.proofCall("theirs"))).record)
+        let lost = try #require(try await relay.waitUntilFinal([late.id]).first)
+        #expect(lost.state == .failed && lost.error == "StorageProof.ContentAlreadyProven" && lost.blockNumber != nil, "\(lost)")
+        await relay.stop()
+    }
 }

@@ -52,7 +52,9 @@ final class RelayProcess: @unchecked Sendable {
 
     func kill() { ServiceProcess.kill(process) }
 
+    /// Starts the relay again (killing the running one first: one writer per account).
     func restart(arguments: [String]? = nil) async throws {
+        ServiceProcess.kill(process)
         if let arguments { self.arguments = arguments }
         (process, url) = try await Self.launch(directory: directory, arguments: self.arguments)
     }
