@@ -16,7 +16,8 @@ struct Anchor: AsyncParsableCommand {
         let anchor = try await NodeClient.with(node) { client in
             var anchor = try await client.json(AnchorResponse.self, .POST, "/v1/anchors", json: AnchorRequest(cid: cid))
             print("submission \(anchor.submission.id) \(anchor.submission.state.rawValue) (content id 0x\(anchor.contentID))")
-            while !noWait && !anchor.submission.state.isFinal {
+            let started = ContinuousClock.now
+            while !noWait && !anchor.submission.state.isFinal && !Self.stillUnsigned(anchor.submission, since: started) {
                 try await Task.sleep(for: .milliseconds(250))
                 anchor = try await client.json(AnchorResponse.self, .GET, "/v1/anchors/\(cid)")
             }
@@ -30,9 +31,18 @@ struct Anchor: AsyncParsableCommand {
             if let note = submission.note { print(note) }
         case .failed:
             throw CLIError("anchoring \(anchor.cid) failed: \(submission.error ?? "no reason given")")
+        case .queued:
+            print("queued: the relay signs nothing until it reaches a chain (pakit up --chain-url URL, or --devchain); it is kept and "
+                  + "sent then ('pakit anchor \(cid)' again shows where it is)")
         default:
             print("\(submission.state.rawValue): the relay submits it and follows it to a finalized block ('pakit anchor \(cid)' again shows where it is)")
         }
+    }
+
+    /// Still unsigned after 20 s: the relay has no chain it may sign for, so waiting longer
+    /// would hang; the submission stays in its outbox.
+    static func stillUnsigned(_ submission: SubmissionRecord, since start: ContinuousClock.Instant) -> Bool {
+        submission.state == .queued && ContinuousClock.now - start > .seconds(20)
     }
 }
 
@@ -58,11 +68,13 @@ struct SiteCommand: AsyncParsableCommand {
                 if noWait { return }
                 for submission in site.submissions {
                     var record = submission
-                    while !record.state.isFinal {
+                    let started = ContinuousClock.now
+                    while !record.state.isFinal && !Anchor.stillUnsigned(record, since: started) {
                         try await Task.sleep(for: .milliseconds(250))
                         record = try await client.json(SubmissionRecord.self, .GET, "/v1/chain/submissions/\(submission.id)")
                     }
-                    print("\(record.call.name): \(record.state.rawValue)" + (record.error.map { " (\($0))" } ?? ""))
+                    print("\(record.call.name): \(record.state.rawValue)" + (record.error.map { " (\($0))" } ?? "")
+                          + (record.state == .queued ? " (the relay signs nothing until it reaches a chain; it is kept and sent then)" : ""))
                 }
                 let status = try await client.json(SiteStatus.self, .GET, "/v1/sites/\(site.domain)")
                 print("\(status.domain) → \(status.cid ?? "content 0x\(status.contentID)") (finalized block \(status.finalizedNumber))")

@@ -10,6 +10,28 @@ import Testing
 /// node is anchored on the dev chain (a labelled development stand-in) with one command.
 @Suite("pakit anchor: files anchored on the chain")
 struct AnchorTests {
+    /// `pakit up --devchain` in `data` (no prover), once every service listens: the process, the
+    /// dev chain it started, and the relay's account.
+    static func startNode(data: String, extra: [String] = [], environment: [String: String] = [:]) async throws
+        -> (up: Process, chain: DevChain, relayAccount: [UInt8]) {
+        let up = Process()
+        up.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit"))
+        up.arguments = ["up", "--data", data, "--port", "0", "--no-prover", "--devchain"] + extra
+        up.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        up.standardOutput = FileHandle.nullDevice
+        up.standardError = FileHandle.nullDevice
+        try up.run()
+        do {
+            _ = try await ServiceProcess.waitForFile("\(data)/mesh-gateway.url", while: up, timeout: .seconds(120))
+            let url = try String(contentsOfFile: "\(data)/devchain.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let account = Array(try NodeIdentity.loadOrCreate(file: NodeIdentity.chainRelayKeyPath(dataDirectory: data)).publicKey.rawRepresentation)
+            return (up, DevChain(process: up, url: url), account)
+        } catch {
+            ServiceProcess.killTree(up)
+            throw error
+        }
+    }
+
     static func pakit(_ arguments: [String], data: String) async throws -> String {
         let result = try await runProcess(try BuiltProduct.path("pakit"), arguments + ["--data", data])
         guard result.status == 0 else { throw TestFailure("pakit \(arguments.joined(separator: " ")): \(result.stderr)") }
@@ -20,17 +42,8 @@ struct AnchorTests {
     func anchorOnChain() async throws {
         let data = NSTemporaryDirectory() + "pakit-anchor-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let up = Process()
-        up.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit"))
-        up.arguments = ["up", "--data", data, "--port", "0", "--no-prover", "--devchain"]
-        up.standardOutput = FileHandle.nullDevice
-        up.standardError = FileHandle.nullDevice
-        try up.run()
+        let (up, chain, relayAccount) = try await Self.startNode(data: data)
         defer { ServiceProcess.killTree(up) }
-        _ = try await ServiceProcess.waitForFile("\(data)/mesh-gateway.url", while: up, timeout: .seconds(120))
-        let chainURL = try String(contentsOfFile: "\(data)/devchain.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let chain = DevChain(process: up, url: chainURL)
-        let relayAccount = Array(try NodeIdentity.loadOrCreate(file: NodeIdentity.chainRelayKeyPath(dataDirectory: data)).publicKey.rawRepresentation)
 
         // A one-leaf file and a file of several leaves (1 MiB chunks by default: 2.5 MiB is three).
         for (name, size) in [("note.txt", 2_000), ("report.bin", 2_500_000)] {
@@ -80,14 +93,8 @@ struct AnchorTests {
     func bzSite() async throws {
         let data = NSTemporaryDirectory() + "pakit-site-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let up = Process()
-        up.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit"))
-        up.arguments = ["up", "--data", data, "--port", "0", "--no-prover", "--devchain"]
-        up.standardOutput = FileHandle.nullDevice
-        up.standardError = FileHandle.nullDevice
-        try up.run()
+        let (up, _, _) = try await Self.startNode(data: data)
         defer { ServiceProcess.killTree(up) }
-        _ = try await ServiceProcess.waitForFile("\(data)/mesh-gateway.url", while: up, timeout: .seconds(120))
 
         let first = try await Self.pakit(["add", "-r", "-q", try Self.site("v1", in: data)], data: data)
             .split(separator: "\n").last.map(String.init) ?? ""
@@ -130,17 +137,10 @@ struct AnchorTests {
         defer { try? FileManager.default.removeItem(atPath: data) }
         let payer = try ChainSigner(seed: Array(repeating: 0x77, count: 32))
         let dalla: UInt64 = 1_000_000_000_000
-        let up = Process()
-        up.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit"))
-        up.arguments = ["up", "--data", data, "--port", "0", "--no-prover", "--devchain", "--devchain-endow", "\(Base16.encode(payer.accountID))=\(10 * dalla)"]
-        up.environment = ProcessInfo.processInfo.environment.merging(["PAKIT_STORAGE_QUOTA_PLANCK_PER_MIB": "\(dalla)"]) { _, new in new }
-        up.standardOutput = FileHandle.nullDevice
-        up.standardError = FileHandle.nullDevice
-        try up.run()
+        let (up, chain, relayAccount) = try await Self.startNode(
+            data: data, extra: ["--devchain-endow", "\(Base16.encode(payer.accountID))=\(10 * dalla)"],
+            environment: ["PAKIT_STORAGE_QUOTA_PLANCK_PER_MIB": "\(dalla)"])
         defer { ServiceProcess.killTree(up) }
-        _ = try await ServiceProcess.waitForFile("\(data)/mesh-gateway.url", while: up, timeout: .seconds(120))
-        let chain = DevChain(process: up, url: try String(contentsOfFile: "\(data)/devchain.url", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
-        let relayAccount = Array(try NodeIdentity.loadOrCreate(file: NodeIdentity.chainRelayKeyPath(dataDirectory: data)).publicKey.rawRepresentation)
         let payerSS58 = SS58.encode(payer.accountID)
 
         func quota() async throws -> QuotaRecord {

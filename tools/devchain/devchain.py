@@ -220,15 +220,7 @@ class Runtime:
                 "transactionVersion": self.transaction_version, "systemVersion": 1}
 
 
-def compact(value):
-    if value < 1 << 6:
-        return bytes([value << 2])
-    if value < 1 << 14:
-        return ((value << 2) | 1).to_bytes(2, "little")
-    if value < 1 << 30:
-        return ((value << 2) | 2).to_bytes(4, "little")
-    length = max(4, (value.bit_length() + 7) // 8)
-    return bytes([((length - 4) << 2) | 3]) + value.to_bytes(length, "little")
+compact = runtime_metadata.compact  # one SCALE Compact writer for both files
 
 
 def hex0x(data):

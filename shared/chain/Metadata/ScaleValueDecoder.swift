@@ -15,7 +15,7 @@ public struct ScaleValueDecoder: Sendable {
 
     /// A value of type `id` read from `reader`, which is left just after it.
     public func decode(_ id: UInt32, from reader: inout ScaleReader) throws(ChainError) -> ScaleValue {
-        var walk = Walk(decoder: self, reader: reader, building: true)
+        var walk = Walk(decoder: self, reader: reader)
         let value = try walk.value(id, depth: 0)
         reader = walk.reader
         return value
@@ -31,26 +31,15 @@ public struct ScaleValueDecoder: Sendable {
         return value
     }
 
-    /// Moves `reader` past a value of type `id` without building it, with the same checks.
-    public func skip(_ id: UInt32, in reader: inout ScaleReader) throws(ChainError) {
-        var walk = Walk(decoder: self, reader: reader, building: false)
-        _ = try walk.value(id, depth: 0)
-        reader = walk.reader
-    }
-
-    /// One decoding pass. When not `building`, values are read and checked but not kept.
+    /// One decoding pass, with its budget of values.
     private struct Walk {
         let decoder: ScaleValueDecoder
         var reader: ScaleReader
-        let building: Bool
         var valuesLeft: Int
-        /// What a skipped value stands as.
-        static let placeholder = ScaleValue.tuple([])
 
-        init(decoder: ScaleValueDecoder, reader: ScaleReader, building: Bool) {
+        init(decoder: ScaleValueDecoder, reader: ScaleReader) {
             self.decoder = decoder
             self.reader = reader
-            self.building = building
             self.valuesLeft = decoder.maximumValues
         }
 
@@ -83,10 +72,7 @@ public struct ScaleValueDecoder: Sendable {
                 return try items(item, count: try count(length, of: item), depth: depth)
             case .tuple(let items):
                 var values: [ScaleValue] = []
-                for item in items {
-                    let decoded = try value(item, depth: depth + 1)
-                    if building { values.append(decoded) }
-                }
+                for item in items { values.append(try value(item, depth: depth + 1)) }
                 return .tuple(values)
             case .primitive(let primitive):
                 return try self.primitive(primitive)
@@ -99,21 +85,15 @@ public struct ScaleValueDecoder: Sendable {
 
         private mutating func fields(_ fields: [TypeField], depth: Int) throws(ChainError) -> [ScaleField] {
             var values: [ScaleField] = []
-            for field in fields {
-                let value = try value(field.type, depth: depth + 1)
-                if building { values.append(ScaleField(name: field.name, value: value)) }
-            }
+            for field in fields { values.append(ScaleField(name: field.name, value: try value(field.type, depth: depth + 1))) }
             return values
         }
 
         private mutating func items(_ item: UInt32, count: Int, depth: Int) throws(ChainError) -> ScaleValue {
             var values: [ScaleValue] = []
             // Capped: zero-sized items can declare counts far beyond the bytes that back them.
-            if building { values.reserveCapacity(min(count, 4096)) }
-            for _ in 0..<count {
-                let decoded = try value(item, depth: depth + 1)
-                if building { values.append(decoded) }
-            }
+            values.reserveCapacity(min(count, 4096))
+            for _ in 0..<count { values.append(try value(item, depth: depth + 1)) }
             return .sequence(values)
         }
 
@@ -135,8 +115,7 @@ public struct ScaleValueDecoder: Sendable {
         private func isByte(_ id: UInt32) -> Bool { types[id]?.definition == .primitive(.u8) }
 
         private mutating func bytes(_ count: Int) throws(ChainError) -> ScaleValue {
-            let bytes = try reader.raw(count)
-            return building ? .bytes(bytes) : Self.placeholder
+            .bytes(try reader.raw(count))
         }
 
         private mutating func primitive(_ primitive: PrimitiveType) throws(ChainError) -> ScaleValue {
@@ -209,8 +188,7 @@ public struct ScaleValueDecoder: Sendable {
             let wordBits = UInt128(8 * width)
             let byteCount = (bitCount + wordBits - 1) / wordBits * UInt128(width)
             guard byteCount <= UInt128(reader.remaining) else { throw cannotFit }
-            let storage = try reader.raw(Int(byteCount))
-            return building ? .bits(count: Int(bitCount), storage: storage) : Self.placeholder
+            return .bits(count: Int(bitCount), storage: try reader.raw(Int(byteCount)))
         }
     }
 }

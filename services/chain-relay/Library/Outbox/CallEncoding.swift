@@ -27,17 +27,17 @@ enum CallEncoding {
             return try EconomyCall.transferBBZD(to: try account(to), amount: try self.amount(amount, "amount"))
         case .registerDomain(let domain, let tier):
             guard let tier = BnsCall.DomainTier(rawValue: tier) else { throw ChainError(.value, "tier is 0…3 (standard, premium, government, verified)") }
-            return try BnsCall.registerDomain(try name(domain), tier: tier)
+            return try BnsCall.registerDomain(domain, tier: tier)
         case .activateHosting(let domain, let tier, let contentHash, let autoRenew):
             guard let tier = BnsCall.HostingTier(rawValue: tier) else { throw ChainError(.value, "tier is 0…3 (free, basic, pro, enterprise)") }
-            return try BnsCall.activateHosting(try name(domain), tier: tier, contentHash: try hash(contentHash, "content_hash"), autoRenew: autoRenew)
+            return try BnsCall.activateHosting(domain, tier: tier, contentHash: try hash(contentHash, "content_hash"), autoRenew: autoRenew)
         case .updateHostingContent(let domain, let contentHash, let description, let sizeBytes):
-            return try BnsCall.updateHostingContent(try name(domain), contentHash: try hash(contentHash, "content_hash"),
+            return try BnsCall.updateHostingContent(domain, contentHash: try hash(contentHash, "content_hash"),
                                                     description: description, sizeBytes: sizeBytes)
         case .renewHosting(let domain, let months):
-            return try BnsCall.renewHosting(try name(domain), months: months)
+            return try BnsCall.renewHosting(domain, months: months)
         case .deactivateHosting(let domain):
-            return try BnsCall.deactivateHosting(try name(domain))
+            return try BnsCall.deactivateHosting(domain)
         case .remark(let hex):
             guard let bytes = Hex.decode(hex) else { throw ChainError(.value, "remark is hex") }
             return try SystemCall.remark(bytes)
@@ -101,12 +101,5 @@ enum CallEncoding {
             throw ChainError(.value, "\(argument) is a whole number of Planck as a decimal string, at most 2^128 − 1")
         }
         return value
-    }
-
-    /// A name as the pallet stores it: the whole name, `.bz` included (the pallet neither adds
-    /// nor requires the suffix; Pakit registers what a browser's Host header carries).
-    static func name(_ domain: String) throws(ChainError) -> String {
-        _ = try BnsCall.domainBytes(domain)
-        return domain
     }
 }

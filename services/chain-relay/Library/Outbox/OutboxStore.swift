@@ -356,6 +356,15 @@ struct OutboxStore: Sendable {
     }
 }
 
+extension OutboxEntry {
+    /// The row as `OutboxStore.sign` / `resign` leave it.
+    func signed(_ signing: SignedTransaction, nonce: UInt32) -> OutboxEntry {
+        OutboxEntry(id: id, callBytes: callBytes, callName: callName, state: .signed, nonce: nonce, extrinsic: signing.bytes,
+                    txHash: signing.hash, eraDeath: signing.eraDeath, specVersion: signing.specVersion,
+                    transactionVersion: signing.transactionVersion, signings: signings + 1)
+    }
+}
+
 /// A signing of a submission: the extrinsic, its hash, and what it was signed for.
 struct SignedTransaction: Sendable {
     let bytes: [UInt8]

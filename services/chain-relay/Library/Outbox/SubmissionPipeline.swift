@@ -230,8 +230,10 @@ actor SubmissionPipeline {
         let nonce = try await node.accountNonce(account, at: head.hash)
         chainNonce = nonce
         try await store.raiseNextNonce(to: nonce)
-        var inFlight = try await store.inFlight()
-        for entry in inFlight {
+        // The in-flight set as the outbox has it, updated in memory as this pass changes rows
+        // (one read per pass: at thousands in flight this read is the pass's largest cost).
+        var inFlight: [OutboxEntry] = []
+        for entry in try await store.inFlight() {
             guard let held = entry.nonce else { continue }
             if held < nonce {
                 // The finalized blocks up to the checkpoint were read and this submission was not
@@ -240,10 +242,11 @@ actor SubmissionPipeline {
                 try await store.requeue(entry.id, reason: "nonce \(held) was used on chain by a transaction that is not this submission")
                 RelayMetrics.requeued.increment()
             } else if needsResign.contains(entry.id) || Self.mustResign(entry, chain: chain, finalized: head) {
-                try await resign(entry, chain: chain, head: head)
+                inFlight.append(try await resign(entry, chain: chain, head: head))
+            } else {
+                inFlight.append(entry)
             }
         }
-        inFlight = try await store.inFlight()
         for entry in inFlight where entry.state == .signed && lastSent[entry.id] == nil {
             if Task.isCancelled { return }
             await send(entry)
@@ -260,14 +263,15 @@ actor SubmissionPipeline {
         return entry.specVersion != chain.runtime.specVersion || entry.transactionVersion != chain.runtime.transactionVersion
     }
 
-    private func resign(_ entry: OutboxEntry, chain: ChainState, head: ChainHeader) async throws {
-        guard let nonce = entry.nonce else { return }
+    private func resign(_ entry: OutboxEntry, chain: ChainState, head: ChainHeader) async throws -> OutboxEntry {
+        guard let nonce = entry.nonce else { return entry }
         let signed = try sign(entry.callBytes, nonce: nonce, chain: chain, head: head)
         try await store.resign(entry.id, signed: signed)
         RelayMetrics.resigned.increment()
         needsResign.remove(entry.id)
         lastSent[entry.id] = nil
         logger.info("signed again with the same nonce", metadata: ["id": "\(entry.id)", "nonce": "\(nonce)", "tx": "\(signed.hash)"])
+        return entry.signed(signed, nonce: nonce)
     }
 
     private func sign(_ call: [UInt8], nonce: UInt32, chain: ChainState, head: ChainHeader) throws -> SignedTransaction {
@@ -294,7 +298,7 @@ actor SubmissionPipeline {
             let signed = try sign(entry.callBytes, nonce: next, chain: chain, head: head)
             try await store.sign(entry.id, nonce: next, signed: signed)
             RelayMetrics.signed.increment()
-            if let signedEntry = try await store.entry(id: entry.id) { await send(signedEntry) }
+            await send(entry.signed(signed, nonce: next))
             next += 1
         }
     }
@@ -346,7 +350,7 @@ actor SubmissionPipeline {
         try await store.sign(filler.id, nonce: nonce, signed: signed)
         RelayMetrics.signed.increment()
         if filler.callName == "System.remark" { RelayMetrics.fillers.increment() }
-        if let entry = try await store.entry(id: filler.id) { await send(entry) }
+        await send(filler.signed(signed, nonce: nonce))
     }
 
     // MARK: sending

@@ -16,9 +16,9 @@ enum RelayKey {
             guard create else { throw ConfigurationError("the relay key file \(path) does not exist") }
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
-            var generator = SystemRandomNumberGenerator()
-            let seed = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            _ = try AtomicFile.createExclusively(Data(seed).base64EncodedString() + "\n", at: path)
+            // The node key's format and exclusive 0600 creation: `pakit up --devchain` may create
+            // the same file first, to endow the account.
+            _ = try NodeIdentity.loadOrCreate(file: path)
         }
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         if let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value, mode & 0o077 != 0 {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PakitChain
 import PakitContracts
 import PakitCore
 import PakitHTTPClient
@@ -65,11 +66,11 @@ extension StorageNode {
         }
     }
 
-    /// A `.bz` name as Bns stores it (lowercase, `[a-z0-9-.]`, 3…64 bytes, ending in `.bz`).
+    /// A `.bz` name as Bns stores it: the pallet's rules (`BnsCall.domainBytes`), lowercased
+    /// (Host headers are case-insensitive), and the `.bz` suffix Pakit's sites carry.
     static func siteName(_ text: String) throws(StorageError) -> String {
         let name = text.lowercased()
-        guard name.hasSuffix(".bz"), (3...64).contains(name.utf8.count), name.utf8.count > 3,
-              name.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x2E }) else {
+        guard name.hasSuffix(".bz"), name.utf8.count > 3, (try? BnsCall.domainBytes(name)) != nil else {
             throw StorageError.invalidParameter("'\(text.prefix(80))' is not a .bz name (a-z, 0-9, '-' and '.', at most 64 bytes, ending in .bz)")
         }
         return name
