@@ -16,6 +16,9 @@ let package = Package(
         .executable(name: "pakit-mesh-gateway", targets: ["PakitMeshGateway"]),
         .executable(name: "pakit-chain-relay", targets: ["PakitChainRelay"]),
         .executable(name: "pakit-bench", targets: ["PakitBench"]),
+        // Development stand-in, not a product service: simulated Meshtastic devices serving the
+        // real client stream API, for the bridge's tests, `pakit up --radio-sim` and the benchmark.
+        .executable(name: "pakit-lora-sim", targets: ["PakitLoRaSim"]),
         // Test fixture, not shipped (the Dockerfile builds the products above by name): a real
         // job worker process the runtime tests kill mid-job. A product so `swift build` names
         // the binary as the tests look for it (`BuiltProduct.path`).
@@ -41,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // MARK: shared modules
@@ -59,6 +63,16 @@ let package = Package(
             name: "PakitChain",
             dependencies: ["PakitCore", .product(name: "Crypto", package: "swift-crypto")],
             path: "shared/chain",
+            swiftSettings: strict
+        ),
+        // The Meshtastic client API (our own schema, generated code committed), its stream
+        // framing, and LoRa physics (time on air, MAC timing, duty cycle): the LoRa bridge and
+        // the radio simulator speak it the same way.
+        .target(
+            name: "PakitMeshtastic",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "shared/meshtastic",
+            exclude: ["Schema"],
             swiftSettings: strict
         ),
         .target(
@@ -352,6 +366,43 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: LoRa bridge
+        .target(
+            name: "LoRaBridgeService",
+            dependencies: [
+                "PakitMeshtastic", "PakitContracts", "PakitCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "services/lora-bridge/Library",
+            swiftSettings: strict
+        ),
+
+        // MARK: radio simulator (tools/lora-sim: a labelled development stand-in for LoRa radios)
+        .target(
+            name: "LoRaSimulator",
+            dependencies: [
+                "PakitMeshtastic", "PakitCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "tools/lora-sim/Library",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "PakitLoRaSim",
+            dependencies: [
+                "LoRaSimulator", "PakitMeshtastic",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "tools/lora-sim/Executable",
+            swiftSettings: strict
+        ),
+
         // MARK: command line and tools
         .executableTarget(
             name: "PakitCLI",
@@ -433,6 +484,22 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "tests/ChainRelayTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MeshtasticTests",
+            dependencies: ["PakitMeshtastic"],
+            path: "tests/MeshtasticTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LoRaTests",
+            dependencies: [
+                "LoRaBridgeService", "LoRaSimulator", "PakitMeshtastic", "PakitTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "tests/LoRaTests",
             swiftSettings: strict
         ),
         .testTarget(

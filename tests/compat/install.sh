@@ -62,3 +62,11 @@ assert v("websockets") == "13.1" and v("xxhash") == "3.5.0"' 2>/dev/null; then
     PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
         websockets==13.1 xxhash==3.5.0
 fi
+
+# The official Meshtastic Python client (GPL-3.0-only; a test peer, never linked or shipped)
+# for tests/compat/meshtastic_peer.py: it talks to the radio simulator like to a device.
+if ! "$py" -c 'from importlib.metadata import version as v
+assert v("meshtastic") == "2.7.11"' 2>/dev/null; then
+    PIP_ROOT_USER_ACTION=ignore run "$py" -m pip install -q --disable-pip-version-check \
+        meshtastic==2.7.11
+fi
