@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "pakit-prover", targets: ["PakitProver"]),
         .executable(name: "pakit-mesh-gateway", targets: ["PakitMeshGateway"]),
         .executable(name: "pakit-chain-relay", targets: ["PakitChainRelay"]),
+        .executable(name: "pakit-lora-bridge", targets: ["PakitLoRaBridge"]),
         .executable(name: "pakit-bench", targets: ["PakitBench"]),
         // Development stand-in, not a product service: simulated Meshtastic devices serving the
         // real client stream API, for the bridge's tests, `pakit up --radio-sim` and the benchmark.
@@ -370,12 +371,20 @@ let package = Package(
         .target(
             name: "LoRaBridgeService",
             dependencies: [
-                "PakitMeshtastic", "PakitContracts", "PakitCore",
+                "PakitMeshtastic", "PakitContracts", "PakitCore", "PakitConfiguration", "PakitHTTPClient", "PakitHTTPServer", "PakitService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "services/lora-bridge/Library",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "PakitLoRaBridge",
+            dependencies: ["LoRaBridgeService", "PakitService"],
+            path: "services/lora-bridge/Executable",
             swiftSettings: strict
         ),
 

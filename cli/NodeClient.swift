@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOSSL
 import PakitContracts
 import PakitHTTPClient
+import PakitTLS
 
 /// Options every client command shares: where the node is and how to authenticate.
 struct NodeOptions: ParsableArguments {
@@ -68,6 +69,11 @@ final class NodeClient: Sendable {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caPath))
         } catch {
             throw CLIError("cannot read CA certificate \(caPath): \(error)")
+        }
+        // Other services' routes need mutual TLS: present the operator's certificate.
+        if name != .storage, options.ca == nil,
+           let operatorTLS = try? ServiceTLSFiles.defaultPaths(dataDirectory: dataDirectory, identity: NodeCertificates.operatorName).clientConfiguration() {
+            tls = operatorTLS
         }
         // Transfers of large files take as long as they take; idempotent calls are retried on a
         // dropped connection, uploads (one-shot bodies) are not.

@@ -7,5 +7,5 @@ struct Pakit: AsyncParsableCommand {
         commandName: "pakit",
         abstract: "Sovereign, content-addressed storage for BelizeChain.",
         subcommands: [Init.self, Up.self, Status.self, Add.self, Cat.self, Get.self, PinCommand.self, Stat.self, BlockCommand.self, CARCommand.self,
-                      GC.self, Stats.self, TokenCommand.self, Share.self, Seal.self, Prove.self, Verify.self, Anchor.self, SiteCommand.self, Jobs.self, Peers.self, Providers.self])
+                      GC.self, Stats.self, TokenCommand.self, Share.self, Seal.self, Prove.self, Verify.self, Anchor.self, SiteCommand.self, LoRaCommand.self, Jobs.self, Peers.self, Providers.self])
 }

@@ -50,6 +50,24 @@ struct Up: AsyncParsableCommand {
     @Option(name: .long, help: "With --devchain: also endow ACCOUNT_HEX=PLANCK (repeatable), e.g. a payer to try storage payments with.")
     var devchainEndow: [String] = []
 
+    @Option(name: .long, help: "A Meshtastic device for the LoRa bridge: HOST:PORT of its client API or a serial path like /dev/ttyUSB0 (default: $PAKIT_LORA_RADIO; none: no bridge).")
+    var radio: String?
+
+    @Option(name: .long, help: "Also start the radio simulator (tools/lora-sim: a development stand-in for LoRa radios) with N devices in a line; the bridge drives device 0, the others' ports are in <data>/lora-sim.json.")
+    var radioSim: Int?
+
+    @Option(name: .long, help: "With --radio-sim: simulated time runs this many times faster than the wall clock (the bridge is told).")
+    var radioSimSpeed: Double = 1
+
+    @Option(name: .long, help: "With --radio-sim: the modem preset (LONG_FAST, SHORT_FAST, …).")
+    var radioSimPreset: String = "LONG_FAST"
+
+    @Option(name: .long, help: "Device time runs this many times faster than the wall clock (a fast simulator's speed; default 1).")
+    var radioTimeScale: Double?
+
+    @Option(name: .long, help: "LoRa bridge HTTPS port on 127.0.0.1 (default: $PAKIT_LORA_BRIDGE_PORT, else 7073, or a free port when --port is 0).")
+    var loraPort: Int?
+
     func run() async throws {
         let dataDirectory = data.path
         try NodeBootstrap.initialize(dataDirectory: dataDirectory, hostnames: NodeBootstrap.hostnames(hostnames))
@@ -79,6 +97,22 @@ struct Up: AsyncParsableCommand {
             options.chainURL = started.url
         }
         let executables = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        var radioSimulator: LoRaSimChild?
+        options.radio = radio ?? environment["PAKIT_LORA_RADIO"].flatMap { $0.isEmpty ? nil : $0 }
+        options.radioTimeScale = radioTimeScale
+        if let radioSim {
+            guard radio == nil else { throw CLIError("--radio-sim starts its own simulated radios: drop --radio") }
+            guard (1...1024).contains(radioSim) else { throw CLIError("--radio-sim takes 1 to 1024 devices") }
+            guard radioSimSpeed > 0, radioSimSpeed <= 10_000 else { throw CLIError("--radio-sim-speed must be in (0, 10000]") }
+            let started = try await LoRaSimChild.start(executable: "\(executables)/pakit-lora-sim", dataDirectory: dataDirectory,
+                                                       nodes: radioSim, speed: radioSimSpeed, preset: radioSimPreset)
+            radioSimulator = started
+            options.radio = "127.0.0.1:\(started.firstPort)"
+            options.radioTimeScale = radioTimeScale ?? radioSimSpeed
+        }
+        if options.radio != nil {
+            options.loraPort = try servicePort(loraPort, variable: "PAKIT_LORA_BRIDGE_PORT", service: .loraBridge, environment: environment)
+        }
         let specs = try NodeServices.startOrder(NodeServices.table.filter { $0.enabled(options) })
         let children = specs.map { spec in
             ChildService(spec: spec, executable: "\(executables)/\(spec.executable)", arguments: spec.arguments(options),
@@ -102,6 +136,7 @@ struct Up: AsyncParsableCommand {
         } catch {
             supervisor.stopAll()
             devChain?.stop()
+            radioSimulator?.stop()
             state.remove()
             throw error
         }
@@ -112,6 +147,9 @@ struct Up: AsyncParsableCommand {
         if let externalProvers { lines.append("  prover       \(externalProvers) (PAKIT_STORAGE_PROVERS)") }
         if let devChain { lines.append("  dev chain    \(devChain.url) (a development stand-in for a BelizeChain node; the relay's account is endowed)") }
         else if let chain = options.chainURL { lines.append("  chain        \(chain)") }
+        if let radioSimulator {
+            lines.append("  radio sim    \(radioSimulator.nodes) simulated devices, ports in \(dataDirectory)/lora-sim.json (a development stand-in for LoRa radios)")
+        }
         lines += ["  data         \(dataDirectory)", "  CA           \(dataDirectory)/tls/ca.pem",
                   "  admin token  \(dataDirectory)/admin.token",
                   "Try: pakit add FILE   ('pakit status' in another terminal; Ctrl-C stops the node)"]
@@ -120,6 +158,7 @@ struct Up: AsyncParsableCommand {
         say("stopping…")
         supervisor.stopAll()
         devChain?.stop()
+        radioSimulator?.stop()
         state.remove()
         say("stopped")
     }
@@ -189,6 +228,9 @@ enum NodeServices {
         var seeds: String?
         var relayPort: Int?
         var chainURL: String?
+        var radio: String?
+        var radioTimeScale: Double?
+        var loraPort: Int?
     }
 
     struct Spec: Sendable {
@@ -247,6 +289,14 @@ enum NodeServices {
                  }
                  return environment
              }),
+        // After storage: it reads and stores blocks through storage's internal routes.
+        Spec(service: .loraBridge, executable: "pakit-lora-bridge", requires: [.storage], note: "",
+             enabled: { $0.radio != nil },
+             arguments: { options in
+                 ["--data-dir", options.dataDirectory, "--host", "127.0.0.1", "--port", "\(options.loraPort ?? ServiceName.loraBridge.defaultPort)",
+                  "--radio", options.radio ?? ""] + (options.radioTimeScale.map { ["--radio-time-scale", "\($0)"] } ?? [])
+             },
+             environment: { _ in [:] }),
         // After storage: the gateway signs storage's URL (from <data>/storage.url) into its record.
         Spec(service: .meshGateway, executable: "pakit-mesh-gateway", requires: [.storage], note: "",
              enabled: { _ in true },
@@ -458,6 +508,56 @@ final class DevChainChild: @unchecked Sendable {
         }
         process.terminate()
         throw CLIError("the dev chain did not start within 60 s")
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// `pakit up --radio-sim N`: `pakit-lora-sim` (tools/lora-sim, a development stand-in for LoRa
+/// radios) beside the node, N devices in a line; its ready line (every device's node number and
+/// port) is kept in `<data>/lora-sim.json`.
+final class LoRaSimChild: @unchecked Sendable {
+    let process: Process
+    let nodes: Int
+    let firstPort: Int
+
+    private init(process: Process, nodes: Int, firstPort: Int) {
+        self.process = process
+        self.nodes = nodes
+        self.firstPort = firstPort
+    }
+
+    static func start(executable: String, dataDirectory: String, nodes: Int, speed: Double, preset: String) async throws -> LoRaSimChild {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw CLIError("cannot find \(executable); build it with 'swift build' (it sits next to pakit)")
+        }
+        let readyFile = "\(dataDirectory)/lora-sim.json"
+        try? FileManager.default.removeItem(atPath: readyFile)
+        FileManager.default.createFile(atPath: readyFile, contents: nil, attributes: [.posixPermissions: 0o644])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--nodes", "\(nodes)", "--speed", "\(speed)", "--preset", preset]
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: readyFile))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        struct Ready: Decodable {
+            struct Node: Decodable { var port: Int }
+            var nodes: [Node]
+        }
+        for _ in 0..<300 {
+            if let text = try? String(contentsOfFile: readyFile, encoding: .utf8), let line = text.split(separator: "\n").first,
+               let ready = try? JSONDecoder().decode(Ready.self, from: Data(line.utf8)), let first = ready.nodes.first {
+                return LoRaSimChild(process: process, nodes: ready.nodes.count, firstPort: first.port)
+            }
+            guard process.isRunning else { throw CLIError("the radio simulator exited with status \(process.terminationStatus)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        process.terminate()
+        throw CLIError("the radio simulator did not start within 30 s")
     }
 
     func stop() {

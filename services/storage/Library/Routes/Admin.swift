@@ -74,8 +74,12 @@ extension StorageNode {
     }
 
     /// Who may call storage's internal routes: the mesh gateway (it serves peers' block
-    /// requests) and other storage instances of this node.
-    static let internalCallers = CallerPolicy.only(.service(.meshGateway), .service(.storage))
+    /// requests), the LoRa bridge (it serves radio peers' requests) and other storage
+    /// instances of this node.
+    static let internalCallers = CallerPolicy.only(.service(.meshGateway), .service(.loraBridge), .service(.storage))
+    /// Who may store blocks without a token: the LoRa bridge stores what it fetched over radio
+    /// (after checking it against its CID; storage checks again).
+    static let internalBlockWriters = CallerPolicy.only(.service(.loraBridge), .service(.storage))
 
     /// Internal routes: mutual TLS with a certificate from the node CA naming an admitted service.
     func addInternalRoutes(to router: Router<ServiceRequestContext>) {
@@ -88,5 +92,9 @@ extension StorageNode {
                                 body: .init(byteBuffer: .init(bytes: bytes)))
             }
         }
+        router.group("/internal/v1").add(middleware: RequireCallerMiddleware(Self.internalBlockWriters))
+            .put("/blocks/:cid") { request, context in
+                try await handle { try await self.putBlock(request, context: context) }
+            }
     }
 }

@@ -38,34 +38,40 @@ extension StorageNode {
         router.put("/v1/blocks/:cid") { request, context in
             try await handle {
                 try context.require(.write)
-                let cid = try context.cidParameter()
-                guard cid.multihash.code == 0x12 else {
-                    throw StorageError.invalidCID("only sha2-256 CIDs can be stored")
-                }
-                var body = ByteBuffer()
-                for try await part in request.body {
-                    guard body.readableBytes + part.readableBytes <= Self.maximumBlockSize else {
-                        throw StorageError.tooLarge("blocks are limited to \(Self.maximumBlockSize) bytes")
-                    }
-                    body.writeImmutableBuffer(part)
-                }
-                let bytes = Array(body.readableBytesView)
-                guard await self.executors.compute.run({ cid.verifies(bytes) }) else {
-                    throw StorageError.hashMismatch("the body does not hash to \(cid); nothing was stored")
-                }
-                let block = Block(cid: cid, bytes: bytes)
-                var session = BlockWriteSession(blockStore: self.blockStore, guardian: self.guardian)
-                do {
-                    try await session.add(block)
-                    try await session.commit(metadata: self.metadata) { _ in }
-                } catch {
-                    await session.abort()
-                    throw error
-                }
-                let record = try await self.metadata.block(cid)
-                return try jsonResponse(BlockStat(cid: cid.string, size: bytes.count, storedSize: record?.storedSize ?? bytes.count,
-                                                  compression: record?.encoding.name ?? "none"), status: .created)
+                return try await self.putBlock(request, context: context)
             }
         }
+    }
+
+    /// Stores the body as the block `cid` names, after checking that it hashes to it (the
+    /// public PUT, and the LoRa bridge's internal one for blocks fetched over radio).
+    func putBlock(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let cid = try context.cidParameter()
+        guard cid.multihash.code == 0x12 else {
+            throw StorageError.invalidCID("only sha2-256 CIDs can be stored")
+        }
+        var body = ByteBuffer()
+        for try await part in request.body {
+            guard body.readableBytes + part.readableBytes <= Self.maximumBlockSize else {
+                throw StorageError.tooLarge("blocks are limited to \(Self.maximumBlockSize) bytes")
+            }
+            body.writeImmutableBuffer(part)
+        }
+        let bytes = Array(body.readableBytesView)
+        guard await self.executors.compute.run({ cid.verifies(bytes) }) else {
+            throw StorageError.hashMismatch("the body does not hash to \(cid); nothing was stored")
+        }
+        let block = Block(cid: cid, bytes: bytes)
+        var session = BlockWriteSession(blockStore: self.blockStore, guardian: self.guardian)
+        do {
+            try await session.add(block)
+            try await session.commit(metadata: self.metadata) { _ in }
+        } catch {
+            await session.abort()
+            throw error
+        }
+        let record = try await self.metadata.block(cid)
+        return try jsonResponse(BlockStat(cid: cid.string, size: bytes.count, storedSize: record?.storedSize ?? bytes.count,
+                                          compression: record?.encoding.name ?? "none"), status: .created)
     }
 }

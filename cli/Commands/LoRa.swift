@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import PakitContracts
+
+/// `pakit lora status|peers|fetch`: the node's LoRa bridge (a Meshtastic radio, or the radio
+/// simulator under `pakit up --radio-sim N`).
+struct LoRaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lora", abstract: "Off-grid access over a Meshtastic LoRa mesh (the node's LoRa bridge).",
+        subcommands: [Status.self, PeersList.self, Fetch.self])
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The radio: device, preset, airtime used, duty-cycle headroom, queue.")
+        @OptionGroup var node: NodeOptions
+        @Flag(help: "Print the bridge's JSON answer.") var json = false
+
+        func run() async throws {
+            let radio = try await NodeClient.with(node, service: .loraBridge) { client in
+                try await client.json(RadioStatus.self, .GET, "/v1/radio")
+            }
+            if json { return try printJSON(radio) }
+            guard radio.connected else {
+                print("radio \(radio.endpoint): not connected (the bridge keeps trying)")
+                return
+            }
+            print("radio \(radio.endpoint): node \(radio.node?.id ?? "?"), firmware \(radio.firmwareVersion ?? "?"), "
+                  + "\(radio.preset ?? "?") in \(radio.region ?? "?"), hop limit \(radio.hopLimit.map(String.init) ?? "?")")
+            print(String(format: "airtime %.1f s in the last hour of %.0f%% duty cycle (headroom %.1f s); link loss estimate %.0f%%; queue %d/%d free; %d transfers",
+                         radio.airtimeLastHourMs / 1000, radio.dutyCyclePercent, radio.dutyCycleHeadroomMs / 1000,
+                         radio.linkLossEstimate * 100, radio.queueFree, radio.queueLength, radio.activeTransfers))
+        }
+    }
+
+    struct PeersList: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "peers", abstract: "The nodes the radio knows.")
+        @OptionGroup var node: NodeOptions
+
+        func run() async throws {
+            let list = try await NodeClient.with(node, service: .loraBridge) { client in
+                try await client.json(LoRaPeerList.self, .GET, "/v1/lora/peers")
+            }
+            print("NODE       NAME                  KEY  HOPS  SNR")
+            for peer in list.peers {
+                print("\(peer.node.id)  \(peer.longName.padding(toLength: 20, withPad: " ", startingAt: 0))  "
+                      + "\(peer.hasPublicKey ? "yes" : "no ")  \(peer.hopsAway.map { String($0) } ?? "?")     \(peer.snr.map { String(format: "%.1f", $0) } ?? "?")")
+            }
+        }
+    }
+
+    struct Fetch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fetch a small block by CID over LoRa, verify it and store it on this node (waits until it is stored or failed).")
+        @OptionGroup var node: NodeOptions
+        @Option(help: "The node to ask: its number or !%08x id (default: the nearest the radio can reach).") var peer: String?
+        @Flag(help: "Start the transfer and return at once.") var noWait = false
+        @Argument(help: "CID of the block (a small file's root).") var cid: String
+
+        func run() async throws {
+            let transfer = try await NodeClient.with(node, service: .loraBridge) { client in
+                var transfer = try await client.json(LoRaTransfer.self, .POST, "/v1/lora/fetch", json: LoRaFetchRequest(cid: cid, peer: peer))
+                print("transfer \(transfer.id): asking \(transfer.peer.id) for \(transfer.cid)")
+                while !noWait && transfer.state == .requesting {
+                    try await Task.sleep(for: .milliseconds(250))
+                    transfer = try await client.json(LoRaTransfer.self, .GET, "/v1/lora/transfers/\(transfer.id)")
+                }
+                return transfer
+            }
+            switch transfer.state {
+            case .stored:
+                print("stored \(transfer.cid) (\(transfer.size ?? 0) bytes) from \(transfer.peer.id): \(transfer.requests) request(s), "
+                      + "\(transfer.fragmentsReceived)/\(transfer.fragmentsTotal ?? 0) fragments, \(transfer.recoveredFromParity) rebuilt from parity, "
+                      + String(format: "%.1f s of radio time", (transfer.elapsedMs ?? 0) / 1000))
+            case .failed:
+                throw CLIError("fetching \(transfer.cid) over LoRa failed: \(transfer.error ?? "no reason given")")
+            case .requesting:
+                print("requesting: 'pakit lora fetch' shows progress at GET /v1/lora/transfers/\(transfer.id)")
+            }
+        }
+    }
+}
+
+private func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

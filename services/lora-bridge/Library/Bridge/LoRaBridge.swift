@@ -1,0 +1,502 @@
+import Foundation
+import Logging
+import PakitContracts
+import PakitCore
+import PakitMeshtastic
+
+/// Pakit over a Meshtastic LoRa mesh: serves small blocks to peers that ask, fetches blocks
+/// from peers (selective repeat, optional XOR parity, CID-verified before storing), and keeps
+/// its own airtime inside the region's duty cycle.
+///
+/// Transfers are driven by the requester: it asks with a bitmap of what it holds, the server
+/// sends what is missing and keeps no state but a short cache, and the requester asks again
+/// for what did not arrive. Every transmission is a fresh radio packet id; fragments are
+/// named by (session, index) inside the payload (docs/lora-bridge.md, "Transfers").
+public actor LoRaBridge {
+    public struct Settings: Sendable {
+        /// Device time runs this many times faster than the wall clock (the simulator's speed).
+        public var timeScale: Double
+        /// Requests per transfer before it fails.
+        public var maximumRequests: Int
+        /// Share of the duty cycle that bulk traffic (fragments) may use; requests may use it all.
+        public var bulkShare: Double
+
+        public init(timeScale: Double = 1, maximumRequests: Int = 12, bulkShare: Double = 0.5) {
+            self.timeScale = timeScale
+            self.maximumRequests = maximumRequests
+            self.bulkShare = bulkShare
+        }
+    }
+
+    struct Transfer {
+        var id: String
+        var cid: CID
+        var peer: UInt32
+        var session: UInt16
+        var startedMs: Double
+        var finishedMs: Double?
+        var state: LoRaTransfer.State = .requesting
+        var blockSize: Int?
+        var parity = 0
+        var fragments: [Int: [UInt8]] = [:]
+        var have = FragmentSet()
+        var requests = 0
+        var recovered = 0
+        var error: String?
+        var relays: Int
+
+        var total: Int? { blockSize.map { LoRaMessage.dataFragmentCount(blockSize: $0) + parity } }
+        var dataCount: Int? { blockSize.map { LoRaMessage.dataFragmentCount(blockSize: $0) } }
+
+        var record: LoRaTransfer {
+            LoRaTransfer(
+                id: id, cid: cid.string, peer: LoRaNodeID(number: peer), state: state, size: blockSize,
+                fragmentsReceived: have.count, fragmentsTotal: total, requests: requests, recoveredFromParity: recovered,
+                elapsedMs: finishedMs.map { $0 - startedMs }, error: error
+            )
+        }
+    }
+
+    struct ServedBlock {
+        var cid: CID
+        var blockSize: Int
+        var data: [[UInt8]]
+        var parity: [[UInt8]]
+        var sending = false
+        var lastUsedMs: Double
+    }
+
+    struct ServedKey: Hashable {
+        var peer: UInt32
+        var session: UInt16
+    }
+
+    public let device: MeshtasticDevice
+    public let settings: Settings
+    private let blocks: any BlockSource
+    private let logger: Logger
+    private let origin = ContinuousClock.now
+    private var snapshot: DeviceSnapshot?
+    private var ledger = AirtimeLedger()
+    private var lossEstimate = 0.0
+    private var transfers: [String: Transfer] = [:]
+    private var sessions: [UInt16: String] = [:]
+    private var served: [ServedKey: ServedBlock] = [:]
+    private var progress: [String: CheckedContinuation<Void, Never>] = [:]
+    public private(set) var counters = Counters()
+
+    public struct Counters: Sendable {
+        public var framesReceived = 0
+        public var malformedFrames = 0
+        public var fragmentsSent = 0
+        public var requestsServed = 0
+        public var refusalsSent = 0
+        public var dutyCycleWaits = 0
+        public var deviceRefusals = 0
+    }
+
+    public init(device: MeshtasticDevice, blocks: any BlockSource, settings: Settings = .init(), logger: Logger) {
+        self.device = device
+        self.blocks = blocks
+        self.settings = settings
+        self.logger = logger
+    }
+
+    // MARK: Time
+
+    /// Device-time milliseconds since the bridge started.
+    func nowMs() -> Double {
+        let elapsed = ContinuousClock.now - origin
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return seconds * 1000 * settings.timeScale
+    }
+
+    /// Sleeps for device-time milliseconds; false when cancelled.
+    private nonisolated func sleep(deviceMs: Double) async -> Bool {
+        let seconds = max(deviceMs, 0) / 1000 / settings.timeScale
+        return (try? await Task.sleep(for: .seconds(seconds))) != nil
+    }
+
+    private var modulation: LoRaModulation { snapshot?.modulation ?? .longFast }
+
+    private var dutyCyclePercent: Double {
+        guard let lora = snapshot?.lora else { return 100 }
+        return lora.overrideDutyCycle ? 100 : RegionDutyCycle.percent(regionCode: lora.region.rawValue)
+    }
+
+    // MARK: Running
+
+    /// Connects (and reconnects, with back-off) and handles what the radio hears, until cancelled.
+    public func run() async {
+        var events = device.events.makeAsyncIterator()
+        var backoff = 1.0
+        while !Task.isCancelled {
+            do {
+                snapshot = try await device.connect()
+                backoff = 1
+                logger.notice("radio connected", metadata: [
+                    "node": "\(LoRaNodeText.id(snapshot?.myNodeNumber ?? 0))", "endpoint": "\(device.endpoint)",
+                    "preset": "\(RadioNames.presetName(snapshot?.lora.modemPreset.rawValue ?? 0))",
+                ])
+            } catch {
+                logger.warning("radio unavailable", metadata: ["endpoint": "\(device.endpoint)", "error": "\(error)"])
+                guard (try? await Task.sleep(for: .seconds(backoff))) != nil else { return }
+                backoff = min(backoff * 2, 30)
+                continue
+            }
+            while let event = await events.next() {
+                if case .disconnected = event { break }
+                await handle(event)
+            }
+            snapshot = nil
+            if Task.isCancelled { break }
+            logger.warning("radio disconnected; reconnecting", metadata: ["endpoint": "\(device.endpoint)"])
+        }
+        await device.disconnect()
+    }
+
+    private func handle(_ event: DeviceEvent) async {
+        switch event {
+        case .packet(let packet):
+            snapshot = await device.snapshot ?? snapshot
+            guard case .decoded(let data)? = packet.payloadVariant, data.portnum == .privateApp,
+                  packet.from != snapshot?.myNodeNumber else { return }
+            counters.framesReceived += 1
+            let message: LoRaMessage
+            do { message = try LoRaMessage.decode(Array(data.payload)) } catch {
+                counters.malformedFrames += 1
+                logger.debug("malformed LoRa frame", metadata: ["from": "\(LoRaNodeText.id(packet.from))", "error": "\(error)"])
+                return
+            }
+            let relays = packet.hopStart >= packet.hopLimit ? Int(packet.hopStart - packet.hopLimit) : 0
+            switch message {
+            case .fetchRequest(let request):
+                Task { await self.serve(request, to: packet.from, relays: relays) }
+            case .fragment(let fragment):
+                receive(fragment, from: packet.from, relays: relays)
+            case .refusal(let session, let reason):
+                guard let id = sessions[session], transfers[id]?.peer == packet.from else { return }
+                finish(id, error: "the peer refused: \(reason)")
+            }
+        case .nodeUpdated, .queueStatus, .notification, .disconnected:
+            snapshot = await device.snapshot ?? snapshot
+        }
+    }
+
+    // MARK: Sending
+
+    /// Airtime of a PRIVATE_APP payload on air (header, encoded Data, PKI overhead on unicast).
+    func airtimeMs(payloadLength: Int, unicast: Bool) -> Double {
+        let onAir = PayloadLimits.onAirBytes(encodedDataLength: PayloadLimits.encodedDataLength(payloadLength: payloadLength), pki: unicast)
+        return modulation.timeOnAirMs(payloadBytes: onAir)
+    }
+
+    /// Sends one frame once the duty cycle allows it (bulk traffic within its share), so the
+    /// device never has to refuse it.
+    private func send(_ message: LoRaMessage, to destination: UInt32, hopLimit: UInt32, bulk: Bool) async throws(RadioError) {
+        let payload = message.encoded()
+        let unicast = destination != 0xFFFF_FFFF
+        let airtime = airtimeMs(payloadLength: payload.count, unicast: unicast)
+        while !ledger.canSend(airtimeMs: airtime, at: nowMs(), dutyCyclePercent: dutyCyclePercent, fraction: bulk ? settings.bulkShare : 1) {
+            counters.dutyCycleWaits += 1
+            // Old minutes leave the hour one at a time: look again at the next minute.
+            let wait = AirtimeLedger.minuteMs - nowMs().truncatingRemainder(dividingBy: AirtimeLedger.minuteMs) + 1
+            guard await sleep(deviceMs: wait) else { throw .disconnected }
+        }
+        var data = MeshtasticDataPayload()
+        data.portnum = .privateApp
+        data.payload = Data(payload)
+        var packet = MeshtasticMeshPacket()
+        packet.to = destination
+        packet.decoded = data
+        packet.hopLimit = min(max(hopLimit, 1), UInt32(MACTiming.maximumHopLimit))
+        packet.priority = bulk ? .background : .default
+        do {
+            try await device.send(packet)
+            ledger.record(transmitMs: airtime, at: nowMs())
+        } catch {
+            counters.deviceRefusals += 1
+            throw error
+        }
+    }
+
+    // MARK: Serving
+
+    private func serve(_ request: LoRaMessage.FetchRequest, to peer: UInt32, relays: Int) async {
+        let key = ServedKey(peer: peer, session: request.session)
+        let hopLimit = UInt32(min(relays + 1, MACTiming.maximumHopLimit))
+        if served[key] == nil {
+            let block: [UInt8]?
+            do { block = try await blocks.localBlock(request.cid) } catch {
+                logger.warning("storage unavailable for a LoRa request", metadata: ["error": "\(error)"])
+                await refuse(request.session, .unavailable, to: peer, hopLimit: hopLimit)
+                return
+            }
+            guard let block else {
+                await refuse(request.session, .notFound, to: peer, hopLimit: hopLimit)
+                return
+            }
+            guard !block.isEmpty, block.count <= LoRaMessage.maximumBlockSize else {
+                await refuse(request.session, .tooLarge, to: peer, hopLimit: hopLimit)
+                return
+            }
+            let data = FragmentCoding.dataFragments(of: block)
+            let parityCount = request.have.bits == 0
+                ? FragmentCoding.parityCount(dataCount: data.count, estimatedLoss: Double(request.lossPercent) / 100) : 0
+            served[key] = ServedBlock(
+                cid: request.cid, blockSize: block.count, data: data,
+                parity: FragmentCoding.parityFragments(of: data, count: parityCount), lastUsedMs: nowMs()
+            )
+            evictServed()
+        }
+        guard var entry = served[key], entry.cid == request.cid else {
+            await refuse(request.session, .badRequest, to: peer, hopLimit: hopLimit)
+            return
+        }
+        // A request that repeats while its answer is still going out is answered by that.
+        guard !entry.sending else { return }
+        counters.requestsServed += 1
+        entry.sending = true
+        entry.lastUsedMs = nowMs()
+        served[key] = entry
+        defer { served[key]?.sending = false }
+        let dataCount = entry.data.count
+        var indices = (0..<dataCount).filter { !request.have.contains($0) }
+        if request.have.bits == 0 { indices += (0..<entry.parity.count).map { dataCount + $0 } }
+        let pacing = pacingMs(relays: relays)
+        for (position, index) in indices.enumerated() {
+            let bytes = index < dataCount ? entry.data[index] : entry.parity[index - dataCount]
+            let fragment = LoRaMessage.Fragment(
+                session: request.session, index: UInt8(index), parity: UInt8(entry.parity.count),
+                blockSize: UInt16(entry.blockSize), bytes: bytes
+            )
+            do { try await send(.fragment(fragment), to: peer, hopLimit: hopLimit, bulk: true) } catch {
+                logger.info("fragment not sent", metadata: ["peer": "\(LoRaNodeText.id(peer))", "error": "\(error)"])
+                return
+            }
+            counters.fragmentsSent += 1
+            if pacing > 0, position + 1 < indices.count { guard await sleep(deviceMs: pacing) else { return } }
+        }
+    }
+
+    private func refuse(_ session: UInt16, _ reason: LoRaMessage.RefusalReason, to peer: UInt32, hopLimit: UInt32) async {
+        counters.refusalsSent += 1
+        try? await send(.refusal(session: session, reason: reason), to: peer, hopLimit: hopLimit, bulk: false)
+    }
+
+    private func evictServed() {
+        while served.count > 64, let oldest = served.filter({ !$0.value.sending }).min(by: { $0.value.lastUsedMs < $1.value.lastUsedMs })?.key {
+            served[oldest] = nil
+        }
+    }
+
+    /// Pause between fragments so relays can pass each one on before the next arrives: a relay
+    /// cannot hear while it transmits, and relays two hops apart do not hear each other.
+    func pacingMs(relays: Int) -> Double {
+        guard relays > 0 else { return 0 }
+        let slot = modulation.slotTimeMs
+        let frame = modulation.timeOnAirMs(payloadBytes: PayloadLimits.maximumLoRaPayload)
+        return Double(relays) * (frame + Double(2 * MACTiming.maximumContentionWindow) * slot + 32 * slot)
+    }
+
+    // MARK: Fetching
+
+    /// Starts fetching `cid` from `peer` (or the nearest peer whose key the device knows).
+    public func fetch(_ cid: CID, from peer: UInt32?) throws(BridgeError) -> LoRaTransfer {
+        guard let snapshot else { throw .radioUnavailable }
+        let target: UInt32
+        if let peer {
+            guard peer != snapshot.myNodeNumber else { throw .invalid("peer is this node") }
+            guard snapshot.nodes[peer] != nil else { throw .unknownPeer(peer) }
+            guard snapshot.publicKey(of: peer) != nil else { throw .peerKeyUnknown(peer) }
+            target = peer
+        } else {
+            let candidates = snapshot.nodes.values.filter { $0.user.publicKey.count == 32 && $0.num != snapshot.myNodeNumber }
+            guard let nearest = candidates.min(by: { ($0.hopsAway, -Double($0.lastHeard)) < ($1.hopsAway, -Double($1.lastHeard)) }) else {
+                throw .noPeer
+            }
+            target = nearest.num
+        }
+        var session: UInt16
+        repeat { session = UInt16.random(in: 1...UInt16.max) } while sessions[session] != nil
+        var idBytes = [UInt8](repeating: 0, count: 8)
+        for index in idBytes.indices { idBytes[index] = UInt8.random(in: 0...255) }
+        let id = idBytes.map { String(format: "%02x", $0) }.joined()
+        let relays = Int(snapshot.nodes[target]?.hopsAway ?? 0)
+        let transfer = Transfer(id: id, cid: cid, peer: target, session: session, startedMs: nowMs(), relays: relays)
+        transfers[id] = transfer
+        sessions[session] = id
+        Task { await self.drive(id) }
+        return transfer.record
+    }
+
+    public func transfer(_ id: String) -> LoRaTransfer? { transfers[id]?.record }
+
+    public func allTransfers() -> [LoRaTransfer] {
+        transfers.values.sorted { $0.startedMs > $1.startedMs }.map(\.record)
+    }
+
+    private func drive(_ id: String) async {
+        while let transfer = transfers[id], transfer.state == .requesting {
+            guard transfer.requests < settings.maximumRequests else {
+                finish(id, error: "no answer after \(transfer.requests) requests")
+                return
+            }
+            transfers[id]?.requests += 1
+            let request = LoRaMessage.FetchRequest(
+                session: transfer.session, lossPercent: UInt8(min(max(lossEstimate * 100, 0), 100).rounded()), have: transfer.have, cid: transfer.cid
+            )
+            let hopLimit = UInt32(min(transfer.relays + 1, MACTiming.maximumHopLimit))
+            do { try await send(.fetchRequest(request), to: transfer.peer, hopLimit: hopLimit, bulk: false) } catch {
+                if case .refused = error {
+                    finish(id, error: "\(error)")
+                    return
+                }
+                // Radio gone or no answer from the device: wait and ask again.
+                guard await sleep(deviceMs: 5000) else { return }
+                continue
+            }
+            let before = transfer.have
+            let expectedBefore = transfer.total.map { $0 - before.count }
+            // Wait for fragments; each arrival extends the wait by one fragment's time.
+            var deadline = nowMs() + firstFragmentWaitMs(relays: transfer.relays)
+            while let current = transfers[id], current.state == .requesting {
+                let remaining = deadline - nowMs()
+                guard remaining > 0 else { break }
+                let countBefore = current.have.count
+                await waitForProgress(id, deviceMs: remaining)
+                guard let after = transfers[id], after.state == .requesting else { break }
+                if after.have.count > countBefore { deadline = nowMs() + nextFragmentWaitMs(relays: after.relays) }
+            }
+            if let after = transfers[id], let total = after.total {
+                // What this round should have brought against what came.
+                let expected = expectedBefore ?? total
+                let arrived = after.have.count - before.count
+                if expected > 0 {
+                    let sample = Double(max(expected - arrived, 0)) / Double(expected)
+                    lossEstimate = 0.7 * lossEstimate + 0.3 * sample
+                }
+            }
+        }
+    }
+
+    private func waitForProgress(_ id: String, deviceMs: Double) async {
+        let timer = Task { [weak self] in
+            guard let self, await self.sleep(deviceMs: deviceMs) else { return }
+            await self.signal(id)
+        }
+        defer { timer.cancel() }
+        await withCheckedContinuation { continuation in
+            if let previous = progress.updateValue(continuation, forKey: id) { previous.resume() }
+        }
+    }
+
+    private func signal(_ id: String) {
+        progress.removeValue(forKey: id)?.resume()
+    }
+
+    func firstFragmentWaitMs(relays: Int) -> Double {
+        let slot = modulation.slotTimeMs
+        let frame = modulation.timeOnAirMs(payloadBytes: PayloadLimits.maximumLoRaPayload)
+        let hop = frame + Double(2 * MACTiming.maximumContentionWindow) * slot + Double(1 << MACTiming.maximumContentionWindow) * slot
+        // The request out and the first fragment back, each across every hop, plus the
+        // server's storage read and queueing.
+        return 2 * Double(relays + 1) * hop + 3000
+    }
+
+    func nextFragmentWaitMs(relays: Int) -> Double {
+        let slot = modulation.slotTimeMs
+        let frame = modulation.timeOnAirMs(payloadBytes: PayloadLimits.maximumLoRaPayload)
+        let hop = frame + Double(2 * MACTiming.maximumContentionWindow) * slot + Double(1 << MACTiming.maximumContentionWindow) * slot
+        return pacingMs(relays: relays) + frame + Double(1 << MACTiming.maximumContentionWindow) * slot + Double(relays) * hop + 1500
+    }
+
+    private func receive(_ fragment: LoRaMessage.Fragment, from peer: UInt32, relays: Int) {
+        guard let id = sessions[fragment.session], var transfer = transfers[id], transfer.peer == peer, transfer.state == .requesting else { return }
+        if let size = transfer.blockSize {
+            // Every fragment of a transfer must agree on its shape.
+            guard size == Int(fragment.blockSize), transfer.parity == Int(fragment.parity) else { return }
+        } else {
+            transfer.blockSize = Int(fragment.blockSize)
+            transfer.parity = Int(fragment.parity)
+        }
+        transfer.relays = max(transfer.relays, relays)
+        let index = Int(fragment.index)
+        if transfer.fragments[index] == nil {
+            transfer.fragments[index] = fragment.bytes
+            transfer.have.insert(index)
+        }
+        transfers[id] = transfer
+        if let size = transfer.blockSize, let dataCount = transfer.dataCount,
+           let block = FragmentCoding.reassemble(blockSize: size, parity: transfer.parity, fragments: transfer.fragments) {
+            let present = (0..<dataCount).filter { transfer.fragments[$0] != nil }.count
+            transfers[id]?.recovered = dataCount - present
+            transfers[id]?.state = .requesting
+            Task { await self.complete(id, block: block) }
+        }
+        signal(id)
+    }
+
+    private var completing: Set<String> = []
+
+    private func complete(_ id: String, block: [UInt8]) async {
+        guard let transfer = transfers[id], transfer.state == .requesting, completing.insert(id).inserted else { return }
+        defer { completing.remove(id) }
+        guard transfer.cid.verifies(block) else {
+            finish(id, error: "the fragments do not hash to \(transfer.cid.string); nothing was stored")
+            return
+        }
+        do {
+            try await blocks.store(transfer.cid, bytes: block)
+        } catch {
+            finish(id, error: "verified, but storage did not store it: \(error)")
+            return
+        }
+        transfers[id]?.state = .stored
+        transfers[id]?.finishedMs = nowMs()
+        sessions[transfer.session] = nil
+        signal(id)
+        logger.info("fetched over LoRa", metadata: [
+            "cid": "\(transfer.cid.string)", "peer": "\(LoRaNodeText.id(transfer.peer))", "requests": "\(transfer.requests)",
+        ])
+    }
+
+    private func finish(_ id: String, error: String) {
+        guard var transfer = transfers[id], transfer.state == .requesting else { return }
+        transfer.state = .failed
+        transfer.error = error
+        transfer.finishedMs = nowMs()
+        transfers[id] = transfer
+        sessions[transfer.session] = nil
+        signal(id)
+        logger.info("LoRa fetch failed", metadata: ["cid": "\(transfer.cid.string)", "error": "\(error)"])
+    }
+
+    // MARK: Status
+
+    public func status() async -> RadioStatus {
+        let slots = await device.queueSlots
+        let now = nowMs()
+        return RadioStatus(
+            endpoint: device.endpoint.description, connected: snapshot != nil,
+            node: snapshot.map { LoRaNodeID(number: $0.myNodeNumber) }, firmwareVersion: snapshot?.metadata.firmwareVersion,
+            preset: snapshot.map { RadioNames.presetName($0.lora.modemPreset.rawValue) },
+            region: snapshot.map { RadioNames.regionName($0.lora.region.rawValue) }, hopLimit: snapshot.map { Int($0.hopLimit) },
+            airtimeLastHourMs: ledger.usedMs(at: now), dutyCyclePercent: dutyCyclePercent,
+            dutyCycleHeadroomMs: min(ledger.headroomMs(at: now, dutyCyclePercent: dutyCyclePercent), 3_600_000),
+            linkLossEstimate: lossEstimate, queueFree: slots.free, queueLength: slots.maximum,
+            activeTransfers: transfers.values.filter { $0.state == .requesting }.count, timeScale: settings.timeScale
+        )
+    }
+
+    public func peers() -> [LoRaPeer] {
+        guard let snapshot else { return [] }
+        return snapshot.nodes.values.sorted { $0.num < $1.num }.map { node in
+            LoRaPeer(
+                node: LoRaNodeID(number: node.num), longName: node.user.longName, shortName: node.user.shortName,
+                hasPublicKey: node.user.publicKey.count == 32, hopsAway: node.hasHopsAway ? Int(node.hopsAway) : nil,
+                snr: node.snr == 0 ? nil : Double(node.snr), lastHeard: node.lastHeard == 0 ? nil : node.lastHeard
+            )
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import PakitContracts
+import PakitCore
+import PakitHTTPServer
+
+/// `GET /v1/radio`, `GET /v1/lora/peers`, `POST /v1/lora/fetch`, `GET /v1/lora/transfers[/{id}]`.
+/// Every route needs the node CA's mutual TLS; fetching needs the operator or storage.
+extension LoRaBridgeNode {
+    static let fetchers: CallerPolicy = .only(.operator, .service(.storage))
+
+    func addRadioRoutes(to router: Router<ServiceRequestContext>) {
+        let readers = router.group().add(middleware: RequireCallerMiddleware(.anyCaller))
+        readers.get("/v1/radio") { _, _ in
+            try jsonResponse(await self.bridge.status())
+        }
+        readers.get("/v1/lora/peers") { _, _ in
+            try jsonResponse(LoRaPeerList(peers: await self.bridge.peers()))
+        }
+        readers.get("/v1/lora/transfers/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard id.utf8.count <= 64, let transfer = await self.bridge.transfer(id) else {
+                throw ServiceError.notFound("no transfer '\(id.prefix(80))'")
+            }
+            return try jsonResponse(transfer)
+        }
+        readers.get("/v1/lora/transfers") { _, _ in
+            try jsonResponse(await self.bridge.allTransfers())
+        }
+
+        let fetchers = router.group().add(middleware: RequireCallerMiddleware(Self.fetchers))
+        fetchers.post("/v1/lora/fetch") { request, _ in
+            let body = try await request.body.collect(upTo: 16 << 10)
+            let fetch: LoRaFetchRequest
+            do {
+                fetch = try JSONDecoder().decode(LoRaFetchRequest.self, from: Data(body.readableBytesView))
+            } catch {
+                throw ServiceError.badRequest("invalid_request", "the body is not {\"cid\": \"…\", \"peer\": \"!1234abcd\" (optional)}")
+            }
+            let cid: CID
+            do { cid = try CID(fetch.cid) } catch {
+                throw ServiceError.badRequest("invalid_cid", "'\(fetch.cid.prefix(120))' is not a CID")
+            }
+            var peer: UInt32?
+            if let text = fetch.peer {
+                guard let number = LoRaNodeText.parse(text) else {
+                    throw ServiceError.badRequest("invalid_peer", "'\(text.prefix(40))' is not a node number or !%08x id")
+                }
+                peer = number
+            }
+            switch await self.startFetch(cid, from: peer) {
+            case .success(let transfer):
+                return try jsonResponse(transfer, status: .accepted)
+            case .failure(let error):
+                switch error {
+                case .radioUnavailable: throw ServiceError(.serviceUnavailable, "radio_unavailable", error.description)
+                case .noPeer, .unknownPeer, .peerKeyUnknown: throw ServiceError(.conflict, "peer_unreachable", error.description)
+                case .invalid: throw ServiceError.badRequest("invalid_request", error.description)
+                case .notFound: throw ServiceError.notFound(error.description)
+                }
+            }
+        }
+    }
+
+    /// Typed errors survive here; inside a route closure a catch sees `any Error`.
+    private func startFetch(_ cid: CID, from peer: UInt32?) async -> Result<LoRaTransfer, BridgeError> {
+        do { return .success(try await bridge.fetch(cid, from: peer)) } catch { return .failure(error) }
+    }
+}

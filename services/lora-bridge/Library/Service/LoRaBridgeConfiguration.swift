@@ -1,0 +1,48 @@
+import Foundation
+import PakitConfiguration
+import PakitContracts
+import PakitService
+
+/// The LoRa bridge's own settings, beside the common ones (`pakit-lora-bridge --help`).
+public struct LoRaBridgeConfiguration: ServiceConfiguration {
+    public static let service = ServiceName.loraBridge
+    public static let database: DatabaseDefault? = nil
+    public static let settings: [Setting] = [
+        Setting("radio", env: "PAKIT_LORA_RADIO", default: nil,
+                help: "the Meshtastic device: HOST:PORT of its client API (meshtasticd, a networked device or pakit-lora-sim; port 4403 by default) or a serial device path (/dev/ttyUSB0)"),
+        Setting("radio-time-scale", env: "PAKIT_LORA_RADIO_TIME_SCALE", default: "1",
+                help: "device time runs this many times faster than the wall clock: 1 for real radios; the simulator's --speed when it runs faster"),
+        Setting("storage-url", env: "PAKIT_LORA_STORAGE_URL", default: nil,
+                help: "this node's storage (blocks served to and fetched from radio peers); default: <data-dir>/storage.url"),
+        Setting("bulk-share", env: "PAKIT_LORA_BULK_SHARE", default: "50",
+                help: "percent of the region's duty cycle that bulk traffic (file fragments) may use; requests and alerts may use all of it"),
+    ]
+
+    public let common: CommonSettings
+    public var radio: RadioEndpoint
+    public var timeScale: Double
+    public var storageURL: String?
+    public var bulkShare: Double
+
+    public var dataDirectory: String { common.dataDirectory }
+
+    public init(common: CommonSettings, settings: Settings) throws(ConfigurationError) {
+        self.common = common
+        guard let text = settings.optionalString("radio") else {
+            throw settings.invalid("radio", "is required: HOST:PORT of a Meshtastic device's client API or a serial device path")
+        }
+        do { radio = try RadioEndpoint(parsing: text) } catch { throw settings.invalid("radio", "\(error)") }
+        let scale = try settings.string("radio-time-scale")
+        guard let value = Double(scale), value.isFinite, value >= 0.001, value <= 10_000 else {
+            throw settings.invalid("radio-time-scale", "'\(scale.prefix(40))' is not a number in [0.001, 10000]")
+        }
+        timeScale = value
+        if let url = settings.optionalString("storage-url") {
+            guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.utf8.count <= 2048 else {
+                throw settings.invalid("storage-url", "'\(url.prefix(80))' is not an http(s) URL")
+            }
+            storageURL = url
+        }
+        bulkShare = Double(try settings.int("bulk-share", in: 1...100)) / 100
+    }
+}

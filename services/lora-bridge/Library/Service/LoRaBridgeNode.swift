@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import Logging
+import PakitContracts
+import PakitHTTPClient
+import PakitHTTPServer
+import PakitService
+import ServiceLifecycle
+
+/// One running LoRa bridge: the device connection and the bridge's engine. `ServiceMain` (the
+/// `pakit-lora-bridge` executable) and the tests run it through `ServiceHost`.
+public final class LoRaBridgeNode: PakitService {
+    public static let name = ServiceName.loraBridge
+    public static let version = "0.1.0"
+
+    public let configuration: LoRaBridgeConfiguration
+    public let bridge: LoRaBridge
+    let client: ServiceClient
+    let logger: Logger
+
+    public static func open(_ configuration: LoRaBridgeConfiguration, logger: Logger) async throws -> LoRaBridgeNode {
+        let client = ServiceClient(tls: try configuration.common.tls.clientConfiguration(), timeout: .seconds(30))
+        let explicit = configuration.storageURL
+        let file = "\(configuration.dataDirectory)/storage.url"
+        let blocks = StorageBlocks(client: client) {
+            if let explicit { return explicit }
+            let text = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            return text.isEmpty ? nil : text
+        }
+        let device = MeshtasticDevice(endpoint: configuration.radio, timeScale: configuration.timeScale, logger: logger)
+        let bridge = LoRaBridge(
+            device: device, blocks: blocks,
+            settings: .init(timeScale: configuration.timeScale, bulkShare: configuration.bulkShare), logger: logger
+        )
+        return LoRaBridgeNode(configuration: configuration, bridge: bridge, client: client, logger: logger)
+    }
+
+    private init(configuration: LoRaBridgeConfiguration, bridge: LoRaBridge, client: ServiceClient, logger: Logger) {
+        self.configuration = configuration
+        self.bridge = bridge
+        self.client = client
+        self.logger = logger
+    }
+
+    public func addRoutes(to router: Router<ServiceRequestContext>) {
+        addRadioRoutes(to: router)
+    }
+
+    public var readinessChecks: [ReadinessCheck] {
+        [
+            ReadinessCheck(name: "radio") { [bridge] in
+                guard await bridge.status().connected else {
+                    throw ServiceError(.serviceUnavailable, "radio_unavailable", "the Meshtastic device at \(bridge.device.endpoint) is not connected")
+                }
+            },
+        ]
+    }
+
+    public func backgroundServices() -> [any Service] { [BridgeService(bridge: bridge)] }
+
+    public func close() async {
+        await client.shutdown()
+    }
+}
+
+/// Runs the bridge beside the server until shutdown.
+struct BridgeService: Service {
+    let bridge: LoRaBridge
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await bridge.run()
+        }
+    }
+}

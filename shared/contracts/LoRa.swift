@@ -1,0 +1,140 @@
+/// The LoRa bridge's v1 API (`pakit-lora-bridge`, docs/lora-bridge.md): the radio it drives,
+/// the peers it hears, and small-file transfers over the LoRa mesh.
+/// Node numbers are the Meshtastic ones (also as `!%08x` ids); times are Unix seconds.
+
+/// `GET /v1/radio`.
+public struct RadioStatus: Codable, Sendable, Equatable {
+    /// `tcp:HOST:PORT` or the serial device path.
+    public var endpoint: String
+    public var connected: Bool
+    public var node: LoRaNodeID?
+    public var firmwareVersion: String?
+    /// Meshtastic names: `LONG_FAST`, `EU_868`.
+    public var preset: String?
+    public var region: String?
+    public var hopLimit: Int?
+    /// Airtime of this bridge's own transmissions in the last hour, and the region's allowance.
+    public var airtimeLastHourMs: Double
+    public var dutyCyclePercent: Double
+    public var dutyCycleHeadroomMs: Double
+    /// Fraction of expected fragments that did not arrive (exponentially weighted).
+    public var linkLossEstimate: Double
+    /// The device's TX queue: free slots and length.
+    public var queueFree: Int
+    public var queueLength: Int
+    public var activeTransfers: Int
+    /// Device time runs this many times faster than the wall clock (1 but for a fast simulator).
+    public var timeScale: Double
+
+    public init(endpoint: String, connected: Bool, node: LoRaNodeID?, firmwareVersion: String?, preset: String?, region: String?,
+                hopLimit: Int?, airtimeLastHourMs: Double, dutyCyclePercent: Double, dutyCycleHeadroomMs: Double,
+                linkLossEstimate: Double, queueFree: Int, queueLength: Int, activeTransfers: Int, timeScale: Double) {
+        self.endpoint = endpoint
+        self.connected = connected
+        self.node = node
+        self.firmwareVersion = firmwareVersion
+        self.preset = preset
+        self.region = region
+        self.hopLimit = hopLimit
+        self.airtimeLastHourMs = airtimeLastHourMs
+        self.dutyCyclePercent = dutyCyclePercent
+        self.dutyCycleHeadroomMs = dutyCycleHeadroomMs
+        self.linkLossEstimate = linkLossEstimate
+        self.queueFree = queueFree
+        self.queueLength = queueLength
+        self.activeTransfers = activeTransfers
+        self.timeScale = timeScale
+    }
+}
+
+/// A Meshtastic node number with its `!%08x` id.
+public struct LoRaNodeID: Codable, Sendable, Equatable, Hashable {
+    public var number: UInt32
+    public var id: String
+    public init(number: UInt32) {
+        self.number = number
+        let hex = String(number, radix: 16)
+        id = "!" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
+    }
+}
+
+/// `GET /v1/lora/peers`: the nodes the device knows.
+public struct LoRaPeer: Codable, Sendable, Equatable {
+    public var node: LoRaNodeID
+    public var longName: String
+    public var shortName: String
+    /// Its public key is known, so unicast (PKI) to it works.
+    public var hasPublicKey: Bool
+    public var hopsAway: Int?
+    public var snr: Double?
+    public var lastHeard: UInt32?
+
+    public init(node: LoRaNodeID, longName: String, shortName: String, hasPublicKey: Bool, hopsAway: Int?, snr: Double?, lastHeard: UInt32?) {
+        self.node = node
+        self.longName = longName
+        self.shortName = shortName
+        self.hasPublicKey = hasPublicKey
+        self.hopsAway = hopsAway
+        self.snr = snr
+        self.lastHeard = lastHeard
+    }
+}
+
+public struct LoRaPeerList: Codable, Sendable, Equatable {
+    public var peers: [LoRaPeer]
+    public init(peers: [LoRaPeer]) { self.peers = peers }
+}
+
+/// `POST /v1/lora/fetch`: fetch a block by CID over LoRa (from `peer`, a node number or
+/// `!%08x` id; without one, from the nearest peer that can be reached), verify it against the
+/// CID and store it through this node's storage.
+public struct LoRaFetchRequest: Codable, Sendable, Equatable {
+    public var cid: String
+    public var peer: String?
+    public init(cid: String, peer: String? = nil) {
+        self.cid = cid
+        self.peer = peer
+    }
+}
+
+/// One transfer over LoRa (`POST /v1/lora/fetch` answers 202 with it; `GET /v1/lora/transfers/{id}`).
+public struct LoRaTransfer: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable {
+        /// Requested, waiting for fragments.
+        case requesting
+        /// Verified against its CID and stored.
+        case stored
+        case failed
+    }
+
+    public var id: String
+    public var cid: String
+    public var peer: LoRaNodeID
+    public var state: State
+    /// The block's size once the first fragment told it.
+    public var size: Int?
+    public var fragmentsReceived: Int
+    public var fragmentsTotal: Int?
+    /// Requests sent (the first and each selective repeat).
+    public var requests: Int
+    /// Fragments rebuilt from parity instead of being sent again.
+    public var recoveredFromParity: Int
+    /// Device-time milliseconds from the first request to the stored block (or failure).
+    public var elapsedMs: Double?
+    public var error: String?
+
+    public init(id: String, cid: String, peer: LoRaNodeID, state: State, size: Int?, fragmentsReceived: Int, fragmentsTotal: Int?,
+                requests: Int, recoveredFromParity: Int, elapsedMs: Double?, error: String?) {
+        self.id = id
+        self.cid = cid
+        self.peer = peer
+        self.state = state
+        self.size = size
+        self.fragmentsReceived = fragmentsReceived
+        self.fragmentsTotal = fragmentsTotal
+        self.requests = requests
+        self.recoveredFromParity = recoveredFromParity
+        self.elapsedMs = elapsedMs
+        self.error = error
+    }
+}
