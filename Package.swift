@@ -371,7 +371,7 @@ let package = Package(
         .target(
             name: "LoRaBridgeService",
             dependencies: [
-                "PakitMeshtastic", "PakitContracts", "PakitCore", "PakitConfiguration", "PakitHTTPClient", "PakitHTTPServer", "PakitService",
+                "PakitMeshtastic", "PakitContracts", "PakitCore", "PakitConfiguration", "PakitHTTPClient", "PakitHTTPServer", "PakitService", "PakitSQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -504,7 +504,7 @@ let package = Package(
         .testTarget(
             name: "LoRaTests",
             dependencies: [
-                "LoRaBridgeService", "LoRaSimulator", "PakitMeshtastic", "PakitTestSupport",
+                "LoRaBridgeService", "LoRaSimulator", "PakitContracts", "PakitCore", "PakitMeshtastic", "PakitTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -7,7 +7,7 @@ import PakitContracts
 struct LoRaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lora", abstract: "Off-grid access over a Meshtastic LoRa mesh (the node's LoRa bridge).",
-        subcommands: [Status.self, PeersList.self, Fetch.self])
+        subcommands: [Status.self, PeersList.self, Fetch.self, Transfers.self])
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The radio: device, preset, airtime used, duty-cycle headroom, queue.")
@@ -53,17 +53,23 @@ struct LoRaCommand: AsyncParsableCommand {
         @OptionGroup var node: NodeOptions
         @Option(help: "The node to ask: its number or !%08x id (default: the nearest the radio can reach).") var peer: String?
         @Flag(help: "Start the transfer and return at once.") var noWait = false
+        @Flag(help: "Print the transfer's final JSON (exit status 1 if it failed).") var json = false
         @Argument(help: "CID of the block (a small file's root).") var cid: String
 
         func run() async throws {
             let transfer = try await NodeClient.with(node, service: .loraBridge) { client in
                 var transfer = try await client.json(LoRaTransfer.self, .POST, "/v1/lora/fetch", json: LoRaFetchRequest(cid: cid, peer: peer))
-                print("transfer \(transfer.id): asking \(transfer.peer.id) for \(transfer.cid)")
+                if !json { print("transfer \(transfer.id): asking \(transfer.peer.id) for \(transfer.cid)") }
                 while !noWait && transfer.state == .requesting {
                     try await Task.sleep(for: .milliseconds(250))
                     transfer = try await client.json(LoRaTransfer.self, .GET, "/v1/lora/transfers/\(transfer.id)")
                 }
                 return transfer
+            }
+            if json {
+                try printJSON(transfer)
+                if transfer.state == .failed { throw ExitCode.failure }
+                return
             }
             switch transfer.state {
             case .stored:
@@ -77,6 +83,34 @@ struct LoRaCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+extension LoRaCommand {
+    struct Transfers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Transfers over LoRa: one by id, or the latest.")
+        @OptionGroup var node: NodeOptions
+        @Flag(help: "Print the bridge's JSON answer.") var json = false
+        @Argument(help: "A transfer id (default: list the latest).") var id: String?
+
+        func run() async throws {
+            let transfers = try await NodeClient.with(node, service: .loraBridge) { client in
+                if let id { return [try await client.json(LoRaTransfer.self, .GET, "/v1/lora/transfers/\(id)")] }
+                return try await client.json([LoRaTransfer].self, .GET, "/v1/lora/transfers")
+            }
+            if json { return try printJSON(id == nil ? AnyEncodable(transfers) : AnyEncodable(transfers[0])) }
+            for transfer in transfers {
+                print("\(transfer.id)  \(transfer.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(transfer.cid)  from \(transfer.peer.id)  "
+                      + "\(transfer.fragmentsReceived)/\(transfer.fragmentsTotal.map(String.init) ?? "?") fragments, \(transfer.requests) request(s)"
+                      + (transfer.error.map { "  \($0)" } ?? ""))
+            }
+        }
+    }
+}
+
+private struct AnyEncodable: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable) { self.value = value }
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
 }
 
 private func printJSON(_ value: some Encodable) throws {

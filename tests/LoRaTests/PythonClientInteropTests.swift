@@ -75,8 +75,9 @@ final class LineProcess: Sendable {
         self.lines = lines
     }
 
-    static func launch(_ executable: String, _ arguments: [String]) throws -> LineProcess {
+    static func launch(_ executable: String, _ arguments: [String], standardInput: Pipe? = nil) throws -> LineProcess {
         let process = Process()
+        if let standardInput { process.standardInput = standardInput }
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
@@ -117,5 +118,16 @@ final class LineProcess: Sendable {
 
     func terminate() {
         if process.isRunning { process.terminate() }
+    }
+
+    var processIdentifier: Int32 { process.processIdentifier }
+}
+
+extension LineProcess {
+    /// Launches with a pipe on standard input too, for line commands.
+    static func launchWithInput(_ executable: String, _ arguments: [String]) throws -> (LineProcess, FileHandle) {
+        let input = Pipe()
+        let process = try LineProcess.launch(executable, arguments, standardInput: input)
+        return (process, input.fileHandleForWriting)
     }
 }

@@ -6,6 +6,7 @@ public enum BridgeError: Error, Sendable, Equatable, CustomStringConvertible {
     case peerKeyUnknown(UInt32)
     case invalid(String)
     case notFound(String)
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -15,6 +16,7 @@ public enum BridgeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .peerKeyUnknown(let node): "the device has no public key for node \(LoRaNodeText.id(node)) yet (it learns it from the node's NodeInfo); unicast would be refused"
         case .invalid(let why): why
         case .notFound(let what): what
+        case .unavailable(let what): "unavailable: \(what)"
         }
     }
 }

@@ -33,8 +33,9 @@ public actor LoRaBridge {
         var cid: CID
         var peer: UInt32
         var session: UInt16
-        var startedMs: Double
-        var finishedMs: Double?
+        /// Unix milliseconds (wall clock): a transfer outlives the process that started it.
+        var startedAt: Int64
+        var finishedAt: Int64?
         var state: LoRaTransfer.State = .requesting
         var blockSize: Int?
         var parity = 0
@@ -48,11 +49,12 @@ public actor LoRaBridge {
         var total: Int? { blockSize.map { LoRaMessage.dataFragmentCount(blockSize: $0) + parity } }
         var dataCount: Int? { blockSize.map { LoRaMessage.dataFragmentCount(blockSize: $0) } }
 
-        var record: LoRaTransfer {
+        /// The API's view; elapsed time in device time (wall clock × the time scale).
+        func record(timeScale: Double) -> LoRaTransfer {
             LoRaTransfer(
                 id: id, cid: cid.string, peer: LoRaNodeID(number: peer), state: state, size: blockSize,
                 fragmentsReceived: have.count, fragmentsTotal: total, requests: requests, recoveredFromParity: recovered,
-                elapsedMs: finishedMs.map { $0 - startedMs }, error: error
+                elapsedMs: finishedAt.map { Double($0 - startedAt) * timeScale }, error: error
             )
         }
     }
@@ -74,8 +76,8 @@ public actor LoRaBridge {
     public let device: MeshtasticDevice
     public let settings: Settings
     private let blocks: any BlockSource
+    private let store: TransferStore
     private let logger: Logger
-    private let origin = ContinuousClock.now
     private var snapshot: DeviceSnapshot?
     private var ledger = AirtimeLedger()
     private var lossEstimate = 0.0
@@ -95,20 +97,29 @@ public actor LoRaBridge {
         public var deviceRefusals = 0
     }
 
-    public init(device: MeshtasticDevice, blocks: any BlockSource, settings: Settings = .init(), logger: Logger) {
+    init(device: MeshtasticDevice, blocks: any BlockSource, store: TransferStore, settings: Settings = .init(), logger: Logger) {
         self.device = device
         self.blocks = blocks
+        self.store = store
         self.settings = settings
         self.logger = logger
     }
 
+    /// Loads the transfers a previous run left (those still requesting resume once the radio
+    /// is connected).
+    func restore() async throws {
+        for transfer in try await store.load() {
+            transfers[transfer.id] = transfer
+            if transfer.state == .requesting { sessions[transfer.session] = transfer.id }
+        }
+    }
+
     // MARK: Time
 
-    /// Device-time milliseconds since the bridge started.
+    /// Device-time milliseconds: Unix time scaled, so the airtime ledger's minutes are the
+    /// same across restarts of the bridge.
     func nowMs() -> Double {
-        let elapsed = ContinuousClock.now - origin
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return seconds * 1000 * settings.timeScale
+        Date().timeIntervalSince1970 * 1000 * settings.timeScale
     }
 
     /// Sleeps for device-time milliseconds; false when cancelled.
@@ -134,6 +145,7 @@ public actor LoRaBridge {
             do {
                 snapshot = try await device.connect()
                 backoff = 1
+                resumeTransfers()
                 logger.notice("radio connected", metadata: [
                     "node": "\(LoRaNodeText.id(snapshot?.myNodeNumber ?? 0))", "endpoint": "\(device.endpoint)",
                     "preset": "\(RadioNames.presetName(snapshot?.lora.modemPreset.rawValue ?? 0))",
@@ -209,7 +221,7 @@ public actor LoRaBridge {
         var packet = MeshtasticMeshPacket()
         packet.to = destination
         packet.decoded = data
-        packet.hopLimit = min(max(hopLimit, 1), UInt32(MACTiming.maximumHopLimit))
+        packet.hopLimit = min(hopLimit, UInt32(MACTiming.maximumHopLimit))
         packet.priority = bulk ? .background : .default
         do {
             try await device.send(packet)
@@ -224,7 +236,9 @@ public actor LoRaBridge {
 
     private func serve(_ request: LoRaMessage.FetchRequest, to peer: UInt32, relays: Int) async {
         let key = ServedKey(peer: peer, session: request.session)
-        let hopLimit = UInt32(min(relays + 1, MACTiming.maximumHopLimit))
+        // Exactly as many relays as the request passed: any more and nodes beyond the
+        // requester relay the fragments too, spending airtime and colliding.
+        let hopLimit = UInt32(min(relays, MACTiming.maximumHopLimit))
         if served[key] == nil {
             let block: [UInt8]?
             do { block = try await blocks.localBlock(request.cid) } catch {
@@ -302,7 +316,7 @@ public actor LoRaBridge {
     // MARK: Fetching
 
     /// Starts fetching `cid` from `peer` (or the nearest peer whose key the device knows).
-    public func fetch(_ cid: CID, from peer: UInt32?) throws(BridgeError) -> LoRaTransfer {
+    func fetch(_ cid: CID, from peer: UInt32?) throws(BridgeError) -> LoRaTransfer {
         guard let snapshot else { throw .radioUnavailable }
         let target: UInt32
         if let peer {
@@ -322,31 +336,57 @@ public actor LoRaBridge {
         var idBytes = [UInt8](repeating: 0, count: 8)
         for index in idBytes.indices { idBytes[index] = UInt8.random(in: 0...255) }
         let id = idBytes.map { String(format: "%02x", $0) }.joined()
-        let relays = Int(snapshot.nodes[target]?.hopsAway ?? 0)
-        let transfer = Transfer(id: id, cid: cid, peer: target, session: session, startedMs: nowMs(), relays: relays)
+        // Relays to the peer, as the device's node database knows it (-1: unknown).
+        let relays = snapshot.nodes[target].map { $0.hasHopsAway ? Int($0.hopsAway) : -1 } ?? -1
+        let transfer = Transfer(id: id, cid: cid, peer: target, session: session, startedAt: TransferStore.nowMs(), relays: relays)
         transfers[id] = transfer
         sessions[session] = id
-        Task { await self.drive(id) }
-        return transfer.record
+        return transfer.record(timeScale: settings.timeScale)
     }
 
-    public func transfer(_ id: String) -> LoRaTransfer? { transfers[id]?.record }
+    /// Makes the transfer durable, then drives it: acknowledged means it survives a crash.
+    public func startFetch(_ cid: CID, from peer: UInt32?) async throws(BridgeError) -> LoRaTransfer {
+        let record = try fetch(cid, from: peer)
+        guard let transfer = transfers[record.id] else { throw .invalid("the transfer vanished") }
+        do { try await store.insert(transfer) } catch {
+            transfers[record.id] = nil
+            sessions[transfer.session] = nil
+            throw .unavailable("the bridge's database: \(error)")
+        }
+        driving.insert(record.id)
+        Task { await self.drive(record.id) }
+        return record
+    }
+
+    private var driving: Set<String> = []
+
+    private func resumeTransfers() {
+        for (id, transfer) in transfers where transfer.state == .requesting && !driving.contains(id) {
+            driving.insert(id)
+            Task { await self.drive(id) }
+        }
+    }
+
+    public func transfer(_ id: String) -> LoRaTransfer? { transfers[id]?.record(timeScale: settings.timeScale) }
 
     public func allTransfers() -> [LoRaTransfer] {
-        transfers.values.sorted { $0.startedMs > $1.startedMs }.map(\.record)
+        transfers.values.sorted { $0.startedAt > $1.startedAt }.prefix(200).map { $0.record(timeScale: settings.timeScale) }
     }
 
     private func drive(_ id: String) async {
+        defer { driving.remove(id) }
         while let transfer = transfers[id], transfer.state == .requesting {
+            guard snapshot != nil else { return }
             guard transfer.requests < settings.maximumRequests else {
                 finish(id, error: "no answer after \(transfer.requests) requests")
                 return
             }
             transfers[id]?.requests += 1
+            try? await store.countRequest(id, requests: transfer.requests + 1)
             let request = LoRaMessage.FetchRequest(
                 session: transfer.session, lossPercent: UInt8(min(max(lossEstimate * 100, 0), 100).rounded()), have: transfer.have, cid: transfer.cid
             )
-            let hopLimit = UInt32(min(transfer.relays + 1, MACTiming.maximumHopLimit))
+            let hopLimit = transfer.relays >= 0 ? UInt32(min(transfer.relays, MACTiming.maximumHopLimit)) : (snapshot?.hopLimit ?? 3)
             do { try await send(.fetchRequest(request), to: transfer.peer, hopLimit: hopLimit, bulk: false) } catch {
                 if case .refused = error {
                     finish(id, error: "\(error)")
@@ -359,14 +399,14 @@ public actor LoRaBridge {
             let before = transfer.have
             let expectedBefore = transfer.total.map { $0 - before.count }
             // Wait for fragments; each arrival extends the wait by one fragment's time.
-            var deadline = nowMs() + firstFragmentWaitMs(relays: transfer.relays)
+            var deadline = nowMs() + firstFragmentWaitMs(relays: transfer.relays >= 0 ? transfer.relays : Int(hopLimit))
             while let current = transfers[id], current.state == .requesting {
                 let remaining = deadline - nowMs()
                 guard remaining > 0 else { break }
                 let countBefore = current.have.count
                 await waitForProgress(id, deviceMs: remaining)
                 guard let after = transfers[id], after.state == .requesting else { break }
-                if after.have.count > countBefore { deadline = nowMs() + nextFragmentWaitMs(relays: after.relays) }
+                if after.have.count > countBefore { deadline = nowMs() + nextFragmentWaitMs(relays: max(after.relays, 0)) }
             }
             if let after = transfers[id], let total = after.total {
                 // What this round should have brought against what came.
@@ -420,11 +460,14 @@ public actor LoRaBridge {
             transfer.blockSize = Int(fragment.blockSize)
             transfer.parity = Int(fragment.parity)
         }
-        transfer.relays = max(transfer.relays, relays)
+        // What the fragment travelled is what the request needs too.
+        if transfer.relays < 0 || relays > transfer.relays { transfer.relays = relays }
         let index = Int(fragment.index)
         if transfer.fragments[index] == nil {
             transfer.fragments[index] = fragment.bytes
             transfer.have.insert(index)
+            let saved = transfer
+            Task { try? await self.store.saveFragment(saved, index: index, bytes: fragment.bytes) }
         }
         transfers[id] = transfer
         if let size = transfer.blockSize, let dataCount = transfer.dataCount,
@@ -453,8 +496,9 @@ public actor LoRaBridge {
             return
         }
         transfers[id]?.state = .stored
-        transfers[id]?.finishedMs = nowMs()
+        transfers[id]?.finishedAt = TransferStore.nowMs()
         sessions[transfer.session] = nil
+        if let done = transfers[id] { try? await store.finish(done) }
         signal(id)
         logger.info("fetched over LoRa", metadata: [
             "cid": "\(transfer.cid.string)", "peer": "\(LoRaNodeText.id(transfer.peer))", "requests": "\(transfer.requests)",
@@ -465,9 +509,11 @@ public actor LoRaBridge {
         guard var transfer = transfers[id], transfer.state == .requesting else { return }
         transfer.state = .failed
         transfer.error = error
-        transfer.finishedMs = nowMs()
+        transfer.finishedAt = TransferStore.nowMs()
         transfers[id] = transfer
         sessions[transfer.session] = nil
+        let done = transfer
+        Task { try? await self.store.finish(done) }
         signal(id)
         logger.info("LoRa fetch failed", metadata: ["cid": "\(transfer.cid.string)", "error": "\(error)"])
     }

@@ -57,6 +57,7 @@ extension LoRaBridgeNode {
                 case .noPeer, .unknownPeer, .peerKeyUnknown: throw ServiceError(.conflict, "peer_unreachable", error.description)
                 case .invalid: throw ServiceError.badRequest("invalid_request", error.description)
                 case .notFound: throw ServiceError.notFound(error.description)
+                case .unavailable: throw ServiceError(.serviceUnavailable, "unavailable", error.description)
                 }
             }
         }
@@ -64,6 +65,6 @@ extension LoRaBridgeNode {
 
     /// Typed errors survive here; inside a route closure a catch sees `any Error`.
     private func startFetch(_ cid: CID, from peer: UInt32?) async -> Result<LoRaTransfer, BridgeError> {
-        do { return .success(try await bridge.fetch(cid, from: peer)) } catch { return .failure(error) }
+        do { return .success(try await bridge.startFetch(cid, from: peer)) } catch { return .failure(error) }
     }
 }

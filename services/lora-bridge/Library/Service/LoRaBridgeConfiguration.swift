@@ -6,7 +6,8 @@ import PakitService
 /// The LoRa bridge's own settings, beside the common ones (`pakit-lora-bridge --help`).
 public struct LoRaBridgeConfiguration: ServiceConfiguration {
     public static let service = ServiceName.loraBridge
-    public static let database: DatabaseDefault? = nil
+    /// Transfers and the fragments that arrived (and, later, the Mesh-pallet queue).
+    public static let database: DatabaseDefault? = DatabaseDefault(relativePath: "lora-bridge/bridge.sqlite")
     public static let settings: [Setting] = [
         Setting("radio", env: "PAKIT_LORA_RADIO", default: nil,
                 help: "the Meshtastic device: HOST:PORT of its client API (meshtasticd, a networked device or pakit-lora-sim; port 4403 by default) or a serial device path (/dev/ttyUSB0)"),

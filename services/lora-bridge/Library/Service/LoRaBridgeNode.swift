@@ -5,6 +5,7 @@ import PakitContracts
 import PakitHTTPClient
 import PakitHTTPServer
 import PakitService
+import PakitSQL
 import ServiceLifecycle
 
 /// One running LoRa bridge: the device connection and the bridge's engine. `ServiceMain` (the
@@ -15,6 +16,7 @@ public final class LoRaBridgeNode: PakitService {
 
     public let configuration: LoRaBridgeConfiguration
     public let bridge: LoRaBridge
+    let database: any SQLDatabase
     let client: ServiceClient
     let logger: Logger
 
@@ -27,17 +29,32 @@ public final class LoRaBridgeNode: PakitService {
             let text = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             return text.isEmpty ? nil : text
         }
+        let url = configuration.common.databaseURL ?? "sqlite:\(configuration.dataDirectory)/lora-bridge/bridge.sqlite"
+        if url.hasPrefix("sqlite:") {
+            try FileManager.default.createDirectory(atPath: (String(url.dropFirst(7)) as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let database = try await SQLDatabases.open(url: url, logger: logger)
+        do {
+            try await Migrator.migrate(database, schema: "lora", migrations: TransferStore.migrations, logger: logger)
+        } catch {
+            await database.close()
+            await client.shutdown()
+            throw error
+        }
         let device = MeshtasticDevice(endpoint: configuration.radio, timeScale: configuration.timeScale, logger: logger)
         let bridge = LoRaBridge(
-            device: device, blocks: blocks,
+            device: device, blocks: blocks, store: TransferStore(database: database),
             settings: .init(timeScale: configuration.timeScale, bulkShare: configuration.bulkShare), logger: logger
         )
-        return LoRaBridgeNode(configuration: configuration, bridge: bridge, client: client, logger: logger)
+        try await bridge.restore()
+        return LoRaBridgeNode(configuration: configuration, bridge: bridge, database: database, client: client, logger: logger)
     }
 
-    private init(configuration: LoRaBridgeConfiguration, bridge: LoRaBridge, client: ServiceClient, logger: Logger) {
+    private init(configuration: LoRaBridgeConfiguration, bridge: LoRaBridge, database: any SQLDatabase, client: ServiceClient, logger: Logger) {
         self.configuration = configuration
         self.bridge = bridge
+        self.database = database
         self.client = client
         self.logger = logger
     }
@@ -48,6 +65,7 @@ public final class LoRaBridgeNode: PakitService {
 
     public var readinessChecks: [ReadinessCheck] {
         [
+            ReadinessCheck(name: "database") { [database] in try await database.ping() },
             ReadinessCheck(name: "radio") { [bridge] in
                 guard await bridge.status().connected else {
                     throw ServiceError(.serviceUnavailable, "radio_unavailable", "the Meshtastic device at \(bridge.device.endpoint) is not connected")
@@ -60,6 +78,7 @@ public final class LoRaBridgeNode: PakitService {
 
     public func close() async {
         await client.shutdown()
+        await database.close()
     }
 }
 
