@@ -93,7 +93,8 @@ struct LoRaFrameTests {
             }
         }
         #expect(FragmentCoding.parityCount(dataCount: 5, estimatedLoss: 0) == 0)
-        #expect(FragmentCoding.parityCount(dataCount: 5, estimatedLoss: 0.1) == 2)
-        #expect(FragmentCoding.parityCount(dataCount: 5, estimatedLoss: 0.3) == 3)
+        #expect(FragmentCoding.parityCount(dataCount: 5, estimatedLoss: 0.1) == 0)
+        #expect(FragmentCoding.parityCount(dataCount: 5, estimatedLoss: 0.2) == 1)
+        #expect(FragmentCoding.parityCount(dataCount: 5, estimatedLoss: 0.35) == 2)
     }
 }

@@ -5,5 +5,5 @@ import ArgumentParser
 @main
 struct PakitBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pakit-bench", abstract: "Pakit benchmarks (release build).", subcommands: [StorageBench.self, ZKBench.self, MeshBench.self, MeshSimulationBench.self, ClusterBench.self, ChainBench.self])
+        commandName: "pakit-bench", abstract: "Pakit benchmarks (release build).", subcommands: [StorageBench.self, ZKBench.self, MeshBench.self, MeshSimulationBench.self, ClusterBench.self, ChainBench.self, LoRaBench.self])
 }

@@ -45,6 +45,14 @@ public actor LoRaBridge {
         var recovered = 0
         var error: String?
         var relays: Int
+        /// The last fragment index the server sends in answer to the latest request (nil until
+        /// the shape is known); its arrival ends the round without waiting for a timeout.
+        var roundEnd: Int?
+        var roundEnded = false
+        /// Every data fragment is here (or rebuilt): storing it is under way, no more requests.
+        var assembled = false
+        /// What the latest request said it had: a first request gets parity too.
+        var requestedWith = FragmentSet()
 
         var total: Int? { blockSize.map { LoRaMessage.dataFragmentCount(blockSize: $0) + parity } }
         var dataCount: Int? { blockSize.map { LoRaMessage.dataFragmentCount(blockSize: $0) } }
@@ -66,6 +74,9 @@ public actor LoRaBridge {
         var parity: [[UInt8]]
         var sending = false
         var lastUsedMs: Double
+        /// When the fragments of the latest answer will have left the radio (device time): a
+        /// request repeated before then is answered by what is already queued.
+        var answeringUntilMs: Double = 0
     }
 
     struct ServedKey: Hashable {
@@ -80,6 +91,9 @@ public actor LoRaBridge {
     private let logger: Logger
     private var snapshot: DeviceSnapshot?
     private var ledger = AirtimeLedger()
+    /// Airtime heard and sent over the last minute: the channel use that sets a sender's
+    /// random access delay (the firmware's contention window), so waits follow the channel.
+    private var channel = ChannelActivity()
     private var lossEstimate = 0.0
     private var transfers: [String: Transfer] = [:]
     private var sessions: [UInt16: String] = [:]
@@ -171,6 +185,11 @@ public actor LoRaBridge {
         switch event {
         case .packet(let packet):
             snapshot = await device.snapshot ?? snapshot
+            if case .decoded(let data)? = packet.payloadVariant, packet.from != snapshot?.myNodeNumber {
+                let onAir = PayloadLimits.onAirBytes(encodedDataLength: PayloadLimits.encodedDataLength(payloadLength: data.payload.count,
+                                                     portNumber: data.portnum.rawValue), pki: packet.pkiEncrypted)
+                channel.record(airtimeMs: modulation.timeOnAirMs(payloadBytes: onAir), at: nowMs())
+            }
             guard case .decoded(let data)? = packet.payloadVariant, data.portnum == .privateApp,
                   packet.from != snapshot?.myNodeNumber else { return }
             counters.framesReceived += 1
@@ -226,6 +245,7 @@ public actor LoRaBridge {
         do {
             try await device.send(packet)
             ledger.record(transmitMs: airtime, at: nowMs())
+            channel.record(airtimeMs: airtime, at: nowMs())
         } catch {
             counters.deviceRefusals += 1
             throw error
@@ -267,8 +287,9 @@ public actor LoRaBridge {
             await refuse(request.session, .badRequest, to: peer, hopLimit: hopLimit)
             return
         }
-        // A request that repeats while its answer is still going out is answered by that.
-        guard !entry.sending else { return }
+        // A request that repeats while its answer is still going out (or queued in the device)
+        // is answered by that: sending it all again would only congest the channel.
+        guard !entry.sending, entry.answeringUntilMs <= nowMs() else { return }
         counters.requestsServed += 1
         entry.sending = true
         entry.lastUsedMs = nowMs()
@@ -278,6 +299,7 @@ public actor LoRaBridge {
         var indices = (0..<dataCount).filter { !request.have.contains($0) }
         if request.have.bits == 0 { indices += (0..<entry.parity.count).map { dataCount + $0 } }
         let pacing = pacingMs(relays: relays)
+        logger.debug("serving", metadata: ["peer": "\(LoRaNodeText.id(peer))", "session": "\(request.session)", "have": "\(String(request.have.bits, radix: 2))", "sending": "\(indices)"])
         for (position, index) in indices.enumerated() {
             let bytes = index < dataCount ? entry.data[index] : entry.parity[index - dataCount]
             let fragment = LoRaMessage.Fragment(
@@ -289,6 +311,9 @@ public actor LoRaBridge {
                 return
             }
             counters.fragmentsSent += 1
+            let airtime = airtimeMs(payloadLength: bytes.count + LoRaMessage.fragmentHeaderLength, unicast: true)
+            let until = max(served[key]?.answeringUntilMs ?? 0, nowMs()) + airtime + busyOwnDelayMs / 2
+            served[key]?.answeringUntilMs = until
             if pacing > 0, position + 1 < indices.count { guard await sleep(deviceMs: pacing) else { return } }
         }
     }
@@ -308,9 +333,25 @@ public actor LoRaBridge {
     /// cannot hear while it transmits, and relays two hops apart do not hear each other.
     func pacingMs(relays: Int) -> Double {
         guard relays > 0 else { return 0 }
-        let slot = modulation.slotTimeMs
-        let frame = modulation.timeOnAirMs(payloadBytes: PayloadLimits.maximumLoRaPayload)
-        return Double(relays) * (frame + Double(2 * MACTiming.maximumContentionWindow) * slot + 32 * slot)
+        return Double(relays) * (fullFrameMs + meanRebroadcastDelayMs)
+    }
+
+    /// A full fragment on air (255 bytes).
+    private var fullFrameMs: Double { modulation.timeOnAirMs(payloadBytes: PayloadLimits.maximumLoRaPayload) }
+    /// A relay waits 2·CWmax slots, then a random 0..<2^CW(snr) slots: its mean and its worst.
+    private var meanRebroadcastDelayMs: Double {
+        Double(2 * MACTiming.maximumContentionWindow + (1 << (MACTiming.maximumContentionWindow - 1))) * modulation.slotTimeMs
+    }
+    private var worstRebroadcastDelayMs: Double {
+        Double(2 * MACTiming.maximumContentionWindow + (1 << MACTiming.maximumContentionWindow)) * modulation.slotTimeMs
+    }
+    /// A sender's own random delay before a transmission: up to 2^CW slots, CW rising from 3 to 8
+    /// with channel use, estimated from what this radio hears and sends (plus a margin: the peer
+    /// may hear more). `busy` is the delay at a well-used channel (CW 6), for the server's own pace.
+    private var busyOwnDelayMs: Double { 64 * modulation.slotTimeMs }
+    private var channelOwnDelayMs: Double {
+        let window = MACTiming.contentionWindow(channelUtilizationPercent: channel.utilizationPercent(at: nowMs()) + 15)
+        return Double(1 << window) * modulation.slotTimeMs
     }
 
     // MARK: Fetching
@@ -375,6 +416,13 @@ public actor LoRaBridge {
 
     private func drive(_ id: String) async {
         defer { driving.remove(id) }
+        // Resumed after a restart with every fragment already stored: finish, ask nothing.
+        if let transfer = transfers[id], let size = transfer.blockSize,
+           let block = FragmentCoding.reassemble(blockSize: size, parity: transfer.parity, fragments: transfer.fragments) {
+            transfers[id]?.assembled = true
+            await complete(id, block: block)
+            return
+        }
         while let transfer = transfers[id], transfer.state == .requesting {
             guard snapshot != nil else { return }
             guard transfer.requests < settings.maximumRequests else {
@@ -387,6 +435,7 @@ public actor LoRaBridge {
                 session: transfer.session, lossPercent: UInt8(min(max(lossEstimate * 100, 0), 100).rounded()), have: transfer.have, cid: transfer.cid
             )
             let hopLimit = transfer.relays >= 0 ? UInt32(min(transfer.relays, MACTiming.maximumHopLimit)) : (snapshot?.hopLimit ?? 3)
+            logger.debug("requesting", metadata: ["session": "\(transfer.session)", "have": "\(String(transfer.have.bits, radix: 2))", "round": "\(transfer.requests + 1)"])
             do { try await send(.fetchRequest(request), to: transfer.peer, hopLimit: hopLimit, bulk: false) } catch {
                 if case .refused = error {
                     finish(id, error: "\(error)")
@@ -398,6 +447,10 @@ public actor LoRaBridge {
             }
             let before = transfer.have
             let expectedBefore = transfer.total.map { $0 - before.count }
+            transfers[id]?.requestedWith = before
+            transfers[id]?.roundEnded = false
+            let roundEnd = transfers[id].flatMap { Self.roundEnd(of: $0, requestedWith: before) }
+            transfers[id]?.roundEnd = roundEnd
             // Wait for fragments; each arrival extends the wait by one fragment's time.
             var deadline = nowMs() + firstFragmentWaitMs(relays: transfer.relays >= 0 ? transfer.relays : Int(hopLimit))
             while let current = transfers[id], current.state == .requesting {
@@ -406,6 +459,20 @@ public actor LoRaBridge {
                 let countBefore = current.have.count
                 await waitForProgress(id, deviceMs: remaining)
                 guard let after = transfers[id], after.state == .requesting else { break }
+                if after.assembled {
+                    // Verification and storage are under way; they end the transfer.
+                    deadline = max(deadline, nowMs() + 60_000 * settings.timeScale)
+                    continue
+                }
+                if after.roundEnded {
+                    // The round's last fragment came: ask again for what is missing, at once
+                    // from a neighbour (its fragments arrive in order), after the relays' worst
+                    // delay otherwise (they can reorder).
+                    guard after.relays > 0 else { break }
+                    deadline = min(deadline, nowMs() + Double(after.relays) * worstRebroadcastDelayMs)
+                    transfers[id]?.roundEnded = false
+                    continue
+                }
                 if after.have.count > countBefore { deadline = nowMs() + nextFragmentWaitMs(relays: max(after.relays, 0)) }
             }
             if let after = transfers[id], let total = after.total {
@@ -435,20 +502,26 @@ public actor LoRaBridge {
         progress.removeValue(forKey: id)?.resume()
     }
 
+    /// The request out and the first fragment back, across every hop, with each relay's worst
+    /// delay, plus the server's storage read.
     func firstFragmentWaitMs(relays: Int) -> Double {
-        let slot = modulation.slotTimeMs
-        let frame = modulation.timeOnAirMs(payloadBytes: PayloadLimits.maximumLoRaPayload)
-        let hop = frame + Double(2 * MACTiming.maximumContentionWindow) * slot + Double(1 << MACTiming.maximumContentionWindow) * slot
-        // The request out and the first fragment back, each across every hop, plus the
-        // server's storage read and queueing.
-        return 2 * Double(relays + 1) * hop + 3000
+        2 * (fullFrameMs + channelOwnDelayMs) + 2 * Double(relays) * (fullFrameMs + worstRebroadcastDelayMs) + 1500
     }
 
+    /// After a fragment, the next one: the server's pacing, its airtime at the channel's access
+    /// delay and every relay's worst delay. Not shorter: while the server is answering, a request
+    /// from here would be ignored and, sent while a fragment arrives, would lose it (a radio cannot
+    /// hear while it transmits). A lost last fragment is what this wait costs.
     func nextFragmentWaitMs(relays: Int) -> Double {
-        let slot = modulation.slotTimeMs
-        let frame = modulation.timeOnAirMs(payloadBytes: PayloadLimits.maximumLoRaPayload)
-        let hop = frame + Double(2 * MACTiming.maximumContentionWindow) * slot + Double(1 << MACTiming.maximumContentionWindow) * slot
-        return pacingMs(relays: relays) + frame + Double(1 << MACTiming.maximumContentionWindow) * slot + Double(relays) * hop + 1500
+        pacingMs(relays: relays) + fullFrameMs + channelOwnDelayMs + Double(relays) * (fullFrameMs + worstRebroadcastDelayMs) + 1000
+    }
+
+    /// The server answers a request with the data fragments it lacks in order, then (on a first
+    /// request) the parity fragments: the last of those ends the round.
+    static func roundEnd(of transfer: Transfer, requestedWith have: FragmentSet) -> Int? {
+        guard let dataCount = transfer.dataCount else { return nil }
+        if have.bits == 0 { return dataCount + transfer.parity - 1 }
+        return (0..<dataCount).last { !have.contains($0) }
     }
 
     private func receive(_ fragment: LoRaMessage.Fragment, from peer: UInt32, relays: Int) {
@@ -463,17 +536,21 @@ public actor LoRaBridge {
         // What the fragment travelled is what the request needs too.
         if transfer.relays < 0 || relays > transfer.relays { transfer.relays = relays }
         let index = Int(fragment.index)
+        logger.debug("fragment", metadata: ["session": "\(fragment.session)", "index": "\(index)"])
         if transfer.fragments[index] == nil {
             transfer.fragments[index] = fragment.bytes
             transfer.have.insert(index)
             let saved = transfer
             Task { try? await self.store.saveFragment(saved, index: index, bytes: fragment.bytes) }
         }
+        if transfer.roundEnd == nil { transfer.roundEnd = Self.roundEnd(of: transfer, requestedWith: transfer.requestedWith) }
+        if let end = transfer.roundEnd, index >= end { transfer.roundEnded = true }
         transfers[id] = transfer
         if let size = transfer.blockSize, let dataCount = transfer.dataCount,
            let block = FragmentCoding.reassemble(blockSize: size, parity: transfer.parity, fragments: transfer.fragments) {
             let present = (0..<dataCount).filter { transfer.fragments[$0] != nil }.count
             transfers[id]?.recovered = dataCount - present
+            transfers[id]?.assembled = true
             transfers[id]?.state = .requesting
             Task { await self.complete(id, block: block) }
         }

@@ -49,13 +49,15 @@ public enum FragmentCoding {
     }
 
     /// Parity fragments worth sending for a block of `dataCount` fragments at an estimated loss:
-    /// none on a clean link, one per three data fragments from 10 % loss, one per two from 25 %.
+    /// none below 15 % (a parity fragment costs a full frame of airtime every time, a lost
+    /// fragment one short extra round only sometimes), one per five data fragments up to 30 %,
+    /// one per three above.
     public static func parityCount(dataCount: Int, estimatedLoss: Double) -> Int {
         let perGroup: Int
         switch estimatedLoss {
-        case ..<0.05: return 0
-        case ..<0.25: perGroup = 3
-        default: perGroup = 2
+        case ..<0.15: return 0
+        case ..<0.3: perGroup = 5
+        default: perGroup = 3
         }
         return min(max((dataCount + perGroup - 1) / perGroup, 1), LoRaMessage.maximumFragments - dataCount, 16)
     }

@@ -1,0 +1,300 @@
+import ArgumentParser
+import Foundation
+import PakitContracts
+import PakitMeshtastic
+
+/// `pakit-bench lora`: whole nodes (`pakit up --radio`) exchanging 1 KB files over the radio
+/// simulator (`pakit-lora-sim`, a development stand-in for LoRa radios) in simulated time, each
+/// figure beside the physical limit computed in the same run from the Semtech time-on-air
+/// formula: the airtime of the request and the fragments, one after another, with no MAC wait.
+///
+/// Scenarios (docs/benchmarks.md, "LoRa"): LongFast one hop at 0, 10 and 30 % loss, three hops
+/// at 10 %, ShortFast one hop; then an hour of simulated time on EU_868 fetching without pause,
+/// with every device's airtime over the hour against the region's 10 % duty cycle.
+struct LoRaBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lora", abstract: "LoRa bridge benchmark over the radio simulator.")
+
+    @Option(help: "Transfers per latency scenario.") var runs = 30
+    @Option(help: "Simulated time runs this many times faster than the wall clock (LongFast scenarios).") var speed = 10.0
+    @Option(help: "The same for the ShortFast scenarios (short transfers: host time, scaled, weighs more).") var shortFastSpeed = 2.0
+    @Option(help: "The same for the duty-cycle soak.") var soakSpeed = 100.0
+    @Option(help: "Simulated minutes of the duty-cycle soak (0 skips it).") var soakMinutes = 60
+    @Option(help: "Work directory; default: system temp.") var workDir: String?
+
+    func validate() throws {
+        guard (1...500).contains(runs) else { throw ValidationError("--runs must be 1…500") }
+        guard (1...200).contains(speed), (1...200).contains(shortFastSpeed), (1...500).contains(soakSpeed) else {
+            throw ValidationError("--speed and --short-fast-speed must be 1…200, --soak-speed 1…500")
+        }
+        guard (0...600).contains(soakMinutes) else { throw ValidationError("--soak-minutes must be 0…600") }
+    }
+
+    func run() async throws {
+        #if DEBUG
+        say("warning: debug build; run `swift run -c release pakit-bench lora` for meaningful numbers")
+        #endif
+        let executables = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+        let work = (workDir ?? NSTemporaryDirectory()) + "/pakit-bench-lora-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        say("pakit-bench lora: \(runs) transfers of 1,024 B per scenario; simulated time (radio simulator, a stand-in) at \(speed)× for LongFast, "
+            + "\(shortFastSpeed)× for ShortFast, \(soakSpeed)× for the soak. Host time counts scaled: 10 ms of it at 10× reads as 100 ms.")
+
+        var seed: UInt64 = 1
+        let longFast = try await LoRaRig.start(executables: executables, work: "\(work)/longfast", preset: "LONG_FAST", region: "US", speed: speed)
+        do {
+            Report.header("LongFast, US (no duty cycle), 1,024 B")
+            for (loss, target) in [(0.0, "≤ 13 s"), (0.1, "p50 ≤ 14 s, p95 ≤ 22 s, 100 % success"), (0.3, "p95 ≤ 35 s")] {
+                try await scenario(longFast, name: "1 hop, \(Int(loss * 100)) % loss", loss: loss, client: "B", server: 0, hops: 1,
+                                   preset: .longFast, target: target, seed: &seed) { p50, p95, success in
+                    switch loss {
+                    case 0: p95 <= 13_000 && success == 1
+                    case 0.1: p50 <= 14_000 && p95 <= 22_000 && success == 1
+                    default: p95 <= 35_000 && success == 1
+                    }
+                }
+            }
+            try await scenario(longFast, name: "3 hops, 10 % loss", loss: 0.1, client: "C", server: 0, hops: 3, preset: .longFast,
+                               target: "p95 ≤ 120 s", seed: &seed) { _, p95, success in p95 <= 120_000 && success == 1 }
+        } catch {
+            longFast.stop()
+            throw error
+        }
+        longFast.stop()
+
+        let shortFast = try await LoRaRig.start(executables: executables, work: "\(work)/shortfast", preset: "SHORT_FAST", region: "US", speed: shortFastSpeed)
+        do {
+            Report.header("ShortFast, US, 1,024 B")
+            for loss in [0.0, 0.1] {
+                try await scenario(shortFast, name: "1 hop, \(Int(loss * 100)) % loss", loss: loss, client: "B", server: 0, hops: 1,
+                                   preset: .shortFast, target: "p95 ≤ 3.5 s", seed: &seed) { _, p95, success in p95 <= 3_500 && success == 1 }
+            }
+        } catch {
+            shortFast.stop()
+            throw error
+        }
+        shortFast.stop()
+
+        if soakMinutes > 0 {
+            let soak = try await LoRaRig.start(executables: executables, work: "\(work)/soak", preset: "LONG_FAST", region: "EU_868", speed: soakSpeed)
+            do { try await dutyCycleSoak(soak, seed: &seed) } catch {
+                soak.stop()
+                throw error
+            }
+            soak.stop()
+        }
+    }
+
+    /// The airtime of a request and of a 1,024-byte block's fragments, back to back, per hop.
+    static func limitMs(_ modulation: LoRaModulation, hops: Int) -> Double {
+        let requestPayload = 1 + 2 + 1 + 8 + 1 + 36
+        var airtime = modulation.timeOnAirMs(payloadBytes: PayloadLimits.onAirBytes(
+            encodedDataLength: PayloadLimits.encodedDataLength(payloadLength: requestPayload), pki: true))
+        var remaining = 1024
+        while remaining > 0 {
+            let data = min(remaining, 212)
+            remaining -= data
+            airtime += modulation.timeOnAirMs(payloadBytes: PayloadLimits.onAirBytes(
+                encodedDataLength: PayloadLimits.encodedDataLength(payloadLength: data + 7), pki: true))
+        }
+        return airtime * Double(hops)
+    }
+
+    func scenario(
+        _ rig: LoRaRig, name: String, loss: Double, client: String, server: Int, hops: Int, preset: LoRaModulation,
+        target: String, seed: inout UInt64, met: (Double, Double, Double) -> Bool
+    ) async throws {
+        try rig.setLoss(loss)
+        var elapsed: [Double] = []
+        var failures = 0
+        var requests: [Double] = []
+        var rebuilt = 0
+        for _ in 0..<runs {
+            seed += 1
+            let cid = try rig.add(size: 1024, seed: seed, on: "A")
+            let transfer = try rig.fetch(cid, on: client, from: rig.numbers[server])
+            if transfer.state == .stored, let ms = transfer.elapsedMs {
+                elapsed.append(ms)
+                requests.append(Double(transfer.requests))
+                rebuilt += transfer.recoveredFromParity
+            } else {
+                failures += 1
+            }
+        }
+        let sorted = elapsed.sorted()
+        let p50 = percentile(sorted, 0.5), p95 = percentile(sorted, 0.95)
+        let success = Double(elapsed.count) / Double(runs)
+        let limit = Self.limitMs(preset, hops: hops)
+        Report.line(name, String(format: "p50 %.1f s, p95 %.1f s, max %.1f s; %d/%d stored; %.1f requests on average; %d fragments rebuilt from parity",
+                                 p50 / 1000, p95 / 1000, (sorted.last ?? .nan) / 1000, elapsed.count, runs,
+                                 requests.reduce(0, +) / Double(max(requests.count, 1)), rebuilt),
+                    reference: String(format: "airtime limit %.2f s (request + 5 fragments%@)", limit / 1000, hops > 1 ? " × \(hops) hops" : ""),
+                    target: target, met: failures == 0 && met(p50, p95, success))
+    }
+
+    func dutyCycleSoak(_ rig: LoRaRig, seed: inout UInt64) async throws {
+        Report.header("Duty cycle: EU_868 (10 %), LongFast, \(soakMinutes) simulated minutes of back-to-back 1,024 B fetches at 10 % loss")
+        try rig.setLoss(0.1)
+        let startMs = try rig.report().simulatedMs
+        var stored = 0, failed = 0
+        while try rig.report().simulatedMs - startMs < Double(soakMinutes) * 60_000 {
+            seed += 1
+            let cid = try rig.add(size: 1024, seed: seed, on: "A")
+            let transfer = try rig.fetch(cid, on: "B", from: rig.numbers[0])
+            if transfer.state == .stored { stored += 1 } else { failed += 1 }
+        }
+        let report = try rig.report()
+        let worst = report.nodes.map(\.dutyCyclePercentUsed).max() ?? 0
+        let refusals = report.nodes.map(\.counters.refusedDutyCycle).reduce(0, +)
+        Report.line("files stored", "\(stored) (\(failed) failed)", reference: String(format: "at most %.0f per hour at 10 %% duty cycle and %.1f s of airtime each",
+                                                                                    360_000 / Self.limitMs(.longFast, hops: 1), Self.limitMs(.longFast, hops: 1) / 1000))
+        for node in report.nodes {
+            Report.line("device \(node.index) airtime over the last hour", String(format: "%.1f s = %.2f %%", node.airtimeLastHourMs / 1000, node.dutyCyclePercentUsed),
+                        reference: "limit 360 s = 10 %")
+        }
+        Report.line("duty-cycle refusals by the firmware", "\(refusals)", target: "0, every device ≤ 10 %", met: refusals == 0 && worst <= 10)
+    }
+
+    func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
+        return sorted[min(max(rank, 0), sorted.count - 1)]
+    }
+}
+
+/// The simulator (a line of four devices) and three nodes: A on device 0, B on device 1, C on
+/// device 3 (three hops from A).
+final class LoRaRig {
+    let simulator: Process
+    let control: FileHandle
+    let output: FileHandle
+    let executables: String
+    let work: String
+    let numbers: [UInt32]
+    var nodes: [String: Process] = [:]
+    private var buffer = Data()
+
+    private init(simulator: Process, control: FileHandle, output: FileHandle, executables: String, work: String, numbers: [UInt32]) {
+        self.simulator = simulator
+        self.control = control
+        self.output = output
+        self.executables = executables
+        self.work = work
+        self.numbers = numbers
+    }
+
+    static func start(executables: String, work: String, preset: String, region: String, speed: Double) async throws -> LoRaRig {
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let simulator = Process()
+        simulator.executableURL = URL(fileURLWithPath: "\(executables)/pakit-lora-sim")
+        simulator.arguments = ["--nodes", "4", "--shape", "line", "--speed", "\(speed)", "--preset", preset, "--region", region, "--seed", "5"]
+        let input = Pipe(), output = Pipe()
+        simulator.standardInput = input
+        simulator.standardOutput = output
+        try simulator.run()
+        let rig = LoRaRig(simulator: simulator, control: input.fileHandleForWriting, output: output.fileHandleForReading,
+                          executables: executables, work: work, numbers: [])
+        struct Ready: Decodable {
+            struct Node: Decodable { var number: UInt32; var port: Int }
+            var nodes: [Node]
+        }
+        let ready = try JSONDecoder().decode(Ready.self, from: rig.readLine())
+        let started = LoRaRig(simulator: simulator, control: rig.control, output: rig.output, executables: executables, work: work,
+                              numbers: ready.nodes.map(\.number))
+        do {
+            for (name, device) in [("A", 0), ("B", 1), ("C", 3)] {
+                let up = Process()
+                up.executableURL = URL(fileURLWithPath: "\(executables)/pakit")
+                up.arguments = ["up", "--data", "\(work)/\(name)", "--port", "0", "--no-prover",
+                                "--radio", "127.0.0.1:\(ready.nodes[device].port)", "--radio-time-scale", "\(speed)"]
+                up.standardOutput = FileHandle.nullDevice
+                up.standardError = FileHandle.nullDevice
+                try up.run()
+                started.nodes[name] = up
+            }
+            for name in ["A", "B", "C"] { try await started.waitForRadio(name) }
+        } catch {
+            started.stop()
+            throw error
+        }
+        return started
+    }
+
+    func readLine() throws -> Data {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = buffer[buffer.startIndex..<newline]
+                buffer.removeSubrange(buffer.startIndex...newline)
+                return Data(line)
+            }
+            let chunk = output.availableData
+            guard !chunk.isEmpty else { throw BenchError("the radio simulator ended") }
+            buffer.append(chunk)
+        }
+    }
+
+    func data(_ name: String) -> String { "\(work)/\(name)" }
+
+    func pakit(_ arguments: [String], on name: String) throws -> String {
+        try runCommand(["\(executables)/pakit"] + arguments + ["--data", data(name)])
+    }
+
+    func waitForRadio(_ name: String) async throws {
+        for _ in 0..<1200 {
+            if FileManager.default.fileExists(atPath: "\(data(name))/lora-bridge.url"),
+               let text = try? pakit(["lora", "status", "--json"], on: name),
+               let status = try? JSONDecoder().decode(RadioStatus.self, from: Data(text.utf8)), status.connected {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw BenchError("node \(name)'s bridge did not connect its radio")
+    }
+
+    func setLoss(_ loss: Double) throws {
+        control.write(Data("loss \(loss)\n".utf8))
+        _ = try readLine()
+    }
+
+    struct SimulatorReport: Decodable {
+        struct Node: Decodable {
+            struct Counters: Decodable { var refusedDutyCycle: Int }
+            var index: Int
+            var airtimeLastHourMs: Double
+            var dutyCyclePercentUsed: Double
+            var counters: Counters
+        }
+        var simulatedMs: Double
+        var nodes: [Node]
+    }
+
+    func report() throws -> SimulatorReport {
+        control.write(Data("report\n".utf8))
+        return try JSONDecoder().decode(SimulatorReport.self, from: readLine())
+    }
+
+    func add(size: Int, seed: UInt64, on name: String) throws -> String {
+        let file = "\(work)/file-\(seed).bin"
+        try writeRandomFile(file, size: size, seed: seed)
+        defer { unlink(file) }
+        return try pakit(["add", "-q", file], on: name).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `pakit lora fetch --json`: the final transfer (a failure exits 1 with the JSON too).
+    func fetch(_ cid: String, on name: String, from peer: UInt32) throws -> LoRaTransfer {
+        let text: String
+        do { text = try pakit(["lora", "fetch", "--json", "--peer", "\(peer)", cid], on: name) } catch {
+            return LoRaTransfer(id: "", cid: cid, peer: LoRaNodeID(number: peer), state: .failed, size: nil, fragmentsReceived: 0,
+                                fragmentsTotal: nil, requests: 0, recoveredFromParity: 0, elapsedMs: nil, error: "\(error)")
+        }
+        return try JSONDecoder().decode(LoRaTransfer.self, from: Data(text.utf8))
+    }
+
+    func stop() {
+        for up in nodes.values where up.isRunning {
+            up.terminate()
+        }
+        for up in nodes.values { up.waitUntilExit() }
+        if simulator.isRunning { simulator.terminate() }
+    }
+}
