@@ -13,11 +13,13 @@ RUN swift build -c release --static-swift-stdlib --product pakit-storage \
  && swift build -c release --static-swift-stdlib --product pakit-prover \
  && swift build -c release --static-swift-stdlib --product pakit-mesh-gateway \
  && swift build -c release --static-swift-stdlib --product pakit-chain-relay \
+ && swift build -c release --static-swift-stdlib --product pakit-lora-bridge \
  && swift build -c release --static-swift-stdlib --product pakit \
  && install -D "$(swift build -c release --show-bin-path)/pakit-storage" /out/pakit-storage \
  && install -D "$(swift build -c release --show-bin-path)/pakit-prover" /out/pakit-prover \
  && install -D "$(swift build -c release --show-bin-path)/pakit-mesh-gateway" /out/pakit-mesh-gateway \
  && install -D "$(swift build -c release --show-bin-path)/pakit-chain-relay" /out/pakit-chain-relay \
+ && install -D "$(swift build -c release --show-bin-path)/pakit-lora-bridge" /out/pakit-lora-bridge \
  && install -D "$(swift build -c release --show-bin-path)/pakit" /out/pakit
 
 FROM debian:bookworm-slim AS runtime
@@ -27,5 +29,5 @@ COPY --from=build /out/ /usr/local/bin/
 USER pakit
 VOLUME /data
 ENV PAKIT_DATA_DIR=/data
-EXPOSE 7070 7071 7072 7074 7946/udp
+EXPOSE 7070 7071 7072 7073 7074 7946/udp
 ENTRYPOINT ["/usr/local/bin/pakit-storage"]

@@ -504,7 +504,8 @@ let package = Package(
         .testTarget(
             name: "LoRaTests",
             dependencies: [
-                "LoRaBridgeService", "LoRaSimulator", "PakitContracts", "PakitCore", "PakitMeshtastic", "PakitTestSupport",
+                "LoRaBridgeService", "LoRaSimulator", "PakitContracts", "PakitCore", "PakitMeshtastic", "PakitService", "PakitTestSupport", "PakitTLS",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -18,6 +18,7 @@ struct LoRaFrameTests {
             .fragment(.init(session: 7, index: 4, parity: 2, blockSize: 1024, bytes: Array(repeating: 9, count: 1024 - 4 * LoRaMessage.fragmentDataLength))),
             .fragment(.init(session: 7, index: 5, parity: 2, blockSize: 1024, bytes: Array(repeating: 1, count: LoRaMessage.fragmentDataLength))),
             .refusal(session: 9, reason: .notFound),
+            .busy(session: 9, minutes: 12),
         ]
         for message in messages {
             let bytes = message.encoded()
@@ -41,6 +42,8 @@ struct LoRaFrameTests {
         #expect(throws: LoRaMessageError.malformed("trailing bytes after the CID")) { try LoRaMessage.decode(request + [0]) }
         #expect(throws: LoRaMessageError.unsupportedVersion(2)) { try LoRaMessage.decode([0x41]) }
         #expect(throws: LoRaMessageError.unknownType(31)) { try LoRaMessage.decode([0x3F]) }
+        #expect(throws: LoRaMessageError.malformed("busy")) { try LoRaMessage.decode([0x24, 0, 1, 0]) }
+        #expect(throws: LoRaMessageError.malformed("busy")) { try LoRaMessage.decode([0x24, 0, 1, 61]) }
         // A fragment whose length disagrees with the block size it claims.
         let fragment = LoRaMessage.fragment(.init(session: 1, index: 0, parity: 0, blockSize: 100, bytes: Array(repeating: 0, count: 100))).encoded()
         #expect(throws: LoRaMessageError.self) { try LoRaMessage.decode(fragment + [1]) }

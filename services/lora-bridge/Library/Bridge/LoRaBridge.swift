@@ -53,6 +53,9 @@ public actor LoRaBridge {
         var assembled = false
         /// What the latest request said it had: a first request gets parity too.
         var requestedWith = FragmentSet()
+        /// The peer said its duty cycle is spent until then (device time): wait, do not ask.
+        var busyUntilMs: Double?
+        var waits = 0
 
         var total: Int? { blockSize.map { LoRaMessage.dataFragmentCount(blockSize: $0) + parity } }
         var dataCount: Int? { blockSize.map { LoRaMessage.dataFragmentCount(blockSize: $0) } }
@@ -109,6 +112,19 @@ public actor LoRaBridge {
         public var refusalsSent = 0
         public var dutyCycleWaits = 0
         public var deviceRefusals = 0
+        public var busyAnswers = 0
+    }
+
+    /// Whole minutes until `airtime` fits the bulk share again (old minutes leave the hour).
+    private func bulkWaitMinutes(for airtime: Double) -> UInt8 {
+        let now = nowMs()
+        for minutes in 1...60 {
+            let then = now + Double(minutes) * AirtimeLedger.minuteMs
+            if ledger.canSend(airtimeMs: airtime, at: then, dutyCyclePercent: dutyCyclePercent, fraction: settings.bulkShare) {
+                return UInt8(minutes)
+            }
+        }
+        return 60
     }
 
     init(device: MeshtasticDevice, blocks: any BlockSource, store: TransferStore, settings: Settings = .init(), logger: Logger) {
@@ -208,6 +224,10 @@ public actor LoRaBridge {
             case .refusal(let session, let reason):
                 guard let id = sessions[session], transfers[id]?.peer == packet.from else { return }
                 finish(id, error: "the peer refused: \(reason)")
+            case .busy(let session, let minutes):
+                guard let id = sessions[session], transfers[id]?.peer == packet.from else { return }
+                transfers[id]?.busyUntilMs = nowMs() + Double(minutes) * AirtimeLedger.minuteMs
+                signal(id)
             }
         case .nodeUpdated, .queueStatus, .notification, .disconnected:
             snapshot = await device.snapshot ?? snapshot
@@ -298,6 +318,18 @@ public actor LoRaBridge {
         let dataCount = entry.data.count
         var indices = (0..<dataCount).filter { !request.have.contains($0) }
         if request.have.bits == 0 { indices += (0..<entry.parity.count).map { dataCount + $0 } }
+        // Only an answer that fits the duty cycle's bulk share now is started; otherwise say
+        // when to ask again, so the requester does not spend its own airtime asking.
+        let answerAirtime = indices.reduce(0.0) { total, index in
+            let length = index < dataCount ? entry.data[index].count : LoRaMessage.fragmentDataLength
+            return total + airtimeMs(payloadLength: length + LoRaMessage.fragmentHeaderLength, unicast: true)
+        }
+        if !ledger.canSend(airtimeMs: answerAirtime, at: nowMs(), dutyCyclePercent: dutyCyclePercent, fraction: settings.bulkShare) {
+            let minutes = bulkWaitMinutes(for: answerAirtime)
+            try? await send(.busy(session: request.session, minutes: minutes), to: peer, hopLimit: hopLimit, bulk: false)
+            counters.busyAnswers += 1
+            return
+        }
         let pacing = pacingMs(relays: relays)
         logger.debug("serving", metadata: ["peer": "\(LoRaNodeText.id(peer))", "session": "\(request.session)", "have": "\(String(request.have.bits, radix: 2))", "sending": "\(indices)"])
         for (position, index) in indices.enumerated() {
@@ -425,7 +457,18 @@ public actor LoRaBridge {
         }
         while let transfer = transfers[id], transfer.state == .requesting {
             guard snapshot != nil else { return }
-            guard transfer.requests < settings.maximumRequests else {
+            if let busyUntil = transfer.busyUntilMs {
+                // The peer's airtime is spent for now: wait for it rather than ask again (a
+                // wait for a peer's duty cycle does not count against the requests).
+                transfers[id]?.busyUntilMs = nil
+                transfers[id]?.waits += 1
+                guard transfer.waits < 60, await sleep(deviceMs: busyUntil - nowMs()) else {
+                    finish(id, error: "the peer's duty cycle stayed spent")
+                    return
+                }
+                continue
+            }
+            guard transfer.requests - transfer.waits < settings.maximumRequests else {
                 finish(id, error: "no answer after \(transfer.requests) requests")
                 return
             }
@@ -459,6 +502,7 @@ public actor LoRaBridge {
                 let countBefore = current.have.count
                 await waitForProgress(id, deviceMs: remaining)
                 guard let after = transfers[id], after.state == .requesting else { break }
+                if after.busyUntilMs != nil { break }
                 if after.assembled {
                     // Verification and storage are under way; they end the transfer.
                     deadline = max(deadline, nowMs() + 60_000 * settings.timeScale)

@@ -16,6 +16,9 @@ public enum LoRaMessage: Sendable, Equatable {
     case fragment(Fragment)
     /// The peer will not serve the block.
     case refusal(session: UInt16, reason: RefusalReason)
+    /// The peer would serve it, but its duty cycle allows no more bulk airtime for `minutes`
+    /// (ask again then; asking sooner spends the requester's airtime for nothing).
+    case busy(session: UInt16, minutes: UInt8)
 
     public struct FetchRequest: Sendable, Equatable {
         public var session: UInt16
@@ -59,6 +62,7 @@ public enum LoRaMessage: Sendable, Equatable {
         case fetchRequest = 1
         case fragment = 2
         case refusal = 3
+        case busy = 4
     }
 
     /// Fragment header: type, session (2), index, parity count, block size (2).
@@ -91,6 +95,8 @@ public enum LoRaMessage: Sendable, Equatable {
             return out
         case .refusal(let session, let reason):
             return [Self.header(.refusal)] + Self.bigEndian(session) + [reason.rawValue]
+        case .busy(let session, let minutes):
+            return [Self.header(.busy)] + Self.bigEndian(session) + [minutes]
         }
     }
 
@@ -130,6 +136,11 @@ public enum LoRaMessage: Sendable, Equatable {
             let session = try reader.uint16()
             guard let reason = RefusalReason(rawValue: try reader.byte()), reader.isAtEnd else { throw .malformed("refusal") }
             return .refusal(session: session, reason: reason)
+        case .busy:
+            let session = try reader.uint16()
+            let minutes = try reader.byte()
+            guard reader.isAtEnd, minutes >= 1, minutes <= 60 else { throw .malformed("busy") }
+            return .busy(session: session, minutes: minutes)
         }
     }
 
