@@ -124,7 +124,14 @@ struct DevChainTests {
         let later = try await Self.signed(try StorageProofCall.submit(contentID: third.contentID, leaf: third.leaf, siblings: third.siblings),
                                           by: alice, nonce: 2, chain: identity, on: chain)
         let laterWatched = Task { try await chain.watch(later).statuses }
-        try await Task.sleep(for: .milliseconds(300))  // not a timing assertion: only lets "future" come first
+        // Nonce 1 goes in only once nonce 2 is in the pool (as future): asked of the pool itself.
+        let laterHex = "0x" + Base16.encode(later.bytes)
+        var pending = false
+        for _ in 0..<600 where !pending {
+            pending = (try await chain.call("author_pendingExtrinsics")["result"] as? [String])?.contains(laterHex) == true
+            if !pending { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(pending, "nonce 2 never reached the pool")
         let earlier = try await chain.watch(now)
         let laterStatuses = try await laterWatched.value
         #expect(laterStatuses.first == "future" && laterStatuses.last == "finalized", "\(laterStatuses)")

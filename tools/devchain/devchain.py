@@ -940,6 +940,8 @@ class Chain:
                 if pending == nonce:
                     nonce += 1
             return nonce
+        if method == "author_pendingExtrinsics":
+            return [hex0x(tx["raw"]) for tx in self.pool.values()]
         if method == "author_submitExtrinsic":
             tx = self.validate(bytes.fromhex(params[0].removeprefix("0x")))
             if self.drop_next > 0:
