@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NIOHTTP1
 import NIOPosix
 import PakitChain
@@ -67,18 +68,20 @@ struct RelayFaultTests {
         try await relay.restart(arguments: arguments)
 
         // The stream: one intent after another, each retried with its key until acknowledged
-        // (a killed relay answers nothing; the retry gets the first submission back).
+        // (a killed relay answers nothing; the retry gets the first submission back). Asked to
+        // stop, it finishes the intent in flight first: one abandoned mid-request may already be
+        // durable in the outbox, and would land on chain without being counted.
+        let stop = StopFlag()
         let acknowledged = Task<[(label: String, id: String)], any Error> {
             var done: [(label: String, id: String)] = []
             var index = 0
-            while !Task.isCancelled {
+            while !stop.isSet {
                 let label = "stream-\(index)"
                 while true {
                     if let answer = try? await relay.submit(remarkRequest(label)), let record = answer.record {
                         done.append((label, record.id))
                         break
                     }
-                    if Task.isCancelled { return done }
                     try? await Task.sleep(for: .milliseconds(20))
                 }
                 index += 1
@@ -92,7 +95,7 @@ struct RelayFaultTests {
             relay.kill()
             try await relay.restart()
         }
-        acknowledged.cancel()
+        stop.set()
         let intents = try await acknowledged.value
         #expect(intents.count > kills / 2)
         let final = try await relay.waitUntilFinal(intents.map(\.id), timeout: .seconds(300))
@@ -243,4 +246,11 @@ struct RelayFaultTests {
         #expect(lost.state == .failed && lost.error == "StorageProof.ContentAlreadyProven" && lost.blockNumber != nil, "\(lost)")
         await relay.stop()
     }
+}
+
+/// A one-way switch another task reads.
+final class StopFlag: Sendable {
+    private let state = Mutex(false)
+    var isSet: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
 }
