@@ -16,7 +16,7 @@ public actor LoRaBridge {
     public struct Settings: Sendable {
         /// Device time runs this many times faster than the wall clock (the simulator's speed).
         public var timeScale: Double
-        /// Requests per transfer before it fails.
+        /// Requests in a row without a new fragment before a transfer fails.
         public var maximumRequests: Int
         /// Share of the duty cycle that bulk traffic (fragments) may use; requests may use it all.
         public var bulkShare: Double
@@ -56,6 +56,9 @@ public actor LoRaBridge {
         /// The peer said its duty cycle is spent until then (device time): wait, do not ask.
         var busyUntilMs: Double?
         var waits = 0
+        /// Requests in a row that brought nothing new: the transfer fails at the limit. Rounds
+        /// that make progress do not count, so a large block on a lossy link gets there.
+        var stalledRounds = 0
 
         var total: Int? { blockSize.map { LoRaMessage.dataFragmentCount(blockSize: $0) + parity } }
         var dataCount: Int? { blockSize.map { LoRaMessage.dataFragmentCount(blockSize: $0) } }
@@ -468,8 +471,8 @@ public actor LoRaBridge {
                 }
                 continue
             }
-            guard transfer.requests - transfer.waits < settings.maximumRequests else {
-                finish(id, error: "no answer after \(transfer.requests) requests")
+            guard transfer.stalledRounds < settings.maximumRequests else {
+                finish(id, error: "no answer after \(transfer.stalledRounds) requests in a row (\(transfer.requests) in all)")
                 return
             }
             transfers[id]?.requests += 1
@@ -518,6 +521,9 @@ public actor LoRaBridge {
                     continue
                 }
                 if after.have.count > countBefore { deadline = nowMs() + nextFragmentWaitMs(relays: max(after.relays, 0)) }
+            }
+            if let after = transfers[id] {
+                transfers[id]?.stalledRounds = after.have.count > before.count || after.busyUntilMs != nil ? 0 : after.stalledRounds + 1
             }
             if let after = transfers[id], let total = after.total {
                 // What this round should have brought against what came.
