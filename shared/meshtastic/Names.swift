@@ -49,3 +49,9 @@ public enum RadioNameError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+/// Meshtastic node numbers with a meaning of their own.
+public enum MeshtasticAddress {
+    /// `to` of a broadcast (`NODENUM_BROADCAST`).
+    public static let broadcast: UInt32 = 0xFFFF_FFFF
+}

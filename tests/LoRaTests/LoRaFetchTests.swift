@@ -79,7 +79,6 @@ struct LoRaFetchTests {
         up.standardOutput = FileHandle.nullDevice
         FileManager.default.createFile(atPath: "\(data).log", contents: nil)
         up.standardError = FileHandle(forWritingAtPath: "\(data).log")
-        up.environment = ProcessInfo.processInfo.environment.merging(["PAKIT_LOG_LEVEL": "debug"]) { _, new in new }
         try up.run()
         do {
             _ = try await ServiceProcess.waitForFile("\(data)/lora-bridge.url", while: up, timeout: .seconds(120))
@@ -158,6 +157,10 @@ struct LoRaFetchTests {
         #expect(transfer?.state == .stored, "\(output)")
         let read = try await cat(cid, on: mesh.data("C"))
         #expect(read.map { $0 == bytes } == true, "the bytes C reads are not the file")
+        // An identity CID cannot be checked on arrival: refused with a clear error, nothing starts.
+        let identity = try await pakit(["lora", "fetch", "--peer", "\(mesh.numbers[0])", "bafkqaaa"], data: mesh.data("C"))
+        #expect(identity.status != 0)
+        #expect(identity.stderr.contains("only sha2-256 CIDs"), "\(identity.stderr)")
     }
 }
 

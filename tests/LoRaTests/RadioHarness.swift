@@ -115,4 +115,4 @@ extension MeshtasticMeshPacket {
     }
 }
 
-let broadcastAddress: UInt32 = 0xFFFF_FFFF
+let broadcastAddress = MeshtasticAddress.broadcast

@@ -23,7 +23,7 @@ struct AirPacket: Sendable {
     var relayNode: UInt32
 
     var key: PacketKey { PacketKey(from: from, id: id) }
-    var isBroadcast: Bool { to == MeshConstants.broadcast }
+    var isBroadcast: Bool { to == MeshtasticAddress.broadcast }
 
     /// Bytes on air: the header, the encoded `Data`, and the PKI overhead.
     var onAirBytes: Int {
@@ -38,7 +38,6 @@ struct PacketKey: Hashable, Sendable {
 }
 
 enum MeshConstants {
-    static let broadcast: UInt32 = 0xFFFF_FFFF
     /// `MAX_TX_QUEUE`.
     static let transmitQueueLength = 16
     /// The firmware drops a client packet whose id is among the last 20 it was given.

@@ -193,16 +193,16 @@ actor RadioMedium {
         return until
     }
 
-    private func randomSlots(_ window: Int) -> Double {
-        Double(Int.random(in: 0..<(1 << window), using: &random)) * modulation.slotTimeMs
+    /// The firmware's random delay before a node's own transmission, at its channel use.
+    private func ownTransmitDelay(_ node: Int) -> Double {
+        MACTiming.ownTransmitDelayMs(modulation: modulation, channelUtilizationPercent: channelUtilization(node), using: &random)
     }
 
     /// Makes sure node has a transmit attempt scheduled if it has something to send.
     private func kick(_ node: Int) {
         guard devices[node].transmittingUntil == nil, devices[node].attemptScheduledAt == nil,
               let earliest = devices[node].transmitQueue.map(\.notBefore).min() else { return }
-        let window = MACTiming.contentionWindow(channelUtilizationPercent: channelUtilization(node))
-        let time = max(now + randomSlots(window), earliest)
+        let time = max(now + ownTransmitDelay(node), earliest)
         devices[node].attemptScheduledAt = time
         schedule(.transmitAttempt(node: node), at: time)
     }
@@ -223,8 +223,7 @@ actor RadioMedium {
         }
         if let busy = busyUntil(node) {
             // Carrier sense: wait for the channel, then a fresh random backoff.
-            let window = MACTiming.contentionWindow(channelUtilizationPercent: channelUtilization(node))
-            let time = busy + randomSlots(window)
+            let time = busy + ownTransmitDelay(node)
             devices[node].attemptScheduledAt = time
             schedule(.transmitAttempt(node: node), at: time)
             return
@@ -410,7 +409,7 @@ actor RadioMedium {
         data.payload = (try? devices[node].user.serializedBytes()).map { Data($0 as [UInt8]) } ?? Data()
         data.bitfield = 0
         let packet = AirPacket(
-            from: devices[node].number, to: MeshConstants.broadcast, id: devices[node].nextPacketID(using: &random), channel: 0,
+            from: devices[node].number, to: MeshtasticAddress.broadcast, id: devices[node].nextPacketID(using: &random), channel: 0,
             hopLimit: hopLimit, hopStart: hopLimit, wantAck: false, priority: .background, data: data, pki: false,
             senderPublicKey: Data(), relayNode: devices[node].number & 0xFF
         )
@@ -580,7 +579,7 @@ actor RadioMedium {
             refuse(node, id: id, error: .dutyCycleLimit)
             return
         }
-        let broadcast = incoming.to == MeshConstants.broadcast
+        let broadcast = incoming.to == MeshtasticAddress.broadcast
         let pki = !broadcast && incoming.to != me && !MeshConstants.portsWithoutPKI.contains(data.portnum)
         if pki, devices[node].nodeDB[incoming.to]?.user.publicKey.count != 32 {
             devices[node].counters.refusedPublicKey += 1

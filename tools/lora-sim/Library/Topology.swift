@@ -62,11 +62,6 @@ public struct Topology: Sendable, Equatable {
 
     public static let maximumNodes = 1024
 
-    public static func == (lhs: Topology, rhs: Topology) -> Bool {
-        lhs.positions == rhs.positions && lhs.neighbours == rhs.neighbours && lhs.modemPreset == rhs.modemPreset
-            && lhs.region == rhs.region && lhs.loss == rhs.loss && lhs.burstLength == rhs.burstLength && lhs.seed == rhs.seed
-    }
-
     /// Hop distances from `source` over the links (nil = unreachable).
     public func hopDistances(from source: Int) -> [Int?] {
         var distance = [Int?](repeating: nil, count: count)

@@ -1,3 +1,5 @@
+import PakitContracts
+
 /// Why the bridge could not do what an API call asked.
 public enum BridgeError: Error, Sendable, Equatable, CustomStringConvertible {
     case radioUnavailable
@@ -22,10 +24,7 @@ public enum BridgeError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 enum LoRaNodeText {
-    static func id(_ number: UInt32) -> String {
-        let hex = String(number, radix: 16)
-        return "!" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
-    }
+    static func id(_ number: UInt32) -> String { LoRaNodeID(number: number).id }
 
     /// A node number, or a `!%08x` id.
     static func parse(_ text: String) -> UInt32? {

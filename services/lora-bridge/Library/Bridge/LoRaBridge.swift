@@ -105,18 +105,6 @@ public actor LoRaBridge {
     private var sessions: [UInt16: String] = [:]
     private var served: [ServedKey: ServedBlock] = [:]
     private var progress: [String: CheckedContinuation<Void, Never>] = [:]
-    public private(set) var counters = Counters()
-
-    public struct Counters: Sendable {
-        public var framesReceived = 0
-        public var malformedFrames = 0
-        public var fragmentsSent = 0
-        public var requestsServed = 0
-        public var refusalsSent = 0
-        public var dutyCycleWaits = 0
-        public var deviceRefusals = 0
-        public var busyAnswers = 0
-    }
 
     /// Whole minutes until `airtime` fits the bulk share again (old minutes leave the hour).
     private func bulkWaitMinutes(for airtime: Double) -> UInt8 {
@@ -211,10 +199,10 @@ public actor LoRaBridge {
             }
             guard case .decoded(let data)? = packet.payloadVariant, data.portnum == .privateApp,
                   packet.from != snapshot?.myNodeNumber else { return }
-            counters.framesReceived += 1
+            BridgeMetrics.framesReceived.increment()
             let message: LoRaMessage
             do { message = try LoRaMessage.decode(Array(data.payload)) } catch {
-                counters.malformedFrames += 1
+                BridgeMetrics.malformedFrames.increment()
                 logger.debug("malformed LoRa frame", metadata: ["from": "\(LoRaNodeText.id(packet.from))", "error": "\(error)"])
                 return
             }
@@ -249,10 +237,10 @@ public actor LoRaBridge {
     /// device never has to refuse it.
     private func send(_ message: LoRaMessage, to destination: UInt32, hopLimit: UInt32, bulk: Bool) async throws(RadioError) {
         let payload = message.encoded()
-        let unicast = destination != 0xFFFF_FFFF
+        let unicast = destination != MeshtasticAddress.broadcast
         let airtime = airtimeMs(payloadLength: payload.count, unicast: unicast)
         while !ledger.canSend(airtimeMs: airtime, at: nowMs(), dutyCyclePercent: dutyCyclePercent, fraction: bulk ? settings.bulkShare : 1) {
-            counters.dutyCycleWaits += 1
+            BridgeMetrics.dutyCycleWaits.increment()
             // Old minutes leave the hour one at a time: look again at the next minute.
             let wait = AirtimeLedger.minuteMs - nowMs().truncatingRemainder(dividingBy: AirtimeLedger.minuteMs) + 1
             guard await sleep(deviceMs: wait) else { throw .disconnected }
@@ -270,7 +258,7 @@ public actor LoRaBridge {
             ledger.record(transmitMs: airtime, at: nowMs())
             channel.record(airtimeMs: airtime, at: nowMs())
         } catch {
-            counters.deviceRefusals += 1
+            BridgeMetrics.deviceRefusals.increment()
             throw error
         }
     }
@@ -313,7 +301,7 @@ public actor LoRaBridge {
         // A request that repeats while its answer is still going out (or queued in the device)
         // is answered by that: sending it all again would only congest the channel.
         guard !entry.sending, entry.answeringUntilMs <= nowMs() else { return }
-        counters.requestsServed += 1
+        BridgeMetrics.requestsServed.increment()
         entry.sending = true
         entry.lastUsedMs = nowMs()
         served[key] = entry
@@ -330,7 +318,7 @@ public actor LoRaBridge {
         if !ledger.canSend(airtimeMs: answerAirtime, at: nowMs(), dutyCyclePercent: dutyCyclePercent, fraction: settings.bulkShare) {
             let minutes = bulkWaitMinutes(for: answerAirtime)
             try? await send(.busy(session: request.session, minutes: minutes), to: peer, hopLimit: hopLimit, bulk: false)
-            counters.busyAnswers += 1
+            BridgeMetrics.busyAnswers.increment()
             return
         }
         let pacing = pacingMs(relays: relays)
@@ -345,7 +333,7 @@ public actor LoRaBridge {
                 logger.info("fragment not sent", metadata: ["peer": "\(LoRaNodeText.id(peer))", "error": "\(error)"])
                 return
             }
-            counters.fragmentsSent += 1
+            BridgeMetrics.fragmentsSent.increment()
             let airtime = airtimeMs(payloadLength: bytes.count + LoRaMessage.fragmentHeaderLength, unicast: true)
             let until = max(served[key]?.answeringUntilMs ?? 0, nowMs()) + airtime + busyOwnDelayMs / 2
             served[key]?.answeringUntilMs = until
@@ -354,7 +342,7 @@ public actor LoRaBridge {
     }
 
     private func refuse(_ session: UInt16, _ reason: LoRaMessage.RefusalReason, to peer: UInt32, hopLimit: UInt32) async {
-        counters.refusalsSent += 1
+        BridgeMetrics.refusalsSent.increment()
         try? await send(.refusal(session: session, reason: reason), to: peer, hopLimit: hopLimit, bulk: false)
     }
 

@@ -41,6 +41,10 @@ extension LoRaBridgeNode {
             do { cid = try CID(fetch.cid) } catch {
                 throw ServiceError.badRequest("invalid_cid", "'\(fetch.cid.prefix(120))' is not a CID")
             }
+            // Only what can be checked on arrival is fetched: storage verifies and keeps sha2-256 blocks.
+            guard cid.multihash.code == 0x12 else {
+                throw ServiceError.badRequest("invalid_cid", "only sha2-256 CIDs can be fetched over LoRa (the block is checked against it)")
+            }
             var peer: UInt32?
             if let text = fetch.peer {
                 guard let number = LoRaNodeText.parse(text) else {

@@ -1,0 +1,17 @@
+import Metrics
+
+/// The bridge's own Prometheus series (`/metrics`, beside Hummingbird's request metrics).
+enum BridgeMetrics {
+    /// Pakit frames heard on PRIVATE_APP, and those that did not decode.
+    static let framesReceived = Counter(label: "pakit_lora_frames_received_total")
+    static let malformedFrames = Counter(label: "pakit_lora_frames_malformed_total")
+    /// Fetch requests answered, and fragments sent in answer.
+    static let requestsServed = Counter(label: "pakit_lora_requests_served_total")
+    static let fragmentsSent = Counter(label: "pakit_lora_fragments_sent_total")
+    /// Answers instead of fragments: a refusal (not found, too large, …) or busy (duty cycle spent).
+    static let refusalsSent = Counter(label: "pakit_lora_refusals_sent_total")
+    static let busyAnswers = Counter(label: "pakit_lora_busy_answers_total")
+    /// Sends that waited for the duty cycle, and sends the device refused anyway.
+    static let dutyCycleWaits = Counter(label: "pakit_lora_duty_cycle_waits_total")
+    static let deviceRefusals = Counter(label: "pakit_lora_device_refusals_total")
+}
