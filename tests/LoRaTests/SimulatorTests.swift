@@ -175,11 +175,12 @@ struct SimulatorTests {
 
     @Test("hidden terminals collide at the node between them; a 6 dB stronger signal is captured")
     func collisionsAndCapture() async throws {
-        // 0 and 2 cannot hear each other (no carrier sense) and are equally far from 1.
+        // 0 and 2 cannot hear each other (no carrier sense) and are equally far from 1. Real-time
+        // speed: the two sends must overlap on air whatever the host's scheduling delays.
         let equal = try Topology(
             positions: [.init(x: 0, y: 0), .init(x: 2000, y: 0), .init(x: 4000, y: 0)], links: [(0, 1), (1, 2)]
         )
-        let mesh = try await SimulatedMesh(equal, speed: 20)
+        let mesh = try await SimulatedMesh(equal, speed: 1)
         defer { mesh.stop() }
         let (left, _) = try await mesh.device(0)
         let (right, _) = try await mesh.device(2)
@@ -187,15 +188,17 @@ struct SimulatorTests {
         async let a = left.send(.privateApp(to: broadcastAddress, payload: Array(repeating: 1, count: 200), hopLimit: 0))
         async let b = right.send(.privateApp(to: broadcastAddress, payload: Array(repeating: 2, count: 200), hopLimit: 0))
         _ = try await (a, b)
-        // Both packets overlap for most of their 2 s on air: neither is heard.
-        #expect(await middle.packet(port: .privateApp, timeout: .seconds(3)) == nil)
-        #expect(await mesh.report(1).counters.lostToCollision == 2)
+        // Both packets overlap for most of their 2 s on air: once both have ended, neither was heard.
+        let both = try await Self.receptionsSettle(mesh, node: 1, count: 2)
+        #expect(both.lostToCollision == 2)
+        #expect(both.deliveredToClient == 0)
+        #expect(await middle.events.contains { if case .packet(let packet) = $0 { packet.decoded.portnum == .privateApp } else { false } } == false)
 
         // Node 2 ten times closer: 27 dB stronger at node 1, which captures it.
         let unequal = try Topology(
             positions: [.init(x: 0, y: 0), .init(x: 2000, y: 0), .init(x: 2200, y: 0)], links: [(0, 1), (1, 2)]
         )
-        let second = try await SimulatedMesh(unequal, speed: 20)
+        let second = try await SimulatedMesh(unequal, speed: 1)
         defer { second.stop() }
         let (far, _) = try await second.device(0)
         let (near, _) = try await second.device(2)
@@ -205,7 +208,19 @@ struct SimulatorTests {
         _ = try await (c, d)
         let heard = try #require(await hub.packet(port: .privateApp))
         #expect(heard.from == second.number(2))
-        #expect(await second.report(1).counters.lostToCollision == 1)
+        let captured = try await Self.receptionsSettle(second, node: 1, count: 2)
+        #expect(captured.lostToCollision == 1)
+        #expect(captured.received == 1)
+    }
+
+    /// Node's counters once `count` transmissions reaching it have ended (heard or lost).
+    static func receptionsSettle(_ mesh: SimulatedMesh, node: Int, count: Int) async throws -> DeviceCounters {
+        for _ in 0..<1500 {
+            let counters = await mesh.report(node).counters
+            if counters.received + counters.lostToCollision + counters.lostToLoss + counters.lostWhileTransmitting >= count { return counters }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("the transmissions to node \(node) did not end")
     }
 
     @Test("garbage on the stream is skipped and the device still answers; a second client replaces the first")
