@@ -371,7 +371,8 @@ let package = Package(
         .target(
             name: "LoRaBridgeService",
             dependencies: [
-                "PakitMeshtastic", "PakitContracts", "PakitCore", "PakitConfiguration", "PakitHTTPClient", "PakitHTTPServer", "PakitService", "PakitSQL",
+                "PakitMeshtastic", "PakitContracts", "PakitCore", "PakitConfiguration", "PakitHTTPClient", "PakitHTTPServer", "PakitIdentity", "PakitService",
+                "PakitSQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -505,7 +506,8 @@ let package = Package(
         .testTarget(
             name: "LoRaTests",
             dependencies: [
-                "LoRaBridgeService", "LoRaSimulator", "PakitContracts", "PakitCore", "PakitMeshtastic", "PakitService", "PakitTestSupport", "PakitTLS",
+                "LoRaBridgeService", "LoRaSimulator", "PakitContracts", "PakitCore", "PakitIdentity", "PakitMeshtastic", "PakitService", "PakitTestSupport",
+                "PakitTLS",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import PakitContracts
 
-/// `pakit lora status|peers|fetch`: the node's LoRa bridge (a Meshtastic radio, or the radio
+/// `pakit lora status|peers|providers|fetch|transfers|broadcast|alerts`: the node's LoRa bridge (a Meshtastic radio, or the radio
 /// simulator under `pakit up --radio-sim N`).
 struct LoRaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lora", abstract: "Off-grid access over a Meshtastic LoRa mesh (the node's LoRa bridge).",
-        subcommands: [Status.self, PeersList.self, Fetch.self, Transfers.self])
+        subcommands: [Status.self, PeersList.self, Providers.self, Fetch.self, Transfers.self, Broadcast.self, Alerts.self])
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The radio: device, preset, airtime used, duty-cycle headroom, queue.")
@@ -32,18 +32,31 @@ struct LoRaCommand: AsyncParsableCommand {
     }
 
     struct PeersList: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "peers", abstract: "The nodes the radio knows.")
+        static let configuration = CommandConfiguration(commandName: "peers", abstract: "The nodes the radio knows, and the index each announces.")
         @OptionGroup var node: NodeOptions
+        @Flag(help: "Print the bridge's JSON answer.") var json = false
 
         func run() async throws {
             let list = try await NodeClient.with(node, service: .loraBridge) { client in
                 try await client.json(LoRaPeerList.self, .GET, "/v1/lora/peers")
             }
-            print("NODE       NAME                  KEY  HOPS  SNR")
-            for peer in list.peers {
-                print("\(peer.node.id)  \(peer.longName.padding(toLength: 20, withPad: " ", startingAt: 0))  "
-                      + "\(peer.hasPublicKey ? "yes" : "no ")  \(peer.hopsAway.map { String($0) } ?? "?")     \(peer.snr.map { String(format: "%.1f", $0) } ?? "?")")
+            if json { return try printJSON(list) }
+            printPeers(list.peers)
+        }
+    }
+
+    struct Providers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The radio peers whose announced index holds a CID, nearest first.")
+        @OptionGroup var node: NodeOptions
+        @Flag(help: "Print the bridge's JSON answer.") var json = false
+        @Argument(help: "The CID.") var cid: String
+
+        func run() async throws {
+            let list = try await NodeClient.with(node, service: .loraBridge) { client in
+                try await client.json(LoRaPeerList.self, .GET, "/v1/lora/providers/\(cid)")
             }
+            if json { return try printJSON(list) }
+            printPeers(list.peers)
         }
     }
 
@@ -51,7 +64,7 @@ struct LoRaCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fetch a small block by CID over LoRa, verify it and store it on this node (waits until it is stored or failed).")
         @OptionGroup var node: NodeOptions
-        @Option(help: "The node to ask: its number or !%08x id (default: the nearest the radio can reach).") var peer: String?
+        @Option(help: "The node to ask: its number or !%08x id (default: the nearest that announces the CID).") var peer: String?
         @Flag(help: "Start the transfer and return at once.") var noWait = false
         @Flag(help: "Print the transfer's final JSON (exit status 1 if it failed).") var json = false
         @Argument(help: "CID of the block (a small file's root).") var cid: String
@@ -104,6 +117,55 @@ extension LoRaCommand {
                       + (transfer.error.map { "  \($0)" } ?? ""))
             }
         }
+    }
+}
+
+extension LoRaCommand {
+    struct Broadcast: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Broadcast an emergency message over the LoRa mesh, signed with this node's key (repeated until a relay is heard).")
+        @OptionGroup var node: NodeOptions
+        @Option(help: "0 advisory, 1 watch, 2 warning, 3 emergency, 4 catastrophic.") var severity = 2
+        @Flag(help: "Print the bridge's JSON answer.") var json = false
+        @Argument(help: "The message (at most 124 bytes of UTF-8).") var message: String
+
+        func run() async throws {
+            let alert = try await NodeClient.with(node, service: .loraBridge) { client in
+                try await client.json(LoRaAlert.self, .POST, "/v1/lora/broadcast", json: LoRaBroadcastRequest(message: message, severity: severity))
+            }
+            if json { return try printJSON(alert) }
+            print("alert \(alert.id) issued; 'pakit lora alerts' shows whether a relay was heard")
+        }
+    }
+
+    struct Alerts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Emergency alerts this node issued or heard, newest first.")
+        @OptionGroup var node: NodeOptions
+        @Flag(help: "Print the bridge's JSON answer.") var json = false
+
+        func run() async throws {
+            let list = try await NodeClient.with(node, service: .loraBridge) { client in
+                try await client.json(LoRaAlertList.self, .GET, "/v1/lora/alerts")
+            }
+            if json { return try printJSON(list) }
+            let severities = ["advisory", "watch", "warning", "emergency", "catastrophic"]
+            for alert in list.alerts {
+                let when = Date(timeIntervalSince1970: TimeInterval(alert.issuedAt)).formatted(.iso8601)
+                let origin = alert.own ? "this node, \(alert.transmissions) transmission(s), relay \(alert.relayHeard ? "heard" : "not heard yet")"
+                    : "heard from \(alert.heardFrom.id), key \(alert.publicKey.prefix(16))…\(alert.trusted ? " (trusted)" : " (not in --alert-keys)")"
+                print("\(when)  \(severities[min(max(alert.severity, 0), 4)].uppercased())  \(alert.message)\n    \(alert.id): \(origin)")
+            }
+        }
+    }
+}
+
+private func printPeers(_ peers: [LoRaPeer]) {
+    print("NODE       NAME                  KEY  HOPS  SNR    INDEX")
+    for peer in peers {
+        let index = peer.indexEntries.map { "\($0)\(peer.indexInStep == false ? " (resyncing)" : "")" } ?? "-"
+        print("\(peer.node.id)  \(peer.longName.padding(toLength: 20, withPad: " ", startingAt: 0))  "
+              + "\(peer.hasPublicKey ? "yes" : "no ")  \(peer.hopsAway.map { String($0) } ?? "?")     "
+              + "\((peer.snr.map { String(format: "%.1f", $0) } ?? "?").padding(toLength: 5, withPad: " ", startingAt: 0))  \(index)")
     }
 }
 

@@ -25,10 +25,14 @@ public struct RadioStatus: Codable, Sendable, Equatable {
     public var activeTransfers: Int
     /// Device time runs this many times faster than the wall clock (1 but for a fast simulator).
     public var timeScale: Double
+    /// This node's announced index: pinned roots in it, and the sequence of its latest update.
+    public var indexEntries: Int
+    public var indexSequence: Int
 
     public init(endpoint: String, connected: Bool, node: LoRaNodeID?, firmwareVersion: String?, preset: String?, region: String?,
                 hopLimit: Int?, airtimeLastHourMs: Double, dutyCyclePercent: Double, dutyCycleHeadroomMs: Double,
-                linkLossEstimate: Double, queueFree: Int, queueLength: Int, activeTransfers: Int, timeScale: Double) {
+                linkLossEstimate: Double, queueFree: Int, queueLength: Int, activeTransfers: Int, timeScale: Double,
+                indexEntries: Int, indexSequence: Int) {
         self.endpoint = endpoint
         self.connected = connected
         self.node = node
@@ -44,6 +48,8 @@ public struct RadioStatus: Codable, Sendable, Equatable {
         self.queueLength = queueLength
         self.activeTransfers = activeTransfers
         self.timeScale = timeScale
+        self.indexEntries = indexEntries
+        self.indexSequence = indexSequence
     }
 }
 
@@ -68,8 +74,13 @@ public struct LoRaPeer: Codable, Sendable, Equatable {
     public var hopsAway: Int?
     public var snr: Double?
     public var lastHeard: UInt32?
+    /// Entries in the index it announces (nil: none heard yet), and whether the copy here is known
+    /// to match its latest announcement (false: a resync was asked for).
+    public var indexEntries: Int?
+    public var indexInStep: Bool?
 
-    public init(node: LoRaNodeID, longName: String, shortName: String, hasPublicKey: Bool, hopsAway: Int?, snr: Double?, lastHeard: UInt32?) {
+    public init(node: LoRaNodeID, longName: String, shortName: String, hasPublicKey: Bool, hopsAway: Int?, snr: Double?, lastHeard: UInt32?,
+                indexEntries: Int? = nil, indexInStep: Bool? = nil) {
         self.node = node
         self.longName = longName
         self.shortName = shortName
@@ -77,6 +88,8 @@ public struct LoRaPeer: Codable, Sendable, Equatable {
         self.hopsAway = hopsAway
         self.snr = snr
         self.lastHeard = lastHeard
+        self.indexEntries = indexEntries
+        self.indexInStep = indexInStep
     }
 }
 
@@ -86,7 +99,7 @@ public struct LoRaPeerList: Codable, Sendable, Equatable {
 }
 
 /// `POST /v1/lora/fetch`: fetch a block by CID over LoRa (from `peer`, a node number or
-/// `!%08x` id; without one, from the nearest peer that can be reached), verify it against the
+/// `!%08x` id; without one, from the nearest peer that announces it), verify it against the
 /// CID and store it through this node's storage.
 public struct LoRaFetchRequest: Codable, Sendable, Equatable {
     public var cid: String
@@ -137,4 +150,59 @@ public struct LoRaTransfer: Codable, Sendable, Equatable {
         self.elapsedMs = elapsedMs
         self.error = error
     }
+}
+
+/// `POST /v1/lora/broadcast`: an emergency message to every node on the LoRa mesh, signed with
+/// this node's Ed25519 key.
+public struct LoRaBroadcastRequest: Codable, Sendable, Equatable {
+    /// UTF-8 text, at most 124 bytes.
+    public var message: String
+    /// 0 advisory, 1 watch, 2 warning (default), 3 emergency, 4 catastrophic (the Mesh pallet's AlertSeverity).
+    public var severity: Int?
+    public init(message: String, severity: Int? = nil) {
+        self.message = message
+        self.severity = severity
+    }
+}
+
+/// An emergency alert this node issued or heard (`GET /v1/lora/alerts`, newest first).
+public struct LoRaAlert: Codable, Sendable, Equatable {
+    /// The issuer's key prefix and the alert's own id, in hex: the same on every node.
+    public var id: String
+    public var message: String
+    public var severity: Int
+    /// Hex Ed25519 public key of the issuer; the signature was checked against it.
+    public var publicKey: String
+    /// The issuer's key is this node's own or one the operator trusts (`--alert-keys`).
+    public var trusted: Bool
+    /// Issued here.
+    public var own: Bool
+    /// The radio node it was heard from (the issuer's, for alerts heard first-hand or relayed).
+    public var heardFrom: LoRaNodeID
+    /// Unix seconds: when the issuer signed it, and when this node received (or issued) it.
+    public var issuedAt: Int
+    public var receivedAt: Int
+    /// Own alerts: times it went out, and whether a neighbour was heard relaying it.
+    public var transmissions: Int
+    public var relayHeard: Bool
+
+    public init(id: String, message: String, severity: Int, publicKey: String, trusted: Bool, own: Bool, heardFrom: LoRaNodeID,
+                issuedAt: Int, receivedAt: Int, transmissions: Int, relayHeard: Bool) {
+        self.id = id
+        self.message = message
+        self.severity = severity
+        self.publicKey = publicKey
+        self.trusted = trusted
+        self.own = own
+        self.heardFrom = heardFrom
+        self.issuedAt = issuedAt
+        self.receivedAt = receivedAt
+        self.transmissions = transmissions
+        self.relayHeard = relayHeard
+    }
+}
+
+public struct LoRaAlertList: Codable, Sendable, Equatable {
+    public var alerts: [LoRaAlert]
+    public init(alerts: [LoRaAlert]) { self.alerts = alerts }
 }

@@ -101,3 +101,102 @@ struct LoRaFrameTests {
         #expect(FragmentCoding.parityCount(dataCount: 5, estimatedLoss: 0.35) == 2)
     }
 }
+
+@Suite("LoRa index announcements and alert frames")
+struct LoRaIndexFrameTests {
+    static func cids(_ range: Range<Int>) -> [CID] { range.map { CID.raw(sha256Of: Array("block \($0)".utf8)) } }
+
+    @Test("index and alert frames round-trip; an update is at most 48 bytes, a snapshot part fits a unicast frame")
+    func roundTrip() throws {
+        let full = LoRaMessage.indexUpdate(.init(sequence: 9, entries: 300, digest: 0xDEAD_BEEF, added: [1, 2, 3, 4, 5], removed: [6, 7, 8, 9]))
+        #expect(full.encoded().count == 46)
+        #expect(full.encoded().count <= LoRaMessage.maximumIndexUpdateLength)
+        #expect(LoRaMessage.maximumIndexChanges == 9)
+        let part = LoRaMessage.indexSnapshot(.init(sequence: 3, digest: 1, part: 1, parts: 2, fingerprints: Array(0..<UInt32(LoRaMessage.snapshotFingerprints))))
+        #expect(part.encoded().count <= PayloadLimits.privateAppMaximumPayload(pki: true))
+        let alert = LoRaMessage.alert(.init(id: 0x0102_0304, issuedAt: 1_800_000_000, severity: 4, message: Array(repeating: 0x41, count: LoRaMessage.maximumAlertMessage),
+                                            publicKey: Array(repeating: 7, count: 32), signature: Array(repeating: 9, count: 64)))
+        // A longest alert is exactly a broadcast's PRIVATE_APP limit.
+        #expect(alert.encoded().count == PayloadLimits.privateAppMaximumPayload(pki: false))
+        for message in [full, part, alert, .indexResync(sequence: 65535), .indexUpdate(.init(sequence: 1, entries: 0, digest: LoRaIndex().digest))] {
+            #expect(try LoRaMessage.decode(message.encoded()) == message)
+        }
+        // Too many changes, a part beyond its count, an empty or overlong alert: refused.
+        var tooMany = full.encoded()
+        tooMany[9] = 0x55
+        #expect(throws: LoRaMessageError.self) { try LoRaMessage.decode(tooMany + [UInt8](repeating: 0, count: 4)) }
+        var beyond = part.encoded()
+        beyond[7] = 2
+        #expect(throws: LoRaMessageError.self) { try LoRaMessage.decode(beyond) }
+        var empty = alert.encoded()
+        empty[10] = 0
+        #expect(throws: LoRaMessageError.self) { try LoRaMessage.decode(empty) }
+        for length in 0..<alert.encoded().count {
+            #expect(throws: LoRaMessageError.self) { try LoRaMessage.decode(Array(alert.encoded().prefix(length))) }
+        }
+    }
+
+    @Test("a receiver follows an announcer's updates, notices a missed one by the digest, and is in step again after the snapshot")
+    func followingAnIndex() throws {
+        var announced = LoRaIndex()
+        var sequence: UInt16 = 0
+        var receiver = PeerIndex()
+        var updates: [LoRaMessage.IndexUpdate] = []
+        for batch in 0..<4 {
+            let next = LoRaIndex(announced.fingerprints.union(Self.cids(batch * 3..<(batch * 3 + 3)).compactMap(LoRaIndex.fingerprint(of:))))
+            sequence = LoRaIndex.sequence(after: sequence)
+            updates.append(next.update(from: announced, sequence: sequence))
+            announced = next
+        }
+        // Joining late: the first update heard cannot be applied to nothing.
+        let late = receiver.apply(updates[0])
+        #expect(late == .needsResync)
+        let joined = receiver.apply(contentsOf: LoRaIndex(Set(updates[0].added)).snapshot(sequence: 1))
+        #expect(joined)
+        #expect(receiver.synced && receiver.sequence == 1)
+        let second = receiver.apply(updates[1])
+        #expect(second == .applied)
+        let repeated = receiver.apply(updates[1])
+        #expect(repeated == .current)
+        // Update 3 is lost: update 4 does not add up.
+        let fourth = receiver.apply(updates[3])
+        #expect(fourth == .needsResync)
+        #expect(!receiver.synced)
+        // The snapshot, parts in any order, brings it back in step.
+        let parts = announced.snapshot(sequence: sequence)
+        let resynced = receiver.apply(contentsOf: parts.reversed())
+        #expect(resynced)
+        #expect(receiver.synced && receiver.index == announced && receiver.sequence == 4)
+        for cid in Self.cids(0..<12) { #expect(receiver.index.contains(cid)) }
+        #expect(!receiver.index.contains(Self.cids(12..<13)[0]))
+        // A heartbeat with a different digest at the same sequence (the announcer lost its state).
+        let lost = receiver.apply(.init(sequence: 4, entries: 0, digest: LoRaIndex().digest))
+        #expect(lost == .needsResync)
+    }
+
+    @Test("the digest depends on the set, not the order; large changes go as an update that lists none; big indexes split into parts")
+    func digestsAndSnapshots() throws {
+        let fingerprints = Self.cids(0..<600).compactMap(LoRaIndex.fingerprint(of:))
+        #expect(LoRaIndex(Set(fingerprints)).digest == LoRaIndex(Set(fingerprints.reversed())).digest)
+        #expect(LoRaIndex(Set(fingerprints)).digest != LoRaIndex(Set(fingerprints.dropLast())).digest)
+        let big = LoRaIndex(Set(fingerprints.prefix(LoRaIndex.maximumEntries)))
+        let jump = big.update(from: LoRaIndex(), sequence: 2)
+        #expect(jump.added.isEmpty && jump.removed.isEmpty && Int(jump.entries) == big.count)
+        #expect(LoRaMessage.indexUpdate(jump).encoded().count <= LoRaMessage.maximumIndexUpdateLength)
+        let parts = big.snapshot(sequence: 2)
+        #expect(parts.count == 10)
+        #expect(Set(parts.flatMap(\.fingerprints)) == big.fingerprints)
+        for part in parts { #expect(LoRaMessage.indexSnapshot(part).encoded().count <= PayloadLimits.privateAppMaximumPayload(pki: true)) }
+        // Identity CIDs cannot be checked on arrival, so they are never announced.
+        #expect(LoRaIndex.fingerprint(of: try CID("bafkqaaa")) == nil)
+    }
+}
+
+extension PeerIndex {
+    /// Applies snapshot parts; true when the last completed the index.
+    mutating func apply(contentsOf parts: some Sequence<LoRaMessage.IndexSnapshot>) -> Bool {
+        var complete = false
+        for part in parts { complete = apply(part) }
+        return complete
+    }
+}

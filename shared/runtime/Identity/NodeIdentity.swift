@@ -35,6 +35,12 @@ public struct NodeIdentity: Sendable {
     public func verify(_ signature: [UInt8], for message: [UInt8]) -> Bool {
         publicKey.isValidSignature(signature, for: message)
     }
+
+    /// Whether `signature` is `publicKey`'s (raw 32 bytes) over `message`; false for a malformed key.
+    public static func verify(_ signature: [UInt8], for message: [UInt8], publicKey: [UInt8]) -> Bool {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
+        return key.isValidSignature(signature, for: message)
+    }
 }
 
 extension NodeIdentity {

@@ -7,4 +7,6 @@ public protocol BlockSource: Sendable {
     func localBlock(_ cid: CID) async throws -> [UInt8]?
     /// Stores a block that was verified against its CID.
     func store(_ cid: CID, bytes: [UInt8]) async throws
+    /// The roots this node pins (at most `limit`): what it announces to radio peers.
+    func pinnedRoots(limit: Int) async throws -> [CID]
 }

@@ -13,7 +13,7 @@ public enum BridgeError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .radioUnavailable: "the radio is not connected"
-        case .noPeer: "no LoRa peer is known that could serve the block; name one with peer"
+        case .noPeer: "no LoRa peer announces the block (or none whose key the device knows); name one with peer"
         case .unknownPeer(let node): "the device does not know node \(LoRaNodeText.id(node))"
         case .peerKeyUnknown(let node): "the device has no public key for node \(LoRaNodeText.id(node)) yet (it learns it from the node's NodeInfo); unicast would be refused"
         case .invalid(let why): why

@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import PakitContracts
 import PakitCore
+import PakitIdentity
 import PakitMeshtastic
+import PakitSQL
 
 /// Pakit over a Meshtastic LoRa mesh: serves small blocks to peers that ask, fetches blocks
 /// from peers (selective repeat, optional XOR parity, CID-verified before storing), and keeps
@@ -21,10 +23,22 @@ public actor LoRaBridge {
         /// Share of the duty cycle that bulk traffic (fragments) may use; requests may use it all.
         public var bulkShare: Double
 
-        public init(timeScale: Double = 1, maximumRequests: Int = 12, bulkShare: Double = 0.5) {
+        /// How often (device time) the pinned roots are read from storage, and changes announced.
+        public var indexIntervalMs: Double
+        /// How often (device time) the index is announced unchanged, so peers that missed
+        /// updates or started later notice and resync.
+        public var indexHeartbeatMs: Double
+        /// Ed25519 public keys whose alerts are marked trusted (this node's own always are).
+        public var trustedAlertKeys: Set<[UInt8]>
+
+        public init(timeScale: Double = 1, maximumRequests: Int = 12, bulkShare: Double = 0.5, indexIntervalMs: Double = 60_000,
+                    indexHeartbeatMs: Double = 900_000, trustedAlertKeys: Set<[UInt8]> = []) {
             self.timeScale = timeScale
             self.maximumRequests = maximumRequests
             self.bulkShare = bulkShare
+            self.indexIntervalMs = indexIntervalMs
+            self.indexHeartbeatMs = indexHeartbeatMs
+            self.trustedAlertKeys = trustedAlertKeys
         }
     }
 
@@ -92,10 +106,13 @@ public actor LoRaBridge {
 
     public let device: MeshtasticDevice
     public let settings: Settings
-    private let blocks: any BlockSource
-    private let store: TransferStore
-    private let logger: Logger
-    private var snapshot: DeviceSnapshot?
+    let blocks: any BlockSource
+    let store: TransferStore
+    let indexStore: IndexStore
+    let alertStore: AlertStore
+    let identity: NodeIdentity
+    let logger: Logger
+    var snapshot: DeviceSnapshot?
     private var ledger = AirtimeLedger()
     /// Airtime heard and sent over the last minute: the channel use that sets a sender's
     /// random access delay (the firmware's contention window), so waits follow the channel.
@@ -105,6 +122,23 @@ public actor LoRaBridge {
     private var sessions: [UInt16: String] = [:]
     private var served: [ServedKey: ServedBlock] = [:]
     private var progress: [String: CheckedContinuation<Void, Never>] = [:]
+    /// Sends waiting for the device's word on delivery (an ACK, an implicit ACK or an error),
+    /// by packet id.
+    var deliveryWaiters: [UInt32: CheckedContinuation<MeshtasticRouting.Error?, Never>] = [:]
+    var deliveryResults: [UInt32: MeshtasticRouting.Error] = [:]
+
+    // Index announcements (LoRaBridge+Index.swift).
+    var ownIndex = LoRaIndex()
+    var ownSequence: UInt16 = 0
+    var lastHeartbeatMs = -Double.infinity
+    var peerIndexes: [UInt32: PeerIndex] = [:]
+    var resyncAskedMs: [UInt32: Double] = [:]
+    var snapshotSentMs = -Double.infinity
+    var snapshotPending = false
+
+    // Emergency alerts (LoRaBridge+Alerts.swift).
+    var alerts: [AlertKey: StoredAlert] = [:]
+    var repeatingAlerts: Set<AlertKey> = []
 
     /// Whole minutes until `airtime` fits the bulk share again (old minutes leave the hour).
     private func bulkWaitMinutes(for airtime: Double) -> UInt8 {
@@ -118,10 +152,13 @@ public actor LoRaBridge {
         return 60
     }
 
-    init(device: MeshtasticDevice, blocks: any BlockSource, store: TransferStore, settings: Settings = .init(), logger: Logger) {
+    init(device: MeshtasticDevice, blocks: any BlockSource, database: any SQLDatabase, identity: NodeIdentity, settings: Settings = .init(), logger: Logger) {
         self.device = device
         self.blocks = blocks
-        self.store = store
+        self.store = TransferStore(database: database)
+        self.indexStore = IndexStore(database: database)
+        self.alertStore = AlertStore(database: database)
+        self.identity = identity
         self.settings = settings
         self.logger = logger
     }
@@ -133,6 +170,8 @@ public actor LoRaBridge {
             transfers[transfer.id] = transfer
             if transfer.state == .requesting { sessions[transfer.session] = transfer.id }
         }
+        try await restoreIndexes()
+        try await restoreAlerts()
     }
 
     // MARK: Time
@@ -144,14 +183,14 @@ public actor LoRaBridge {
     }
 
     /// Sleeps for device-time milliseconds; false when cancelled.
-    private nonisolated func sleep(deviceMs: Double) async -> Bool {
+    nonisolated func sleep(deviceMs: Double) async -> Bool {
         let seconds = max(deviceMs, 0) / 1000 / settings.timeScale
         return (try? await Task.sleep(for: .seconds(seconds))) != nil
     }
 
-    private var modulation: LoRaModulation { snapshot?.modulation ?? .longFast }
+    var modulation: LoRaModulation { snapshot?.modulation ?? .longFast }
 
-    private var dutyCyclePercent: Double {
+    var dutyCyclePercent: Double {
         guard let lora = snapshot?.lora else { return 100 }
         return lora.overrideDutyCycle ? 100 : RegionDutyCycle.percent(regionCode: lora.region.rawValue)
     }
@@ -167,6 +206,7 @@ public actor LoRaBridge {
                 snapshot = try await device.connect()
                 backoff = 1
                 resumeTransfers()
+                resumeAlerts()
                 logger.notice("radio connected", metadata: [
                     "node": "\(LoRaNodeText.id(snapshot?.myNodeNumber ?? 0))", "endpoint": "\(device.endpoint)",
                     "preset": "\(RadioNames.presetName(snapshot?.lora.modemPreset.rawValue ?? 0))",
@@ -197,6 +237,12 @@ public actor LoRaBridge {
                                                      portNumber: data.portnum.rawValue), pki: packet.pkiEncrypted)
                 channel.record(airtimeMs: modulation.timeOnAirMs(payloadBytes: onAir), at: nowMs())
             }
+            if case .decoded(let data)? = packet.payloadVariant, data.portnum == .routingApp, packet.from == snapshot?.myNodeNumber,
+               let routing = try? MeshtasticRouting(serializedBytes: data.payload), case .errorReason(let reason)? = routing.variant {
+                // The device's word on one of our sends: delivered (or relayed, for a broadcast) or not.
+                deliver(reason, for: data.requestID)
+                return
+            }
             guard case .decoded(let data)? = packet.payloadVariant, data.portnum == .privateApp,
                   packet.from != snapshot?.myNodeNumber else { return }
             BridgeMetrics.framesReceived.increment()
@@ -219,6 +265,14 @@ public actor LoRaBridge {
                 guard let id = sessions[session], transfers[id]?.peer == packet.from else { return }
                 transfers[id]?.busyUntilMs = nowMs() + Double(minutes) * AirtimeLedger.minuteMs
                 signal(id)
+            case .indexUpdate(let update):
+                await receive(update, from: packet.from, relays: relays)
+            case .indexResync:
+                requestSnapshot()
+            case .indexSnapshot(let part):
+                await receive(part, from: packet.from)
+            case .alert(let alert):
+                await receive(alert, from: packet.from, relays: relays, snr: Double(packet.rxSnr))
             }
         case .nodeUpdated, .queueStatus, .notification, .disconnected:
             snapshot = await device.snapshot ?? snapshot
@@ -234,8 +288,9 @@ public actor LoRaBridge {
     }
 
     /// Sends one frame once the duty cycle allows it (bulk traffic within its share), so the
-    /// device never has to refuse it.
-    private func send(_ message: LoRaMessage, to destination: UInt32, hopLimit: UInt32, bulk: Bool) async throws(RadioError) {
+    /// device never has to refuse it; the radio packet id it went out with.
+    @discardableResult
+    func send(_ message: LoRaMessage, to destination: UInt32, hopLimit: UInt32, bulk: Bool, wantAck: Bool = false) async throws(RadioError) -> UInt32 {
         let payload = message.encoded()
         let unicast = destination != MeshtasticAddress.broadcast
         let airtime = airtimeMs(payloadLength: payload.count, unicast: unicast)
@@ -253,10 +308,12 @@ public actor LoRaBridge {
         packet.decoded = data
         packet.hopLimit = min(hopLimit, UInt32(MACTiming.maximumHopLimit))
         packet.priority = bulk ? .background : .default
+        packet.wantAck = wantAck
         do {
-            try await device.send(packet)
+            let id = try await device.send(packet)
             ledger.record(transmitMs: airtime, at: nowMs())
             channel.record(airtimeMs: airtime, at: nowMs())
+            return id
         } catch {
             BridgeMetrics.deviceRefusals.increment()
             throw error
@@ -379,7 +436,7 @@ public actor LoRaBridge {
 
     // MARK: Fetching
 
-    /// Starts fetching `cid` from `peer` (or the nearest peer whose key the device knows).
+    /// Starts fetching `cid` from `peer`, or from the nearest peer that announces it.
     func fetch(_ cid: CID, from peer: UInt32?) throws(BridgeError) -> LoRaTransfer {
         guard let snapshot else { throw .radioUnavailable }
         let target: UInt32
@@ -389,17 +446,15 @@ public actor LoRaBridge {
             guard snapshot.publicKey(of: peer) != nil else { throw .peerKeyUnknown(peer) }
             target = peer
         } else {
-            let candidates = snapshot.nodes.values.filter { $0.user.publicKey.count == 32 && $0.num != snapshot.myNodeNumber }
-            guard let nearest = candidates.min(by: { ($0.hopsAway, -Double($0.lastHeard)) < ($1.hopsAway, -Double($1.lastHeard)) }) else {
-                throw .noPeer
-            }
-            target = nearest.num
+            // The nearest peer whose announced index holds it (and whose key the device knows).
+            guard let nearest = providers(of: cid).first else { throw .noPeer }
+            target = nearest
         }
         var session: UInt16
         repeat { session = UInt16.random(in: 1...UInt16.max) } while sessions[session] != nil
         var idBytes = [UInt8](repeating: 0, count: 8)
         for index in idBytes.indices { idBytes[index] = UInt8.random(in: 0...255) }
-        let id = idBytes.map { String(format: "%02x", $0) }.joined()
+        let id = Hex.encode(idBytes)
         // Relays to the peer, as the device's node database knows it (-1: unknown).
         let relays = snapshot.nodes[target].map { $0.hasHopsAway ? Int($0.hopsAway) : -1 } ?? -1
         let transfer = Transfer(id: id, cid: cid, peer: target, session: session, startedAt: TransferStore.nowMs(), relays: relays)
@@ -646,7 +701,8 @@ public actor LoRaBridge {
             airtimeLastHourMs: ledger.usedMs(at: now), dutyCyclePercent: dutyCyclePercent,
             dutyCycleHeadroomMs: min(ledger.headroomMs(at: now, dutyCyclePercent: dutyCyclePercent), 3_600_000),
             linkLossEstimate: lossEstimate, queueFree: slots.free, queueLength: slots.maximum,
-            activeTransfers: transfers.values.filter { $0.state == .requesting }.count, timeScale: settings.timeScale
+            activeTransfers: transfers.values.filter { $0.state == .requesting }.count, timeScale: settings.timeScale,
+            indexEntries: ownIndex.count, indexSequence: Int(ownSequence)
         )
     }
 
@@ -656,7 +712,8 @@ public actor LoRaBridge {
             LoRaPeer(
                 node: LoRaNodeID(number: node.num), longName: node.user.longName, shortName: node.user.shortName,
                 hasPublicKey: node.user.publicKey.count == 32, hopsAway: node.hasHopsAway ? Int(node.hopsAway) : nil,
-                snr: node.snr == 0 ? nil : Double(node.snr), lastHeard: node.lastHeard == 0 ? nil : node.lastHeard
+                snr: node.snr == 0 ? nil : Double(node.snr), lastHeard: node.lastHeard == 0 ? nil : node.lastHeard,
+                indexEntries: peerIndexes[node.num].map { $0.index.count }, indexInStep: peerIndexes[node.num].map(\.synced)
             )
         }
     }

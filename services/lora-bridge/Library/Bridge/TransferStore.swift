@@ -9,28 +9,6 @@ import PakitSQL
 struct TransferStore: Sendable {
     let database: any SQLDatabase
 
-    static let migrations: [Migration] = [
-        Migration(version: 1, name: "transfers", postgres: [
-            """
-            CREATE TABLE lora_transfers (id TEXT PRIMARY KEY, cid TEXT NOT NULL, peer BIGINT NOT NULL, session BIGINT NOT NULL,
-              state TEXT NOT NULL, block_size BIGINT, parity BIGINT NOT NULL DEFAULT 0, requests BIGINT NOT NULL DEFAULT 0,
-              recovered BIGINT NOT NULL DEFAULT 0, relays BIGINT NOT NULL DEFAULT 0, error TEXT,
-              started_at BIGINT NOT NULL, finished_at BIGINT)
-            """,
-            "CREATE INDEX lora_transfers_state ON lora_transfers (state, started_at)",
-            "CREATE TABLE lora_fragments (transfer_id TEXT NOT NULL, idx BIGINT NOT NULL, bytes BYTEA NOT NULL, PRIMARY KEY (transfer_id, idx))",
-        ], sqlite: [
-            """
-            CREATE TABLE lora_transfers (id TEXT PRIMARY KEY, cid TEXT NOT NULL, peer INTEGER NOT NULL, session INTEGER NOT NULL,
-              state TEXT NOT NULL, block_size INTEGER, parity INTEGER NOT NULL DEFAULT 0, requests INTEGER NOT NULL DEFAULT 0,
-              recovered INTEGER NOT NULL DEFAULT 0, relays INTEGER NOT NULL DEFAULT 0, error TEXT,
-              started_at INTEGER NOT NULL, finished_at INTEGER)
-            """,
-            "CREATE INDEX lora_transfers_state ON lora_transfers (state, started_at)",
-            "CREATE TABLE lora_fragments (transfer_id TEXT NOT NULL, idx INTEGER NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (transfer_id, idx))",
-        ]),
-    ]
-
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     func insert(_ transfer: LoRaBridge.Transfer) async throws(SQLError) {

@@ -19,6 +19,74 @@ public enum LoRaMessage: Sendable, Equatable {
     /// The peer would serve it, but its duty cycle allows no more bulk airtime for `minutes`
     /// (ask again then; asking sooner spends the requester's airtime for nothing).
     case busy(session: UInt16, minutes: UInt8)
+    /// Broadcast: what changed in the sender's index since its previous update, with the
+    /// digest of the whole index after the change (≤ 48 bytes; docs/lora-bridge.md, "Index").
+    case indexUpdate(IndexUpdate)
+    /// Unicast to an announcer whose updates no longer add up here: send the whole index.
+    /// `sequence` is the last of its updates this node applied (0: none).
+    case indexResync(sequence: UInt16)
+    /// One part of an announcer's whole index, in answer to a resync request.
+    case indexSnapshot(IndexSnapshot)
+    /// Broadcast: an emergency message signed with the issuing node's Ed25519 key.
+    case alert(Alert)
+
+    public struct IndexUpdate: Sendable, Equatable {
+        public var sequence: UInt16
+        /// Entries in the index after this update, and its digest (`LoRaIndex.digest`).
+        public var entries: UInt16
+        public var digest: UInt32
+        public var added: [UInt32]
+        public var removed: [UInt32]
+        public init(sequence: UInt16, entries: UInt16, digest: UInt32, added: [UInt32] = [], removed: [UInt32] = []) {
+            self.sequence = sequence
+            self.entries = entries
+            self.digest = digest
+            self.added = added
+            self.removed = removed
+        }
+    }
+
+    public struct IndexSnapshot: Sendable, Equatable {
+        public var sequence: UInt16
+        public var digest: UInt32
+        /// Part `part` of `parts` (0-based); together the parts hold every fingerprint once.
+        public var part: UInt8
+        public var parts: UInt8
+        public var fingerprints: [UInt32]
+        public init(sequence: UInt16, digest: UInt32, part: UInt8, parts: UInt8, fingerprints: [UInt32]) {
+            self.sequence = sequence
+            self.digest = digest
+            self.part = part
+            self.parts = parts
+            self.fingerprints = fingerprints
+        }
+    }
+
+    public struct Alert: Sendable, Equatable {
+        /// Random per alert: (public key, id) names it, so repeats and relays are recognised.
+        public var id: UInt32
+        /// Unix seconds at the issuing node.
+        public var issuedAt: UInt32
+        /// 0 advisory … 4 catastrophic (the Mesh pallet's AlertSeverity).
+        public var severity: UInt8
+        /// UTF-8, at most `maximumAlertMessage` bytes.
+        public var message: [UInt8]
+        public var publicKey: [UInt8]
+        public var signature: [UInt8]
+        public init(id: UInt32, issuedAt: UInt32, severity: UInt8, message: [UInt8], publicKey: [UInt8], signature: [UInt8]) {
+            self.id = id
+            self.issuedAt = issuedAt
+            self.severity = severity
+            self.message = message
+            self.publicKey = publicKey
+            self.signature = signature
+        }
+
+        /// What the signature covers: a domain tag, then the frame up to the public key.
+        public var signedBytes: [UInt8] {
+            Array("pakit-lora-alert-v1".utf8) + LoRaMessage.alertBody(self)
+        }
+    }
 
     public struct FetchRequest: Sendable, Equatable {
         public var session: UInt16
@@ -63,7 +131,20 @@ public enum LoRaMessage: Sendable, Equatable {
         case fragment = 2
         case refusal = 3
         case busy = 4
+        case indexUpdate = 5
+        case indexResync = 6
+        case indexSnapshot = 7
+        case alert = 8
     }
+
+    /// An index update is at most 48 bytes: a 10-byte header and 9 changed fingerprints.
+    public static let maximumIndexUpdateLength = 48
+    public static let maximumIndexChanges = (maximumIndexUpdateLength - 10) / 4
+    /// Fingerprints per snapshot part: as many as fill the unicast limit after a 9-byte header.
+    public static let snapshotFingerprints = (PayloadLimits.privateAppMaximumPayload(pki: true) - 9) / 4
+    /// An alert's text: what a broadcast leaves after the 11-byte header, the key and the signature
+    /// (the Mesh pallet takes at most 128 bytes).
+    public static let maximumAlertMessage = PayloadLimits.privateAppMaximumPayload(pki: false) - 11 - 32 - 64
 
     /// Fragment header: type, session (2), index, parity count, block size (2).
     public static let fragmentHeaderLength = 7
@@ -97,7 +178,27 @@ public enum LoRaMessage: Sendable, Equatable {
             return [Self.header(.refusal)] + Self.bigEndian(session) + [reason.rawValue]
         case .busy(let session, let minutes):
             return [Self.header(.busy)] + Self.bigEndian(session) + [minutes]
+        case .indexUpdate(let update):
+            var out = [Self.header(.indexUpdate)]
+            out += Self.bigEndian(update.sequence) + Self.bigEndian(update.entries) + Self.bigEndian(update.digest)
+            out.append(UInt8(min(update.added.count, 15)) << 4 | UInt8(min(update.removed.count, 15)))
+            for fingerprint in update.added.prefix(15) + update.removed.prefix(15) { out += Self.bigEndian(fingerprint) }
+            return out
+        case .indexResync(let sequence):
+            return [Self.header(.indexResync)] + Self.bigEndian(sequence)
+        case .indexSnapshot(let snapshot):
+            var out = [Self.header(.indexSnapshot)]
+            out += Self.bigEndian(snapshot.sequence) + Self.bigEndian(snapshot.digest) + [snapshot.part, snapshot.parts]
+            for fingerprint in snapshot.fingerprints { out += Self.bigEndian(fingerprint) }
+            return out
+        case .alert(let alert):
+            return Self.alertBody(alert) + alert.publicKey + alert.signature
         }
+    }
+
+    static func alertBody(_ alert: Alert) -> [UInt8] {
+        [Self.header(.alert)] + Self.bigEndian(alert.id) + Self.bigEndian(alert.issuedAt)
+            + [alert.severity, UInt8(truncatingIfNeeded: alert.message.count)] + alert.message
     }
 
     public static func decode(_ bytes: [UInt8]) throws(LoRaMessageError) -> LoRaMessage {
@@ -141,6 +242,44 @@ public enum LoRaMessage: Sendable, Equatable {
             let minutes = try reader.byte()
             guard reader.isAtEnd, minutes >= 1, minutes <= 60 else { throw .malformed("busy") }
             return .busy(session: session, minutes: minutes)
+        case .indexUpdate:
+            let sequence = try reader.uint16()
+            let entries = try reader.uint16()
+            let digest = try reader.uint32()
+            let counts = try reader.byte()
+            let added = Int(counts >> 4), removed = Int(counts & 0x0F)
+            guard added + removed <= maximumIndexChanges else { throw .malformed("\(added + removed) index changes") }
+            let fingerprints = try (0..<(added + removed)).map { _ throws(LoRaMessageError) in try reader.uint32() }
+            guard reader.isAtEnd else { throw .malformed("trailing bytes after the index update") }
+            return .indexUpdate(.init(sequence: sequence, entries: entries, digest: digest,
+                                      added: Array(fingerprints.prefix(added)), removed: Array(fingerprints.dropFirst(added))))
+        case .indexResync:
+            let sequence = try reader.uint16()
+            guard reader.isAtEnd else { throw .malformed("index resync") }
+            return .indexResync(sequence: sequence)
+        case .indexSnapshot:
+            let sequence = try reader.uint16()
+            let digest = try reader.uint32()
+            let part = try reader.byte()
+            let parts = try reader.byte()
+            let length = reader.remaining
+            guard parts >= 1, part < parts, length % 4 == 0, length / 4 <= snapshotFingerprints else {
+                throw .malformed("index snapshot part \(part) of \(parts) with \(length) bytes")
+            }
+            var fingerprints: [UInt32] = []
+            while !reader.isAtEnd { fingerprints.append(try reader.uint32()) }
+            return .indexSnapshot(.init(sequence: sequence, digest: digest, part: part, parts: parts, fingerprints: fingerprints))
+        case .alert:
+            let id = try reader.uint32()
+            let issuedAt = try reader.uint32()
+            let severity = try reader.byte()
+            let length = Int(try reader.byte())
+            guard severity <= 4, length >= 1, length <= maximumAlertMessage else { throw .malformed("alert severity \(severity), length \(length)") }
+            let message = try reader.bytes(length)
+            let publicKey = try reader.bytes(32)
+            let signature = try reader.bytes(64)
+            guard reader.isAtEnd else { throw .malformed("trailing bytes after the alert") }
+            return .alert(.init(id: id, issuedAt: issuedAt, severity: severity, message: message, publicKey: publicKey, signature: signature))
         }
     }
 
@@ -193,6 +332,7 @@ struct ByteReader {
     private var offset = 0
     init(_ bytes: [UInt8]) { self.bytes = bytes }
     var isAtEnd: Bool { offset == bytes.count }
+    var remaining: Int { bytes.count - offset }
 
     mutating func byte() throws(LoRaMessageError) -> UInt8 {
         guard offset < bytes.count else { throw .truncated }
@@ -209,6 +349,10 @@ struct ByteReader {
     mutating func uint16() throws(LoRaMessageError) -> UInt16 {
         let raw = try bytes(2)
         return UInt16(raw[0]) << 8 | UInt16(raw[1])
+    }
+
+    mutating func uint32() throws(LoRaMessageError) -> UInt32 {
+        try bytes(4).reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     mutating func uint64() throws(LoRaMessageError) -> UInt64 {

@@ -4,10 +4,13 @@ import PakitContracts
 import PakitCore
 import PakitHTTPServer
 
-/// `GET /v1/radio`, `GET /v1/lora/peers`, `POST /v1/lora/fetch`, `GET /v1/lora/transfers[/{id}]`.
-/// Every route needs the node CA's mutual TLS; fetching needs the operator or storage.
+/// `GET /v1/radio`, `GET /v1/lora/peers`, `GET /v1/lora/providers/{cid}`, `POST /v1/lora/fetch`,
+/// `GET /v1/lora/transfers[/{id}]`, `POST /v1/lora/broadcast`, `GET /v1/lora/alerts`.
+/// Every route needs the node CA's mutual TLS; fetching needs the operator or storage,
+/// broadcasting the operator.
 extension LoRaBridgeNode {
     static let fetchers: CallerPolicy = .only(.operator, .service(.storage))
+    static let broadcasters: CallerPolicy = .only(.operator)
 
     func addRadioRoutes(to router: Router<ServiceRequestContext>) {
         let readers = router.group().add(middleware: RequireCallerMiddleware(.anyCaller))
@@ -26,6 +29,31 @@ extension LoRaBridgeNode {
         }
         readers.get("/v1/lora/transfers") { _, _ in
             try jsonResponse(await self.bridge.allTransfers())
+        }
+        readers.get("/v1/lora/providers/:cid") { _, context in
+            let text = context.parameters.get("cid") ?? ""
+            guard text.utf8.count <= 200, let cid = try? CID(text) else {
+                throw ServiceError.badRequest("invalid_cid", "'\(text.prefix(120))' is not a CID")
+            }
+            return try jsonResponse(LoRaPeerList(peers: await self.bridge.providerPeers(of: cid)))
+        }
+        readers.get("/v1/lora/alerts") { _, _ in
+            try jsonResponse(LoRaAlertList(alerts: await self.bridge.allAlerts()))
+        }
+
+        let broadcasters = router.group().add(middleware: RequireCallerMiddleware(Self.broadcasters))
+        broadcasters.post("/v1/lora/broadcast") { request, _ in
+            let body = try await request.body.collect(upTo: 16 << 10)
+            let broadcast: LoRaBroadcastRequest
+            do {
+                broadcast = try JSONDecoder().decode(LoRaBroadcastRequest.self, from: Data(body.readableBytesView))
+            } catch {
+                throw ServiceError.badRequest("invalid_request", "the body is not {\"message\": \"…\", \"severity\": 0…4 (optional)}")
+            }
+            switch await self.issueAlert(broadcast) {
+            case .success(let alert): return try jsonResponse(alert, status: .accepted)
+            case .failure(let error): throw Self.serviceError(error)
+            }
         }
 
         let fetchers = router.group().add(middleware: RequireCallerMiddleware(Self.fetchers))
@@ -56,19 +84,27 @@ extension LoRaBridgeNode {
             case .success(let transfer):
                 return try jsonResponse(transfer, status: .accepted)
             case .failure(let error):
-                switch error {
-                case .radioUnavailable: throw ServiceError(.serviceUnavailable, "radio_unavailable", error.description)
-                case .noPeer, .unknownPeer, .peerKeyUnknown: throw ServiceError(.conflict, "peer_unreachable", error.description)
-                case .invalid: throw ServiceError.badRequest("invalid_request", error.description)
-                case .notFound: throw ServiceError.notFound(error.description)
-                case .unavailable: throw ServiceError(.serviceUnavailable, "unavailable", error.description)
-                }
+                throw Self.serviceError(error)
             }
+        }
+    }
+
+    static func serviceError(_ error: BridgeError) -> ServiceError {
+        switch error {
+        case .radioUnavailable: ServiceError(.serviceUnavailable, "radio_unavailable", error.description)
+        case .noPeer, .unknownPeer, .peerKeyUnknown: ServiceError(.conflict, "peer_unreachable", error.description)
+        case .invalid: ServiceError.badRequest("invalid_request", error.description)
+        case .notFound: ServiceError.notFound(error.description)
+        case .unavailable: ServiceError(.serviceUnavailable, "unavailable", error.description)
         }
     }
 
     /// Typed errors survive here; inside a route closure a catch sees `any Error`.
     private func startFetch(_ cid: CID, from peer: UInt32?) async -> Result<LoRaTransfer, BridgeError> {
         do { return .success(try await bridge.startFetch(cid, from: peer)) } catch { return .failure(error) }
+    }
+
+    private func issueAlert(_ request: LoRaBroadcastRequest) async -> Result<LoRaAlert, BridgeError> {
+        do { return .success(try await bridge.issueAlert(message: request.message, severity: request.severity ?? 2)) } catch { return .failure(error) }
     }
 }

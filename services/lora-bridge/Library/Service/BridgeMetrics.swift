@@ -14,4 +14,12 @@ enum BridgeMetrics {
     /// Sends that waited for the duty cycle, and sends the device refused anyway.
     static let dutyCycleWaits = Counter(label: "pakit_lora_duty_cycle_waits_total")
     static let deviceRefusals = Counter(label: "pakit_lora_device_refusals_total")
+    /// Index announcements (updates and heartbeats) and whole-index snapshots broadcast.
+    static let indexUpdatesSent = Counter(label: "pakit_lora_index_updates_sent_total")
+    static let indexSnapshotsSent = Counter(label: "pakit_lora_index_snapshots_sent_total")
+    /// Emergency alert transmissions of this node's own alerts; alerts heard with a valid
+    /// signature, and those dropped for a bad one.
+    static let alertTransmissions = Counter(label: "pakit_lora_alert_transmissions_total")
+    static let alertsReceived = Counter(label: "pakit_lora_alerts_received_total")
+    static let alertsRejected = Counter(label: "pakit_lora_alerts_rejected_total")
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PakitConfiguration
 import PakitContracts
+import PakitCore
 import PakitService
 
 /// The LoRa bridge's own settings, beside the common ones (`pakit-lora-bridge --help`).
@@ -16,7 +17,15 @@ public struct LoRaBridgeConfiguration: ServiceConfiguration {
         Setting("storage-url", env: "PAKIT_LORA_STORAGE_URL", default: nil,
                 help: "this node's storage (blocks served to and fetched from radio peers); default: <data-dir>/storage.url"),
         Setting("bulk-share", env: "PAKIT_LORA_BULK_SHARE", default: "50",
-                help: "percent of the region's duty cycle that bulk traffic (file fragments) may use; requests and alerts may use all of it"),
+                help: "percent of the region's duty cycle that bulk traffic (file fragments, index announcements) may use; requests and alerts may use all of it"),
+        Setting("index-interval", env: "PAKIT_LORA_INDEX_INTERVAL", default: "60",
+                help: "seconds of device time between reads of the pinned roots; changes are announced to radio peers then"),
+        Setting("index-heartbeat", env: "PAKIT_LORA_INDEX_HEARTBEAT", default: "900",
+                help: "seconds of device time between announcements of an unchanged index (peers that missed an update notice and resync)"),
+        Setting("alert-keys", env: "PAKIT_LORA_ALERT_KEYS", default: nil,
+                help: "comma-separated hex Ed25519 public keys whose emergency alerts are marked trusted (this node's own always are)"),
+        Setting("node-key", env: "PAKIT_NODE_KEY", default: nil,
+                help: "the node's Ed25519 key file, which signs its emergency alerts; default: <data-dir>/keys/node-ed25519.key"),
     ]
 
     public let common: CommonSettings
@@ -24,6 +33,10 @@ public struct LoRaBridgeConfiguration: ServiceConfiguration {
     public var timeScale: Double
     public var storageURL: String?
     public var bulkShare: Double
+    public var indexIntervalMs: Double
+    public var indexHeartbeatMs: Double
+    public var trustedAlertKeys: Set<[UInt8]>
+    public var nodeKey: String?
 
     public var dataDirectory: String { common.dataDirectory }
 
@@ -45,5 +58,17 @@ public struct LoRaBridgeConfiguration: ServiceConfiguration {
             storageURL = url
         }
         bulkShare = Double(try settings.int("bulk-share", in: 1...100)) / 100
+        indexIntervalMs = Double(try settings.int("index-interval", in: 1...86_400)) * 1000
+        indexHeartbeatMs = Double(try settings.int("index-heartbeat", in: 10...86_400)) * 1000
+        var keys: Set<[UInt8]> = []
+        for text in (settings.optionalString("alert-keys") ?? "").split(separator: ",") {
+            let hex = text.trimmingCharacters(in: .whitespaces)
+            guard let bytes = Hex.decode(hex), bytes.count == 32 else {
+                throw settings.invalid("alert-keys", "'\(hex.prefix(80))' is not a hex Ed25519 public key (64 hex digits)")
+            }
+            keys.insert(bytes)
+        }
+        trustedAlertKeys = keys
+        nodeKey = settings.optionalString("node-key")
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import PakitContracts
 import PakitHTTPClient
 import PakitHTTPServer
+import PakitIdentity
 import PakitService
 import PakitSQL
 import ServiceLifecycle
@@ -34,9 +35,11 @@ public final class LoRaBridgeNode: PakitService {
             try FileManager.default.createDirectory(atPath: (String(url.dropFirst(7)) as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
+        let identity = try configuration.nodeKey.map { try NodeIdentity.loadOrCreate(file: $0) }
+            ?? NodeIdentity.loadOrCreate(in: "\(configuration.dataDirectory)/keys")
         let database = try await SQLDatabases.open(url: url, logger: logger)
         do {
-            try await Migrator.migrate(database, schema: "lora", migrations: TransferStore.migrations, logger: logger)
+            try await Migrator.migrate(database, schema: "lora", migrations: BridgeSchema.migrations, logger: logger)
         } catch {
             await database.close()
             await client.shutdown()
@@ -44,10 +47,16 @@ public final class LoRaBridgeNode: PakitService {
         }
         let device = MeshtasticDevice(endpoint: configuration.radio, timeScale: configuration.timeScale, logger: logger)
         let bridge = LoRaBridge(
-            device: device, blocks: blocks, store: TransferStore(database: database),
-            settings: .init(timeScale: configuration.timeScale, bulkShare: configuration.bulkShare), logger: logger
+            device: device, blocks: blocks, database: database, identity: identity,
+            settings: .init(timeScale: configuration.timeScale, bulkShare: configuration.bulkShare, indexIntervalMs: configuration.indexIntervalMs,
+                            indexHeartbeatMs: configuration.indexHeartbeatMs, trustedAlertKeys: configuration.trustedAlertKeys),
+            logger: logger
         )
-        try await bridge.restore()
+        do { try await bridge.restore() } catch {
+            await database.close()
+            await client.shutdown()
+            throw error
+        }
         return LoRaBridgeNode(configuration: configuration, bridge: bridge, database: database, client: client, logger: logger)
     }
 
@@ -74,11 +83,22 @@ public final class LoRaBridgeNode: PakitService {
         ]
     }
 
-    public func backgroundServices() -> [any Service] { [BridgeService(bridge: bridge)] }
+    public func backgroundServices() -> [any Service] { [BridgeService(bridge: bridge), IndexAnnouncer(bridge: bridge)] }
 
     public func close() async {
         await client.shutdown()
         await database.close()
+    }
+}
+
+/// Announces this node's index to radio peers until shutdown.
+struct IndexAnnouncer: Service {
+    let bridge: LoRaBridge
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await bridge.announceIndex()
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import PakitContracts
 import PakitCore
 import PakitHTTPClient
 
@@ -23,6 +24,20 @@ struct StorageBlocks: BlockSource {
     func store(_ cid: CID, bytes: [UInt8]) async throws {
         guard let base = storageURL() else { throw StorageUnavailable() }
         _ = try await client.send(ServiceRequest(.PUT, "/internal/v1/blocks/\(cid.string)", body: .bytes(ByteBuffer(bytes: bytes))), to: base)
+    }
+
+    func pinnedRoots(limit: Int) async throws -> [CID] {
+        guard let base = storageURL() else { throw StorageUnavailable() }
+        var roots: [CID] = []
+        var after: String?
+        repeat {
+            let page = try await client.send(
+                ServiceRequest(.GET, "/internal/v1/pins?limit=1000" + (after.map { "&after=\($0)" } ?? "")), to: base
+            ).decode(PinList.self)
+            roots += page.pins.compactMap { try? CID($0.cid) }
+            after = page.next
+        } while after != nil && roots.count < limit
+        return Array(roots.prefix(limit))
     }
 }
 

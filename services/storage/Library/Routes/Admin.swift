@@ -92,6 +92,10 @@ extension StorageNode {
                                 body: .init(byteBuffer: .init(bytes: bytes)))
             }
         }
+        // The pinned roots without replica details: the LoRa bridge announces them to radio peers.
+        internalRoutes.get("/pins") { request, _ in
+            try await handle { try jsonResponse(try await self.pinPage(request, details: false)) }
+        }
         router.group("/internal/v1").add(middleware: RequireCallerMiddleware(Self.internalBlockWriters))
             .put("/blocks/:cid") { request, context in
                 try await handle { try await self.putBlock(request, context: context) }

@@ -61,20 +61,25 @@ extension StorageNode {
         router.get("/v1/pins") { request, context in
             try await handle {
                 if self.configuration.isPrivate { try context.require(.read) }
-                let query = try QueryParameters(request)
-                let limit = Int(try query.integer("limit", in: 1...1000) ?? 100)
-                let after = try query.string("after", maxLength: 200).map { text throws(StorageError) in try StorageError.parseCID(text) }
-                let rows = try await self.metadata.pins(after: after, limit: limit + 1)
-                let page = rows.prefix(limit)
-                let details = Dictionary(try await self.pinDetails(try page.map { try CID($0.cid) }).map { ($0.cid, $0) },
-                                         uniquingKeysWith: { first, _ in first })
-                let pins = page.map {
-                    details[$0.cid] ?? Pin(cid: $0.cid, name: $0.name, createdAt: Self.rfc3339(Date(timeIntervalSince1970: TimeInterval($0.createdAt))))
-                }
-                let next = rows.count > limit ? page.last?.cid : nil
-                return try jsonResponse(PinList(pins: pins, next: next))
+                return try jsonResponse(try await self.pinPage(request, details: true))
             }
         }
+    }
+
+    /// One page of pins in CID order (`?limit=&after=`); `details` adds replica counts.
+    func pinPage(_ request: Request, details withDetails: Bool) async throws -> PinList {
+        let query = try QueryParameters(request)
+        let limit = Int(try query.integer("limit", in: 1...1000) ?? 100)
+        let after = try query.string("after", maxLength: 200).map { text throws(StorageError) in try StorageError.parseCID(text) }
+        let rows = try await self.metadata.pins(after: after, limit: limit + 1)
+        let page = rows.prefix(limit)
+        let details = withDetails
+            ? Dictionary(try await self.pinDetails(try page.map { try CID($0.cid) }).map { ($0.cid, $0) }, uniquingKeysWith: { first, _ in first })
+            : [:]
+        let pins = page.map {
+            details[$0.cid] ?? Pin(cid: $0.cid, name: $0.name, createdAt: Self.rfc3339(Date(timeIntervalSince1970: TimeInterval($0.createdAt))))
+        }
+        return PinList(pins: pins, next: rows.count > limit ? page.last?.cid : nil)
     }
 
     /// Carries the stored pin time out of the commit closure.
