@@ -433,7 +433,7 @@ let package = Package(
             name: "PakitBench",
             dependencies: [
                 "PakitContracts", "PakitCore", "PakitZK", "StorageService", "ChainRelayService", "PakitFiles", "PakitHTTPClient", "PakitHTTPServer", "PakitSQL",
-                "MeshSimulation", "MeshGatewayService", "PakitTLS", "PakitMeshtastic",
+                "MeshSimulation", "MeshGatewayService", "PakitTLS", "PakitMeshtastic", "LoRaBridgeService", "PakitService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

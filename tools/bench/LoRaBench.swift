@@ -10,7 +10,8 @@ import PakitMeshtastic
 ///
 /// Scenarios (docs/benchmarks.md, "LoRa"): LongFast one hop at 0, 10 and 30 % loss, three hops
 /// at 10 %, ShortFast one hop; then an hour of simulated time on EU_868 fetching without pause,
-/// with every device's airtime over the hour against the region's 10 % duty cycle.
+/// with every device's airtime over the hour against the region's 10 % duty cycle; and
+/// emergency alerts over fifty nodes (`LoRaAlertBench`).
 struct LoRaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lora", abstract: "LoRa bridge benchmark over the radio simulator.")
 
@@ -21,6 +22,9 @@ struct LoRaBench: AsyncParsableCommand {
     @Option(help: "Simulated minutes of the duty-cycle soak (0 skips it).") var soakMinutes = 60
     @Option(help: "Work directory; default: system temp.") var workDir: String?
     @Flag(help: "Run only the duty-cycle soak.") var soakOnly = false
+    @Option(help: "Emergency alerts over 50 simulated nodes (0 skips them).") var alertRuns = 5
+    @Option(help: "Simulated time speed for the alert scenario.") var alertSpeed = 10.0
+    @Flag(help: "Run only the emergency-alert scenario.") var alertsOnly = false
 
     func validate() throws {
         guard (1...500).contains(runs) else { throw ValidationError("--runs must be 1…500") }
@@ -28,6 +32,7 @@ struct LoRaBench: AsyncParsableCommand {
             throw ValidationError("--speed and --short-fast-speed must be 1…200, --soak-speed 1…500")
         }
         guard (0...600).contains(soakMinutes) else { throw ValidationError("--soak-minutes must be 0…600") }
+        guard (0...100).contains(alertRuns), (1...100).contains(alertSpeed) else { throw ValidationError("--alert-runs must be 0…100, --alert-speed 1…100") }
     }
 
     func run() async throws {
@@ -42,7 +47,14 @@ struct LoRaBench: AsyncParsableCommand {
             + "\(shortFastSpeed)× for ShortFast, \(soakSpeed)× for the soak. Host time counts scaled: 10 ms of it at 10× reads as 100 ms.")
 
         var seed: UInt64 = 1
+        if alertsOnly {
+            try await LoRaAlertBench(executables: executables, work: work, speed: alertSpeed, runs: max(alertRuns, 1), loss: 0.1).run()
+            return
+        }
         if !soakOnly { try await latencyScenarios(executables: executables, work: work, seed: &seed) }
+        if alertRuns > 0, !soakOnly {
+            try await LoRaAlertBench(executables: executables, work: work, speed: alertSpeed, runs: alertRuns, loss: 0.1).run()
+        }
         if soakMinutes > 0 {
             let soak = try await LoRaRig.start(executables: executables, work: "\(work)/soak", preset: "LONG_FAST", region: "EU_868", speed: soakSpeed)
             do { try await dutyCycleSoak(soak, seed: &seed) } catch {

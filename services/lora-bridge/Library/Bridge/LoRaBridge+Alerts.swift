@@ -28,6 +28,18 @@ extension LoRaBridge {
     /// and the pause after the first round; each later pause doubles.
     static let alertRounds = 5
     static let alertFirstBackoffMs = 30_000.0
+    /// A bridge that hears a new alert broadcasts it once more to its neighbours after a random
+    /// wait of up to this many alert airtimes. The mesh's own flood, thinned by managed flooding
+    /// and loss, leaves holes near its edge; inside it, a bridge that heard the alert
+    /// `relayThreshold` times by then stays silent (counter-based suppression). At the edge
+    /// (the alert arrived with at most one hop left) it always relays: its devices' flood ends
+    /// there, and a neighbour beyond may have no other way to hear it.
+    static let relayWindowAirtimes = 8.0
+    static let relayThreshold = 3
+    /// Relays per issuer key and in all over an hour of device time: a stranger's key cannot
+    /// turn every bridge into an amplifier.
+    static let relaysPerKeyPerHour = 6
+    static let relaysPerHour = 20
 
     var ownAlertKey: [UInt8] { Array(identity.publicKey.rawRepresentation) }
 
@@ -122,9 +134,13 @@ extension LoRaBridge {
         deliveryResults[id] = reason
     }
 
-    func receive(_ alert: LoRaMessage.Alert, from node: UInt32, relays: Int, snr: Double) async {
+    func receive(_ alert: LoRaMessage.Alert, from node: UInt32, relays: Int, hopsLeft: Int) async {
         let key = AlertKey(publicKey: alert.publicKey, id: alert.id)
-        guard alerts[key] == nil else { return }
+        guard alerts[key] == nil else {
+            // Heard again (another bridge's relay): one more reason not to relay it here.
+            if let heard = alertEchoes[key] { alertEchoes[key] = heard + 1 }
+            return
+        }
         guard NodeIdentity.verify(alert.signature, for: alert.signedBytes, publicKey: alert.publicKey) else {
             BridgeMetrics.alertsRejected.increment()
             logger.info("alert with a bad signature dropped", metadata: ["from": "\(LoRaNodeText.id(node))"])
@@ -139,8 +155,33 @@ extension LoRaBridge {
             "message": "\(String(decoding: alert.message, as: UTF8.self))",
         ])
         try? await alertStore.insert(stored)
+        if !stored.own { scheduleRelay(stored, atEdge: hopsLeft <= 1) }
         if alerts.count > 1000, let oldest = alerts.values.filter({ !$0.own }).min(by: { $0.receivedAt < $1.receivedAt }) {
             alerts[oldest.key] = nil
+        }
+    }
+
+    private func scheduleRelay(_ stored: StoredAlert, atEdge: Bool) {
+        let now = nowMs()
+        relayTimes.removeAll { now - $0.atMs >= 3_600_000 }
+        guard relayTimes.count < Self.relaysPerHour,
+              relayTimes.filter({ $0.publicKey == stored.alert.publicKey }).count < Self.relaysPerKeyPerHour else { return }
+        let key = stored.key
+        alertEchoes[key] = atEdge ? Int.min : 1
+        let airtime = airtimeMs(payloadLength: LoRaMessage.alert(stored.alert).encoded().count, unicast: false)
+        let wait = Double.random(in: 0..<(Self.relayWindowAirtimes * airtime))
+        Task {
+            guard await self.sleep(deviceMs: wait) else { return }
+            await self.relay(key)
+        }
+    }
+
+    private func relay(_ key: AlertKey) async {
+        guard let heard = alertEchoes.removeValue(forKey: key), heard < Self.relayThreshold, let stored = alerts[key], snapshot != nil else { return }
+        relayTimes.append((publicKey: stored.alert.publicKey, atMs: nowMs()))
+        // To neighbours only: each bridge that hears it relays it in turn.
+        if (try? await send(.alert(stored.alert), to: MeshtasticAddress.broadcast, hopLimit: 0, bulk: false)) != nil {
+            BridgeMetrics.alertRelays.increment()
         }
     }
 

@@ -139,6 +139,9 @@ public actor LoRaBridge {
     // Emergency alerts (LoRaBridge+Alerts.swift).
     var alerts: [AlertKey: StoredAlert] = [:]
     var repeatingAlerts: Set<AlertKey> = []
+    /// Alerts waiting to be relayed, with how often each was heard so far.
+    var alertEchoes: [AlertKey: Int] = [:]
+    var relayTimes: [(publicKey: [UInt8], atMs: Double)] = []
 
     /// Whole minutes until `airtime` fits the bulk share again (old minutes leave the hour).
     private func bulkWaitMinutes(for airtime: Double) -> UInt8 {
@@ -272,7 +275,7 @@ public actor LoRaBridge {
             case .indexSnapshot(let part):
                 await receive(part, from: packet.from)
             case .alert(let alert):
-                await receive(alert, from: packet.from, relays: relays, snr: Double(packet.rxSnr))
+                await receive(alert, from: packet.from, relays: relays, hopsLeft: Int(packet.hopLimit))
             }
         case .nodeUpdated, .queueStatus, .notification, .disconnected:
             snapshot = await device.snapshot ?? snapshot

@@ -22,4 +22,6 @@ enum BridgeMetrics {
     static let alertTransmissions = Counter(label: "pakit_lora_alert_transmissions_total")
     static let alertsReceived = Counter(label: "pakit_lora_alerts_received_total")
     static let alertsRejected = Counter(label: "pakit_lora_alerts_rejected_total")
+    /// Alerts heard and broadcast once more to this node's neighbours.
+    static let alertRelays = Counter(label: "pakit_lora_alert_relays_total")
 }
