@@ -508,6 +508,7 @@ let package = Package(
             dependencies: [
                 "LoRaBridgeService", "LoRaSimulator", "PakitContracts", "PakitCore", "PakitIdentity", "PakitMeshtastic", "PakitService", "PakitTestSupport",
                 "PakitTLS",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

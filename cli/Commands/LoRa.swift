@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import PakitContracts
 
-/// `pakit lora status|peers|providers|fetch|transfers|broadcast|alerts`: the node's LoRa bridge (a Meshtastic radio, or the radio
+/// `pakit lora status|peers|providers|fetch|transfers|broadcast|alerts|mesh`: the node's LoRa bridge (a Meshtastic radio, or the radio
 /// simulator under `pakit up --radio-sim N`).
 struct LoRaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lora", abstract: "Off-grid access over a Meshtastic LoRa mesh (the node's LoRa bridge).",
-        subcommands: [Status.self, PeersList.self, Providers.self, Fetch.self, Transfers.self, Broadcast.self, Alerts.self])
+        subcommands: [Status.self, PeersList.self, Providers.self, Fetch.self, Transfers.self, Broadcast.self, Alerts.self, MeshPallet.self])
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The radio: device, preset, airtime used, duty-cycle headroom, queue.")
@@ -154,6 +154,82 @@ extension LoRaCommand {
                 let origin = alert.own ? "this node, \(alert.transmissions) transmission(s), relay \(alert.relayHeard ? "heard" : "not heard yet")"
                     : "heard from \(alert.heardFrom.id), key \(alert.publicKey.prefix(16))…\(alert.trusted ? " (trusted)" : " (not in --alert-keys)")"
                 print("\(when)  \(severities[min(max(alert.severity, 0), 4)].uppercased())  \(alert.message)\n    \(alert.id): \(origin)")
+            }
+        }
+    }
+}
+
+extension LoRaCommand {
+    /// `pakit lora mesh register|transaction|queue`: Mesh-pallet calls the bridge queues durably
+    /// and hands to the chain relay (or, off-grid, to a gateway node over LoRa).
+    struct MeshPallet: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mesh", abstract: "Mesh-pallet calls queued by the LoRa bridge for the chain relay.",
+            subcommands: [Register.self, Transaction.self, Queue.self])
+
+        struct Register: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Queue Mesh.register_node for this node's radio (then a heartbeat every --mesh-heartbeat seconds).")
+            @OptionGroup var node: NodeOptions
+            @Option(help: "Degrees × 10⁶, e.g. 17250000.") var latitude: Int32
+            @Option(help: "Degrees × 10⁶, e.g. -88770000.") var longitude: Int32
+            @Option(help: "Metres.") var altitude: Int16 = 0
+            @Option(help: "0 Belize, 1 Cayo, 2 Orange Walk, 3 Corozal, 4 Stann Creek, 5 Toledo.") var district: UInt8
+            @Option(help: "MeshNodeRole: 0 client, 1 router, 2 router-client, 3 gateway, 4 validator relay, 5 emergency beacon.") var role: UInt8 = 3
+            @Option(help: "MeshHardware: 0 Heltec V3 … 6 custom, 7 unknown.") var hardware: UInt8 = 7
+            @Option(help: "TerrainType: 0 coastal … 3 rural flat … 7 river valley.") var terrain: UInt8 = 3
+            @Flag(help: "Print the bridge's JSON answer.") var json = false
+
+            func run() async throws {
+                let entry = try await NodeClient.with(node, service: .loraBridge) { client in
+                    try await client.json(LoRaChainQueueEntry.self, .POST, "/v1/lora/mesh/register", json: LoRaMeshRegistration(
+                        role: role, hardware: hardware, latitude: latitude, longitude: longitude, altitude: altitude, district: district, terrain: terrain))
+                }
+                if json { return try printJSON(entry) }
+                print("queued \(entry.call) as \(entry.key); 'pakit lora mesh queue' shows when the chain relay took it")
+            }
+        }
+
+        struct Transaction: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Queue Mesh.submit_mesh_transaction: for this node's chain relay, or over LoRa to --gateway.")
+            @OptionGroup var node: NodeOptions
+            @Option(help: "32 bytes, hex.") var txHash: String
+            @Option(help: "0 DALLA transfer, 1 bBZD transfer, 2 governance vote, 3 identity ping, 4 node status.") var txType: UInt8
+            @Option(help: "4 bytes, hex.") var sender: String
+            @Option(help: "4 bytes, hex.") var recipient: String
+            @Option(help: "Amount (Planck).") var amount: UInt64 = 0
+            @Option(help: "The sender's nonce.") var nonce: UInt32 = 0
+            @Option(help: "32 bytes, hex, not all zero.") var signatureHash: String
+            @Option(help: "A gateway node (number or !%08x id) to send it to over LoRa; default: this node's chain relay.") var gateway: String?
+            @Flag(help: "Print the bridge's JSON answer.") var json = false
+
+            func run() async throws {
+                let entry = try await NodeClient.with(node, service: .loraBridge) { client in
+                    try await client.json(LoRaChainQueueEntry.self, .POST, "/v1/lora/mesh/transactions", json: LoRaMeshTransactionRequest(
+                        txHash: txHash, txType: txType, sender: sender, recipient: recipient, amount: amount, nonce: nonce,
+                        signatureHash: signatureHash, gateway: gateway))
+                }
+                if json { return try printJSON(entry) }
+                print("queued \(entry.call) as \(entry.key) for \(entry.route)")
+            }
+        }
+
+        struct Queue: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "The Mesh-pallet calls the bridge holds or handed on, newest first.")
+            @OptionGroup var node: NodeOptions
+            @Flag(help: "Print the bridge's JSON answer.") var json = false
+
+            func run() async throws {
+                let queue = try await NodeClient.with(node, service: .loraBridge) { client in
+                    try await client.json(LoRaChainQueue.self, .GET, "/v1/lora/chain-queue")
+                }
+                if json { return try printJSON(queue) }
+                print("\(queue.pending) waiting; chain relay: \(queue.chainRelay ?? "none (not a gateway)")")
+                for entry in queue.entries {
+                    print("\(entry.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  \(entry.call)  → \(entry.route)  \(entry.key)"
+                          + (entry.submissionID.map { "  submission \($0)" } ?? "") + (entry.lastError.map { "  (\(entry.attempts) attempts: \($0))" } ?? ""))
+                }
             }
         }
     }

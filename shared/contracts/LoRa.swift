@@ -206,3 +206,116 @@ public struct LoRaAlertList: Codable, Sendable, Equatable {
     public var alerts: [LoRaAlert]
     public init(alerts: [LoRaAlert]) { self.alerts = alerts }
 }
+
+/// `POST /v1/lora/mesh/register`: queue `Mesh.register_node` for this node's radio (its node
+/// number as the 4-byte node id, its region from the device). Enum fields take the Mesh pallet's
+/// variant indices (docs/lora-bridge.md, "Mesh pallet").
+public struct LoRaMeshRegistration: Codable, Sendable, Equatable {
+    /// MeshNodeRole: 0 client … 3 gateway (default) … 5 emergency beacon.
+    public var role: UInt8?
+    /// MeshHardware: 0 Heltec V3 … 7 unknown (default).
+    public var hardware: UInt8?
+    /// Degrees × 10⁶.
+    public var latitude: Int32
+    public var longitude: Int32
+    /// Metres (default 0).
+    public var altitude: Int16?
+    /// BelizeDistrict: 0 Belize, 1 Cayo, 2 Orange Walk, 3 Corozal, 4 Stann Creek, 5 Toledo.
+    public var district: UInt8
+    /// TerrainType: 0 coastal … 3 rural flat (default) … 7 river valley.
+    public var terrain: UInt8?
+
+    public init(role: UInt8? = nil, hardware: UInt8? = nil, latitude: Int32, longitude: Int32, altitude: Int16? = nil, district: UInt8, terrain: UInt8? = nil) {
+        self.role = role
+        self.hardware = hardware
+        self.latitude = latitude
+        self.longitude = longitude
+        self.altitude = altitude
+        self.district = district
+        self.terrain = terrain
+    }
+}
+
+/// `POST /v1/lora/mesh/transactions`: a Mesh-pallet transaction made off-grid. With `gateway`
+/// (a node number or `!%08x` id) it goes over LoRa to that node, which queues it for its chain
+/// relay; without, this node queues it for its own relay. Byte strings are hex.
+public struct LoRaMeshTransactionRequest: Codable, Sendable, Equatable {
+    /// 32 bytes: the transaction's own hash, the pallet's deduplication key.
+    public var txHash: String
+    /// MeshTxType: 0 DALLA transfer, 1 bBZD transfer, 2 governance vote, 3 identity ping, 4 node status.
+    public var txType: UInt8
+    /// 4 bytes each: compact sender and recipient ids.
+    public var sender: String
+    public var recipient: String
+    public var amount: UInt64
+    public var nonce: UInt32
+    /// 32 bytes, not all zero.
+    public var signatureHash: String
+    public var gateway: String?
+
+    public init(txHash: String, txType: UInt8, sender: String, recipient: String, amount: UInt64, nonce: UInt32, signatureHash: String, gateway: String? = nil) {
+        self.txHash = txHash
+        self.txType = txType
+        self.sender = sender
+        self.recipient = recipient
+        self.amount = amount
+        self.nonce = nonce
+        self.signatureHash = signatureHash
+        self.gateway = gateway
+    }
+}
+
+/// One Mesh-pallet call this bridge holds until it is handed on (`GET /v1/lora/chain-queue`).
+public struct LoRaChainQueueEntry: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable {
+        /// Durable here, not yet handed on.
+        case queued
+        /// The chain relay took it (its submission id is `submissionID`).
+        case handed
+        /// The gateway node confirmed over LoRa that it queued it.
+        case forwarded
+        /// Refused for good (the relay rejected the call); `lastError` says why.
+        case refused
+    }
+
+    /// The chain relay's idempotency key: handing it on twice submits it once.
+    public var key: String
+    /// `Mesh.register_node`, `Mesh.node_heartbeat` or `Mesh.submit_mesh_transaction`.
+    public var call: String
+    /// `chain-relay`, or the gateway node it goes to over LoRa.
+    public var route: String
+    public var state: State
+    public var attempts: Int
+    public var lastError: String?
+    public var submissionID: String?
+    /// Unix seconds.
+    public var createdAt: Int
+    public var updatedAt: Int
+
+    public init(key: String, call: String, route: String, state: State, attempts: Int, lastError: String?, submissionID: String?, createdAt: Int, updatedAt: Int) {
+        self.key = key
+        self.call = call
+        self.route = route
+        self.state = state
+        self.attempts = attempts
+        self.lastError = lastError
+        self.submissionID = submissionID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+public struct LoRaChainQueue: Codable, Sendable, Equatable {
+    /// Newest first, at most 200.
+    public var entries: [LoRaChainQueueEntry]
+    /// Entries not yet handed on.
+    public var pending: Int
+    /// The chain relay this bridge hands calls to (nil: none known, so it is not a gateway).
+    public var chainRelay: String?
+
+    public init(entries: [LoRaChainQueueEntry], pending: Int, chainRelay: String?) {
+        self.entries = entries
+        self.pending = pending
+        self.chainRelay = chainRelay
+    }
+}

@@ -49,7 +49,8 @@ struct LoRaFetchTests {
 
     static let speed = 10.0
 
-    static func start() async throws -> RadioNodes {
+    /// `environment` is added to every node's (`PAKIT_LORA_*` reach the bridges).
+    static func start(environment: [String: String] = [:]) async throws -> RadioNodes {
         let root = NSTemporaryDirectory() + "pakit-lora-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let (simulator, control) = try LineProcess.launchWithInput(
@@ -61,7 +62,7 @@ struct LoRaFetchTests {
         var nodes: [String: Process] = [:]
         do {
             for (name, device) in [("A", 0), ("B", 1), ("C", 3)] {
-                nodes[name] = try await startNode(data: "\(root)/\(name)", radioPort: ports[device])
+                nodes[name] = try await startNode(data: "\(root)/\(name)", radioPort: ports[device], environment: environment)
             }
             for name in ["A", "B", "C"] { try await waitForRadio(data: "\(root)/\(name)") }
         } catch {
@@ -72,8 +73,9 @@ struct LoRaFetchTests {
         return RadioNodes(simulator: simulator, control: control, ports: ports, numbers: numbers, root: root, speed: speed, nodes: nodes)
     }
 
-    static func startNode(data: String, radioPort: Int) async throws -> Process {
+    static func startNode(data: String, radioPort: Int, environment: [String: String] = [:]) async throws -> Process {
         let up = Process()
+        up.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         up.executableURL = URL(fileURLWithPath: try BuiltProduct.path("pakit"))
         up.arguments = ["up", "--data", data, "--port", "0", "--no-prover", "--radio", "127.0.0.1:\(radioPort)", "--radio-time-scale", "\(speed)"]
         up.standardOutput = FileHandle.nullDevice

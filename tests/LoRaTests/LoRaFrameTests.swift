@@ -118,7 +118,12 @@ struct LoRaIndexFrameTests {
                                             publicKey: Array(repeating: 7, count: 32), signature: Array(repeating: 9, count: 64)))
         // A longest alert is exactly a broadcast's PRIVATE_APP limit.
         #expect(alert.encoded().count == PayloadLimits.privateAppMaximumPayload(pki: false))
-        for message in [full, part, alert, .indexResync(sequence: 65535), .indexUpdate(.init(sequence: 1, entries: 0, digest: LoRaIndex().digest))] {
+        let tx = LoRaMessage.MeshTransaction(txHash: Array(repeating: 1, count: 32), txType: 4, sender: [1, 2, 3, 4], recipient: [5, 6, 7, 8],
+                                             amount: .max, nonce: 7, signatureHash: Array(repeating: 2, count: 32))
+        let meshTransaction = LoRaMessage.meshTransaction(tx)
+        #expect(meshTransaction.encoded().count == 86)
+        for message in [full, part, alert, .indexResync(sequence: 65535), .indexUpdate(.init(sequence: 1, entries: 0, digest: LoRaIndex().digest)),
+                        meshTransaction, .meshReceipt(txHashPrefix: Array(repeating: 1, count: 8), accepted: true)] {
             #expect(try LoRaMessage.decode(message.encoded()) == message)
         }
         // Too many changes, a part beyond its count, an empty or overlong alert: refused.
@@ -131,6 +136,13 @@ struct LoRaIndexFrameTests {
         var empty = alert.encoded()
         empty[10] = 0
         #expect(throws: LoRaMessageError.self) { try LoRaMessage.decode(empty) }
+        // A zero signature hash or an unknown transaction type is not a transaction the pallet takes.
+        var zero = tx
+        zero.signatureHash = Array(repeating: 0, count: 32)
+        #expect(throws: LoRaMessageError.self) { try LoRaMessage.decode(LoRaMessage.meshTransaction(zero).encoded()) }
+        var unknownType = meshTransaction.encoded()
+        unknownType[33] = 5
+        #expect(throws: LoRaMessageError.self) { try LoRaMessage.decode(unknownType) }
         for length in 0..<alert.encoded().count {
             #expect(throws: LoRaMessageError.self) { try LoRaMessage.decode(Array(alert.encoded().prefix(length))) }
         }

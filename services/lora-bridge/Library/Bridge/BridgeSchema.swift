@@ -1,7 +1,7 @@
 import PakitSQL
 
 /// The bridge's tables (schema "lora", SQLite or PostgreSQL): transfers and their fragments,
-/// the indexes of this node and its radio peers, and emergency alerts.
+/// the indexes of this node and its radio peers, emergency alerts, and the Mesh-pallet queue.
 enum BridgeSchema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "transfers", postgres: [
@@ -41,6 +41,21 @@ enum BridgeSchema {
               relays_heard INTEGER NOT NULL DEFAULT 0, transmissions INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (public_key, id))
             """,
             "CREATE INDEX lora_alerts_received ON lora_alerts (received_at)",
+        ]),
+        Migration(version: 3, name: "mesh pallet queue", postgres: [
+            """
+            CREATE TABLE lora_chain_queue (key TEXT PRIMARY KEY, call TEXT NOT NULL, call_name TEXT NOT NULL, route TEXT NOT NULL,
+              state TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0, last_error TEXT, submission_id TEXT,
+              created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX lora_chain_queue_state ON lora_chain_queue (state, created_at)",
+        ], sqlite: [
+            """
+            CREATE TABLE lora_chain_queue (key TEXT PRIMARY KEY, call TEXT NOT NULL, call_name TEXT NOT NULL, route TEXT NOT NULL,
+              state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, submission_id TEXT,
+              created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)
+            """,
+            "CREATE INDEX lora_chain_queue_state ON lora_chain_queue (state, created_at)",
         ]),
     ]
 }

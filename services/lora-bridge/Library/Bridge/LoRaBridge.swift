@@ -143,6 +143,10 @@ public actor LoRaBridge {
     var alertEchoes: [AlertKey: Int] = [:]
     var relayTimes: [(publicKey: [UInt8], atMs: Double)] = []
 
+    // The Mesh-pallet queue (LoRaBridge+Mesh.swift).
+    var meshQueue: MeshPalletQueue?
+    var receiptWaiters: [[UInt8]: CheckedContinuation<Bool?, Never>] = [:]
+
     /// Whole minutes until `airtime` fits the bulk share again (old minutes leave the hour).
     private func bulkWaitMinutes(for airtime: Double) -> UInt8 {
         let now = nowMs()
@@ -276,6 +280,10 @@ public actor LoRaBridge {
                 await receive(part, from: packet.from)
             case .alert(let alert):
                 await receive(alert, from: packet.from, relays: relays, hopsLeft: Int(packet.hopLimit))
+            case .meshTransaction(let tx):
+                Task { await self.receive(tx, from: packet.from, relays: relays, rssi: packet.rxRssi, snr: packet.rxSnr) }
+            case .meshReceipt(let prefix, let accepted):
+                receiptWaiters.removeValue(forKey: [UInt8](withUnsafeBytes(of: packet.from.bigEndian, Array.init)) + prefix)?.resume(returning: accepted)
             }
         case .nodeUpdated, .queueStatus, .notification, .disconnected:
             snapshot = await device.snapshot ?? snapshot

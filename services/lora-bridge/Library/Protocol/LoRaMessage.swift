@@ -29,6 +29,36 @@ public enum LoRaMessage: Sendable, Equatable {
     case indexSnapshot(IndexSnapshot)
     /// Broadcast: an emergency message signed with the issuing node's Ed25519 key.
     case alert(Alert)
+    /// Unicast to a gateway: a Mesh-pallet transaction made off-grid, for its chain relay.
+    case meshTransaction(MeshTransaction)
+    /// The gateway's answer once the transaction is durable in its queue (or refused): the
+    /// first 8 bytes of its hash. Until it comes, the sender keeps the transaction and asks again.
+    case meshReceipt(txHashPrefix: [UInt8], accepted: Bool)
+
+    public struct MeshTransaction: Sendable, Equatable {
+        public var txHash: [UInt8]
+        public var txType: UInt8
+        public var sender: [UInt8]
+        public var recipient: [UInt8]
+        public var amount: UInt64
+        public var nonce: UInt32
+        public var signatureHash: [UInt8]
+        public init(txHash: [UInt8], txType: UInt8, sender: [UInt8], recipient: [UInt8], amount: UInt64, nonce: UInt32, signatureHash: [UInt8]) {
+            self.txHash = txHash
+            self.txType = txType
+            self.sender = sender
+            self.recipient = recipient
+            self.amount = amount
+            self.nonce = nonce
+            self.signatureHash = signatureHash
+        }
+
+        /// What the pallet requires of the fields (sizes, a known type, a non-zero signature hash).
+        public var isValid: Bool {
+            txHash.count == 32 && txType <= 4 && sender.count == 4 && recipient.count == 4 && signatureHash.count == 32
+                && signatureHash.contains { $0 != 0 }
+        }
+    }
 
     public struct IndexUpdate: Sendable, Equatable {
         public var sequence: UInt16
@@ -135,6 +165,8 @@ public enum LoRaMessage: Sendable, Equatable {
         case indexResync = 6
         case indexSnapshot = 7
         case alert = 8
+        case meshTransaction = 9
+        case meshReceipt = 10
     }
 
     /// An index update is at most 48 bytes: a 10-byte header and 9 changed fingerprints.
@@ -193,6 +225,11 @@ public enum LoRaMessage: Sendable, Equatable {
             return out
         case .alert(let alert):
             return Self.alertBody(alert) + alert.publicKey + alert.signature
+        case .meshTransaction(let tx):
+            return [Self.header(.meshTransaction)] + tx.txHash + [tx.txType] + tx.sender + tx.recipient + Self.bigEndian(tx.amount)
+                + Self.bigEndian(tx.nonce) + tx.signatureHash
+        case .meshReceipt(let prefix, let accepted):
+            return [Self.header(.meshReceipt)] + prefix + [accepted ? 1 : 0]
         }
     }
 
@@ -280,6 +317,22 @@ public enum LoRaMessage: Sendable, Equatable {
             let signature = try reader.bytes(64)
             guard reader.isAtEnd else { throw .malformed("trailing bytes after the alert") }
             return .alert(.init(id: id, issuedAt: issuedAt, severity: severity, message: message, publicKey: publicKey, signature: signature))
+        case .meshTransaction:
+            let txHash = try reader.bytes(32)
+            let txType = try reader.byte()
+            let sender = try reader.bytes(4)
+            let recipient = try reader.bytes(4)
+            let amount = try reader.uint64()
+            let nonce = try reader.uint32()
+            let signatureHash = try reader.bytes(32)
+            let tx = MeshTransaction(txHash: txHash, txType: txType, sender: sender, recipient: recipient, amount: amount, nonce: nonce, signatureHash: signatureHash)
+            guard reader.isAtEnd, tx.isValid else { throw .malformed("mesh transaction") }
+            return .meshTransaction(tx)
+        case .meshReceipt:
+            let prefix = try reader.bytes(8)
+            let accepted = try reader.byte()
+            guard reader.isAtEnd, accepted <= 1 else { throw .malformed("mesh receipt") }
+            return .meshReceipt(txHashPrefix: prefix, accepted: accepted == 1)
         }
     }
 

@@ -5,9 +5,10 @@ import PakitCore
 import PakitHTTPServer
 
 /// `GET /v1/radio`, `GET /v1/lora/peers`, `GET /v1/lora/providers/{cid}`, `POST /v1/lora/fetch`,
-/// `GET /v1/lora/transfers[/{id}]`, `POST /v1/lora/broadcast`, `GET /v1/lora/alerts`.
+/// `GET /v1/lora/transfers[/{id}]`, `POST /v1/lora/broadcast`, `GET /v1/lora/alerts`,
+/// `POST /v1/lora/mesh/register`, `POST /v1/lora/mesh/transactions`, `GET /v1/lora/chain-queue`.
 /// Every route needs the node CA's mutual TLS; fetching needs the operator or storage,
-/// broadcasting the operator.
+/// broadcasting and Mesh-pallet calls the operator.
 extension LoRaBridgeNode {
     static let fetchers: CallerPolicy = .only(.operator, .service(.storage))
     static let broadcasters: CallerPolicy = .only(.operator)
@@ -40,8 +41,36 @@ extension LoRaBridgeNode {
         readers.get("/v1/lora/alerts") { _, _ in
             try jsonResponse(LoRaAlertList(alerts: await self.bridge.allAlerts()))
         }
+        readers.get("/v1/lora/chain-queue") { _, _ in
+            switch await self.chainQueue() {
+            case .success(let queue): return try jsonResponse(queue)
+            case .failure(let error): throw Self.serviceError(error)
+            }
+        }
 
         let broadcasters = router.group().add(middleware: RequireCallerMiddleware(Self.broadcasters))
+        broadcasters.post("/v1/lora/mesh/register") { request, _ in
+            let registration: LoRaMeshRegistration = try await Self.decodeBody(request, shape: "{\"latitude\": …, \"longitude\": …, \"district\": 0…5, …}")
+            switch await self.register(registration) {
+            case .success(let entry): return try jsonResponse(entry, status: .accepted)
+            case .failure(let error): throw Self.serviceError(error)
+            }
+        }
+        broadcasters.post("/v1/lora/mesh/transactions") { request, _ in
+            let transaction: LoRaMeshTransactionRequest = try await Self.decodeBody(
+                request, shape: "{\"txHash\": …, \"txType\": 0…4, \"sender\": …, \"recipient\": …, \"amount\": …, \"nonce\": …, \"signatureHash\": …, \"gateway\": …}")
+            var gateway: UInt32?
+            if let text = transaction.gateway {
+                guard let number = LoRaNodeText.parse(text) else {
+                    throw ServiceError.badRequest("invalid_peer", "'\(text.prefix(40))' is not a node number or !%08x id")
+                }
+                gateway = number
+            }
+            switch await self.submit(transaction, gateway: gateway) {
+            case .success(let entry): return try jsonResponse(entry, status: .accepted)
+            case .failure(let error): throw Self.serviceError(error)
+            }
+        }
         broadcasters.post("/v1/lora/broadcast") { request, _ in
             let body = try await request.body.collect(upTo: 16 << 10)
             let broadcast: LoRaBroadcastRequest
@@ -102,6 +131,28 @@ extension LoRaBridgeNode {
     /// Typed errors survive here; inside a route closure a catch sees `any Error`.
     private func startFetch(_ cid: CID, from peer: UInt32?) async -> Result<LoRaTransfer, BridgeError> {
         do { return .success(try await bridge.startFetch(cid, from: peer)) } catch { return .failure(error) }
+    }
+
+    private func register(_ registration: LoRaMeshRegistration) async -> Result<LoRaChainQueueEntry, BridgeError> {
+        do { return .success(try await meshQueue.register(registration)) } catch { return .failure(error) }
+    }
+
+    private func submit(_ transaction: LoRaMeshTransactionRequest, gateway: UInt32?) async -> Result<LoRaChainQueueEntry, BridgeError> {
+        do { return .success(try await meshQueue.submit(transaction, gateway: gateway)) } catch { return .failure(error) }
+    }
+
+    private func chainQueue() async -> Result<LoRaChainQueue, BridgeError> {
+        do { return .success(try await meshQueue.queue()) } catch { return .failure(error) }
+    }
+
+    /// A JSON body of at most 16 KiB, or 400 naming the expected shape.
+    static func decodeBody<T: Decodable>(_ request: Request, shape: String) async throws -> T {
+        let body = try await request.body.collect(upTo: 16 << 10)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+        } catch {
+            throw ServiceError.badRequest("invalid_request", "the body is not \(shape)")
+        }
     }
 
     private func issueAlert(_ request: LoRaBroadcastRequest) async -> Result<LoRaAlert, BridgeError> {

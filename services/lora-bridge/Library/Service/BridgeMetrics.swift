@@ -24,4 +24,7 @@ enum BridgeMetrics {
     static let alertsRejected = Counter(label: "pakit_lora_alerts_rejected_total")
     /// Alerts heard and broadcast once more to this node's neighbours.
     static let alertRelays = Counter(label: "pakit_lora_alert_relays_total")
+    /// Mesh-pallet transactions heard from off-grid nodes, and calls the chain relay took.
+    static let meshTransactionsHeard = Counter(label: "pakit_lora_mesh_transactions_heard_total")
+    static let chainCallsHanded = Counter(label: "pakit_lora_chain_calls_handed_total")
 }

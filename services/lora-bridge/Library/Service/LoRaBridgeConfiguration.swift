@@ -24,6 +24,10 @@ public struct LoRaBridgeConfiguration: ServiceConfiguration {
                 help: "seconds of device time between announcements of an unchanged index (peers that missed an update notice and resync)"),
         Setting("alert-keys", env: "PAKIT_LORA_ALERT_KEYS", default: nil,
                 help: "comma-separated hex Ed25519 public keys whose emergency alerts are marked trusted (this node's own always are)"),
+        Setting("chain-relay-url", env: "PAKIT_LORA_CHAIN_RELAY", default: nil,
+                help: "this node's chain relay, which takes the Mesh-pallet calls this bridge queues (a gateway); default: <data-dir>/chain-relay.url"),
+        Setting("mesh-heartbeat", env: "PAKIT_LORA_MESH_HEARTBEAT", default: "300",
+                help: "seconds between Mesh.node_heartbeat calls once this node is registered (the pallet's timeout is 100 blocks, 10 minutes); 0 sends none"),
         Setting("node-key", env: "PAKIT_NODE_KEY", default: nil,
                 help: "the node's Ed25519 key file, which signs its emergency alerts; default: <data-dir>/keys/node-ed25519.key"),
     ]
@@ -37,6 +41,8 @@ public struct LoRaBridgeConfiguration: ServiceConfiguration {
     public var indexHeartbeatMs: Double
     public var trustedAlertKeys: Set<[UInt8]>
     public var nodeKey: String?
+    public var chainRelayURL: String?
+    public var meshHeartbeatSeconds: Double
 
     public var dataDirectory: String { common.dataDirectory }
 
@@ -70,5 +76,12 @@ public struct LoRaBridgeConfiguration: ServiceConfiguration {
         }
         trustedAlertKeys = keys
         nodeKey = settings.optionalString("node-key")
+        if let url = settings.optionalString("chain-relay-url") {
+            guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.utf8.count <= 2048 else {
+                throw settings.invalid("chain-relay-url", "'\(url.prefix(80))' is not an http(s) URL")
+            }
+            chainRelayURL = url
+        }
+        meshHeartbeatSeconds = Double(try settings.int("mesh-heartbeat", in: 0...86_400))
     }
 }

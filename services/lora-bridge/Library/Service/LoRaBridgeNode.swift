@@ -17,6 +17,7 @@ public final class LoRaBridgeNode: PakitService {
 
     public let configuration: LoRaBridgeConfiguration
     public let bridge: LoRaBridge
+    public let meshQueue: MeshPalletQueue
     let database: any SQLDatabase
     let client: ServiceClient
     let logger: Logger
@@ -28,6 +29,13 @@ public final class LoRaBridgeNode: PakitService {
         let blocks = StorageBlocks(client: client) {
             if let explicit { return explicit }
             let text = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            return text.isEmpty ? nil : text
+        }
+        let relayFile = "\(configuration.dataDirectory)/chain-relay.url"
+        let explicitRelay = configuration.chainRelayURL
+        let relayURL: @Sendable () -> String? = {
+            if let explicitRelay { return explicitRelay }
+            let text = (try? String(contentsOfFile: relayFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             return text.isEmpty ? nil : text
         }
         let url = configuration.common.databaseURL ?? "sqlite:\(configuration.dataDirectory)/lora-bridge/bridge.sqlite"
@@ -57,12 +65,18 @@ public final class LoRaBridgeNode: PakitService {
             await client.shutdown()
             throw error
         }
-        return LoRaBridgeNode(configuration: configuration, bridge: bridge, database: database, client: client, logger: logger)
+        let meshQueue = MeshPalletQueue(store: MeshQueueStore(database: database), client: client, relayURL: relayURL,
+                                        heartbeatIntervalSeconds: configuration.meshHeartbeatSeconds, logger: logger)
+        await meshQueue.attach(bridge)
+        await bridge.attach(meshQueue)
+        return LoRaBridgeNode(configuration: configuration, bridge: bridge, meshQueue: meshQueue, database: database, client: client, logger: logger)
     }
 
-    private init(configuration: LoRaBridgeConfiguration, bridge: LoRaBridge, database: any SQLDatabase, client: ServiceClient, logger: Logger) {
+    private init(configuration: LoRaBridgeConfiguration, bridge: LoRaBridge, meshQueue: MeshPalletQueue, database: any SQLDatabase,
+                 client: ServiceClient, logger: Logger) {
         self.configuration = configuration
         self.bridge = bridge
+        self.meshQueue = meshQueue
         self.database = database
         self.client = client
         self.logger = logger
@@ -83,7 +97,9 @@ public final class LoRaBridgeNode: PakitService {
         ]
     }
 
-    public func backgroundServices() -> [any Service] { [BridgeService(bridge: bridge), IndexAnnouncer(bridge: bridge)] }
+    public func backgroundServices() -> [any Service] {
+        [BridgeService(bridge: bridge), IndexAnnouncer(bridge: bridge), MeshQueueService(queue: meshQueue)]
+    }
 
     public func close() async {
         await client.shutdown()
@@ -98,6 +114,19 @@ struct IndexAnnouncer: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await bridge.announceIndex()
+        }
+    }
+}
+
+/// Hands queued Mesh-pallet calls on, and queues heartbeats, until shutdown.
+struct MeshQueueService: Service {
+    let queue: MeshPalletQueue
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            async let delivering: Void = queue.run()
+            async let beating: Void = queue.heartbeats()
+            _ = await (delivering, beating)
         }
     }
 }
