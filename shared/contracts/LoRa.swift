@@ -28,11 +28,16 @@ public struct RadioStatus: Codable, Sendable, Equatable {
     /// This node's announced index: pinned roots in it, and the sequence of its latest update.
     public var indexEntries: Int
     public var indexSequence: Int
+    /// Others' use of the channel over the last minute, in percent (bulk traffic waits at 25 %).
+    public var channelUtilizationPercent: Double
+    /// The device's own transmit share of the last hour (relays and ACKs included), from its
+    /// DeviceMetrics; nil until the first report.
+    public var deviceAirUtilTxPercent: Double?
 
     public init(endpoint: String, connected: Bool, node: LoRaNodeID?, firmwareVersion: String?, preset: String?, region: String?,
                 hopLimit: Int?, airtimeLastHourMs: Double, dutyCyclePercent: Double, dutyCycleHeadroomMs: Double,
                 linkLossEstimate: Double, queueFree: Int, queueLength: Int, activeTransfers: Int, timeScale: Double,
-                indexEntries: Int, indexSequence: Int) {
+                indexEntries: Int, indexSequence: Int, channelUtilizationPercent: Double, deviceAirUtilTxPercent: Double?) {
         self.endpoint = endpoint
         self.connected = connected
         self.node = node
@@ -50,6 +55,8 @@ public struct RadioStatus: Codable, Sendable, Equatable {
         self.timeScale = timeScale
         self.indexEntries = indexEntries
         self.indexSequence = indexSequence
+        self.channelUtilizationPercent = channelUtilizationPercent
+        self.deviceAirUtilTxPercent = deviceAirUtilTxPercent
     }
 }
 

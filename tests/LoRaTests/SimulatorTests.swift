@@ -255,3 +255,40 @@ struct SimulatorTests {
         await #expect(throws: RadioError.notConnected) { try await first.send(.privateApp(to: broadcastAddress, payload: [1])) }
     }
 }
+
+extension SimulatorTests {
+    @Test("every minute of device time a device reports its DeviceMetrics to its client: channel utilisation and its own transmit share")
+    func deviceTelemetry() async throws {
+        let mesh = try await SimulatedMesh(Topology.shape("line", nodes: 2), speed: 50)
+        defer { mesh.stop() }
+        let (sender, senderLog) = try await mesh.device(0)
+        let (_, listenerLog) = try await mesh.device(1)
+        for index in 0..<4 {
+            try await sender.send(.privateApp(to: broadcastAddress, payload: Array(repeating: UInt8(index), count: 200), hopLimit: 0))
+        }
+        // Four 200-byte broadcasts on LongFast: about 7 s of airtime, sent within a minute.
+        let airtime = 4 * LoRaModulation.longFast.timeOnAirMs(payloadBytes: PayloadLimits.onAirBytes(
+            encodedDataLength: PayloadLimits.encodedDataLength(payloadLength: 200), pki: false))
+        let hourShare = Float(airtime * 0.99 / 3_600_000 * 100)
+        let report = await senderLog.packet(port: .telemetryApp, from: mesh.number(0), timeout: .seconds(30)) { packet in
+            (Self.metrics(packet)?.airUtilTx ?? 0) >= hourShare
+        }
+        let own = try #require(report, "the sender never reported its own airtime")
+        let metrics = try #require(Self.metrics(own))
+        #expect(Double(metrics.airUtilTx) * 3_600_000 / 100 <= airtime * 1.01)
+        #expect(own.to == broadcastAddress)
+        // The listener heard the same airtime: its channel utilisation over the minute shows it.
+        let heard = try #require(await listenerLog.packet(port: .telemetryApp, from: mesh.number(1), timeout: .seconds(30)) { packet in
+            (Self.metrics(packet)?.channelUtilization ?? 0) > 0
+        })
+        #expect(Double(try #require(Self.metrics(heard)).channelUtilization) <= airtime / 60_000 * 100 * 1.01)
+        #expect(Self.metrics(heard)?.airUtilTx == 0)
+    }
+
+    static func metrics(_ packet: MeshtasticMeshPacket) -> MeshtasticDeviceMetrics? {
+        guard let telemetry = try? MeshtasticTelemetry(serializedBytes: packet.decoded.payload), case .deviceMetrics(let metrics)? = telemetry.variant else {
+            return nil
+        }
+        return metrics
+    }
+}

@@ -1244,6 +1244,79 @@ public nonisolated struct MeshtasticDeviceMetrics: Sendable {
   fileprivate var _uptimeSeconds: UInt32? = nil
 }
 
+/// The payload of a TELEMETRY_APP packet: the device reports its own metrics to its client.
+public nonisolated struct MeshtasticTelemetry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var time: UInt32 = 0
+
+  public var variant: MeshtasticTelemetry.OneOf_Variant? = nil
+
+  public var deviceMetrics: MeshtasticDeviceMetrics {
+    get {
+      if case .deviceMetrics(let v)? = variant {return v}
+      return MeshtasticDeviceMetrics()
+    }
+    set {variant = .deviceMetrics(newValue)}
+  }
+
+  public var localStats: MeshtasticLocalStats {
+    get {
+      if case .localStats(let v)? = variant {return v}
+      return MeshtasticLocalStats()
+    }
+    set {variant = .localStats(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Variant: Equatable, Sendable {
+    case deviceMetrics(MeshtasticDeviceMetrics)
+    case localStats(MeshtasticLocalStats)
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct MeshtasticLocalStats: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var uptimeSeconds: UInt32 = 0
+
+  public var channelUtilization: Float = 0
+
+  public var airUtilTx: Float = 0
+
+  public var numPacketsTx: UInt32 = 0
+
+  public var numPacketsRx: UInt32 = 0
+
+  public var numPacketsRxBad: UInt32 = 0
+
+  public var numOnlineNodes: UInt32 = 0
+
+  public var numTotalNodes: UInt32 = 0
+
+  public var numRxDupe: UInt32 = 0
+
+  public var numTxRelay: UInt32 = 0
+
+  public var numTxRelayCanceled: UInt32 = 0
+
+  public var numTxDropped: UInt32 = 0
+
+  public var noiseFloor: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct MeshtasticNodeInfo: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -2581,6 +2654,168 @@ nonisolated extension MeshtasticDeviceMetrics: SwiftProtobuf.Message, SwiftProto
     if lhs._channelUtilization != rhs._channelUtilization {return false}
     if lhs._airUtilTx != rhs._airUtilTx {return false}
     if lhs._uptimeSeconds != rhs._uptimeSeconds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension MeshtasticTelemetry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Telemetry"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}time\0\u{3}device_metrics\0\u{4}\u{4}local_stats\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularFixed32Field(value: &self.time) }()
+      case 2: try {
+        var v: MeshtasticDeviceMetrics?
+        var hadOneofValue = false
+        if let current = self.variant {
+          hadOneofValue = true
+          if case .deviceMetrics(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.variant = .deviceMetrics(v)
+        }
+      }()
+      case 6: try {
+        var v: MeshtasticLocalStats?
+        var hadOneofValue = false
+        if let current = self.variant {
+          hadOneofValue = true
+          if case .localStats(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.variant = .localStats(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.time != 0 {
+      try visitor.visitSingularFixed32Field(value: self.time, fieldNumber: 1)
+    }
+    switch self.variant {
+    case .deviceMetrics?: try {
+      guard case .deviceMetrics(let v)? = self.variant else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .localStats?: try {
+      guard case .localStats(let v)? = self.variant else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: MeshtasticTelemetry, rhs: MeshtasticTelemetry) -> Bool {
+    if lhs.time != rhs.time {return false}
+    if lhs.variant != rhs.variant {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension MeshtasticLocalStats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LocalStats"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}uptime_seconds\0\u{3}channel_utilization\0\u{3}air_util_tx\0\u{3}num_packets_tx\0\u{3}num_packets_rx\0\u{3}num_packets_rx_bad\0\u{3}num_online_nodes\0\u{3}num_total_nodes\0\u{3}num_rx_dupe\0\u{3}num_tx_relay\0\u{3}num_tx_relay_canceled\0\u{4}\u{3}num_tx_dropped\0\u{3}noise_floor\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.uptimeSeconds) }()
+      case 2: try { try decoder.decodeSingularFloatField(value: &self.channelUtilization) }()
+      case 3: try { try decoder.decodeSingularFloatField(value: &self.airUtilTx) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.numPacketsTx) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.numPacketsRx) }()
+      case 6: try { try decoder.decodeSingularUInt32Field(value: &self.numPacketsRxBad) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.numOnlineNodes) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.numTotalNodes) }()
+      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.numRxDupe) }()
+      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.numTxRelay) }()
+      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.numTxRelayCanceled) }()
+      case 14: try { try decoder.decodeSingularUInt32Field(value: &self.numTxDropped) }()
+      case 15: try { try decoder.decodeSingularInt32Field(value: &self.noiseFloor) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.uptimeSeconds != 0 {
+      try visitor.visitSingularUInt32Field(value: self.uptimeSeconds, fieldNumber: 1)
+    }
+    if self.channelUtilization.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.channelUtilization, fieldNumber: 2)
+    }
+    if self.airUtilTx.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.airUtilTx, fieldNumber: 3)
+    }
+    if self.numPacketsTx != 0 {
+      try visitor.visitSingularUInt32Field(value: self.numPacketsTx, fieldNumber: 4)
+    }
+    if self.numPacketsRx != 0 {
+      try visitor.visitSingularUInt32Field(value: self.numPacketsRx, fieldNumber: 5)
+    }
+    if self.numPacketsRxBad != 0 {
+      try visitor.visitSingularUInt32Field(value: self.numPacketsRxBad, fieldNumber: 6)
+    }
+    if self.numOnlineNodes != 0 {
+      try visitor.visitSingularUInt32Field(value: self.numOnlineNodes, fieldNumber: 7)
+    }
+    if self.numTotalNodes != 0 {
+      try visitor.visitSingularUInt32Field(value: self.numTotalNodes, fieldNumber: 8)
+    }
+    if self.numRxDupe != 0 {
+      try visitor.visitSingularUInt32Field(value: self.numRxDupe, fieldNumber: 9)
+    }
+    if self.numTxRelay != 0 {
+      try visitor.visitSingularUInt32Field(value: self.numTxRelay, fieldNumber: 10)
+    }
+    if self.numTxRelayCanceled != 0 {
+      try visitor.visitSingularUInt32Field(value: self.numTxRelayCanceled, fieldNumber: 11)
+    }
+    if self.numTxDropped != 0 {
+      try visitor.visitSingularUInt32Field(value: self.numTxDropped, fieldNumber: 14)
+    }
+    if self.noiseFloor != 0 {
+      try visitor.visitSingularInt32Field(value: self.noiseFloor, fieldNumber: 15)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: MeshtasticLocalStats, rhs: MeshtasticLocalStats) -> Bool {
+    if lhs.uptimeSeconds != rhs.uptimeSeconds {return false}
+    if lhs.channelUtilization != rhs.channelUtilization {return false}
+    if lhs.airUtilTx != rhs.airUtilTx {return false}
+    if lhs.numPacketsTx != rhs.numPacketsTx {return false}
+    if lhs.numPacketsRx != rhs.numPacketsRx {return false}
+    if lhs.numPacketsRxBad != rhs.numPacketsRxBad {return false}
+    if lhs.numOnlineNodes != rhs.numOnlineNodes {return false}
+    if lhs.numTotalNodes != rhs.numTotalNodes {return false}
+    if lhs.numRxDupe != rhs.numRxDupe {return false}
+    if lhs.numTxRelay != rhs.numTxRelay {return false}
+    if lhs.numTxRelayCanceled != rhs.numTxRelayCanceled {return false}
+    if lhs.numTxDropped != rhs.numTxDropped {return false}
+    if lhs.noiseFloor != rhs.noiseFloor {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -47,6 +47,16 @@ public struct SQLRow: Sendable {
         return try int(column)
     }
 
+    public func double(_ column: String) throws(SQLError) -> Double {
+        switch self[column] {
+        case .real(let value): return value
+        case .integer(let value): return Double(value)
+        case .text(let text): if let value = Double(text) { return value }
+        default: break
+        }
+        throw SQLError.decoding("column \(column) is not a number")
+    }
+
     public func text(_ column: String) throws(SQLError) -> String {
         if case .text(let value) = self[column] { return value }
         throw SQLError.decoding("column \(column) is not text")

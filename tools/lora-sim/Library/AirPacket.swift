@@ -50,6 +50,8 @@ enum MeshConstants {
     static let queueFullResult: Int32 = 32
     /// The firmware broadcasts its NodeInfo every three hours by default.
     static let nodeInfoIntervalMs: Double = 3 * 3_600_000
+    /// The firmware reports its DeviceMetrics (channel utilisation, own TX share) to its client every minute.
+    static let deviceTelemetryIntervalMs: Double = 60_000
     /// The client API's idle timeout.
     static let idleTimeoutMs: Double = 15 * 60_000
 

@@ -22,6 +22,7 @@ actor RadioMedium {
         case transmitEnd(transmission: Int)
         case retransmitCheck(node: Int, packetID: UInt32, transmissions: Int)
         case nodeInfo(node: Int)
+        case telemetry(node: Int)
     }
 
     private struct Scheduled {
@@ -100,6 +101,9 @@ actor RadioMedium {
     // MARK: Driver
 
     func start(nodeInfoBroadcasts: Bool, preloaded: Bool) {
+        for index in devices.indices {
+            schedule(.telemetry(node: index), at: Double.random(in: 0..<MeshConstants.deviceTelemetryIntervalMs, using: &random))
+        }
         guard nodeInfoBroadcasts else { return }
         for index in devices.indices {
             // A fresh mesh announces itself within half a minute; a running one at a random
@@ -174,6 +178,7 @@ actor RadioMedium {
         case .transmitEnd(let id): finishTransmission(id)
         case .retransmitCheck(let node, let packetID, let count): checkRetransmit(node, packetID: packetID, transmissions: count)
         case .nodeInfo(let node): broadcastNodeInfo(node)
+        case .telemetry(let node): reportTelemetry(node)
         }
     }
 
@@ -416,6 +421,30 @@ actor RadioMedium {
         _ = devices[node].remember(packet.key, at: now)
         enqueue(node, packet, notBefore: now, rebroadcast: false)
         schedule(.nodeInfo(node: node), at: now + MeshConstants.nodeInfoIntervalMs)
+    }
+
+    /// The device's own DeviceMetrics to its client (never on air): channel utilisation over the
+    /// last minute and its own transmit share of the last hour, as the firmware's `airtime.cpp`.
+    private func reportTelemetry(_ node: Int) {
+        schedule(.telemetry(node: node), at: now + MeshConstants.deviceTelemetryIntervalMs)
+        guard devices[node].session?.configured == true else { return }
+        var metrics = MeshtasticDeviceMetrics()
+        metrics.channelUtilization = Float(channelUtilization(node))
+        metrics.airUtilTx = Float(devices[node].ledger.utilizationPercent(at: now))
+        metrics.uptimeSeconds = UInt32(clamping: Int64(now / 1000))
+        var telemetry = MeshtasticTelemetry()
+        telemetry.time = clock.unixSeconds(at: now)
+        telemetry.deviceMetrics = metrics
+        var data = MeshtasticDataPayload()
+        data.portnum = .telemetryApp
+        data.payload = (try? telemetry.serializedBytes()).map { Data($0 as [UInt8]) } ?? Data()
+        var packet = MeshtasticMeshPacket()
+        packet.from = devices[node].number
+        packet.to = MeshtasticAddress.broadcast
+        packet.decoded = data
+        packet.id = devices[node].nextPacketID(using: &random)
+        packet.rxTime = clock.unixSeconds(at: now)
+        send(node, .packet(packet))
     }
 
     // MARK: Client API

@@ -1,7 +1,8 @@
 import PakitSQL
 
 /// The bridge's tables (schema "lora", SQLite or PostgreSQL): transfers and their fragments,
-/// the indexes of this node and its radio peers, emergency alerts, and the Mesh-pallet queue.
+/// the indexes of this node and its radio peers, emergency alerts, the Mesh-pallet queue, and
+/// the airtime this bridge spent per minute of device time (its duty-cycle ledger).
 enum BridgeSchema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "transfers", postgres: [
@@ -56,6 +57,11 @@ enum BridgeSchema {
               created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)
             """,
             "CREATE INDEX lora_chain_queue_state ON lora_chain_queue (state, created_at)",
+        ]),
+        Migration(version: 4, name: "airtime ledger", postgres: [
+            "CREATE TABLE lora_airtime (minute BIGINT PRIMARY KEY, airtime_ms DOUBLE PRECISION NOT NULL)",
+        ], sqlite: [
+            "CREATE TABLE lora_airtime (minute INTEGER PRIMARY KEY, airtime_ms REAL NOT NULL)",
         ]),
     ]
 }

@@ -114,9 +114,16 @@ public actor LoRaBridge {
     let logger: Logger
     var snapshot: DeviceSnapshot?
     private var ledger = AirtimeLedger()
+    let airtimeStore: AirtimeStore
     /// Airtime heard and sent over the last minute: the channel use that sets a sender's
     /// random access delay (the firmware's contention window), so waits follow the channel.
     private var channel = ChannelActivity()
+    /// Airtime of others heard, and of this bridge's own sends, over the last minute.
+    private var heard = ChannelActivity()
+    private var sentRecently = ChannelActivity()
+    /// The device's latest DeviceMetrics (every minute): channel utilisation over the last
+    /// minute, its own transmit share of the last hour (relays and ACKs included), when.
+    private var deviceMetrics: (channelUtilization: Double, airUtilTx: Double, atMs: Double)?
     private var lossEstimate = 0.0
     private var transfers: [String: Transfer] = [:]
     private var sessions: [UInt16: String] = [:]
@@ -152,7 +159,7 @@ public actor LoRaBridge {
         let now = nowMs()
         for minutes in 1...60 {
             let then = now + Double(minutes) * AirtimeLedger.minuteMs
-            if ledger.canSend(airtimeMs: airtime, at: then, dutyCyclePercent: dutyCyclePercent, fraction: settings.bulkShare) {
+            if ledger.canSend(airtimeMs: airtime + deviceExtraAirtimeMs(), at: then, dutyCyclePercent: dutyCyclePercent, fraction: settings.bulkShare) {
                 return UInt8(minutes)
             }
         }
@@ -165,6 +172,7 @@ public actor LoRaBridge {
         self.store = TransferStore(database: database)
         self.indexStore = IndexStore(database: database)
         self.alertStore = AlertStore(database: database)
+        self.airtimeStore = AirtimeStore(database: database)
         self.identity = identity
         self.settings = settings
         self.logger = logger
@@ -179,6 +187,7 @@ public actor LoRaBridge {
         }
         try await restoreIndexes()
         try await restoreAlerts()
+        ledger = try await airtimeStore.ledger(atDeviceMs: nowMs())
     }
 
     // MARK: Time
@@ -243,6 +252,12 @@ public actor LoRaBridge {
                 let onAir = PayloadLimits.onAirBytes(encodedDataLength: PayloadLimits.encodedDataLength(payloadLength: data.payload.count,
                                                      portNumber: data.portnum.rawValue), pki: packet.pkiEncrypted)
                 channel.record(airtimeMs: modulation.timeOnAirMs(payloadBytes: onAir), at: nowMs())
+                heard.record(airtimeMs: modulation.timeOnAirMs(payloadBytes: onAir), at: nowMs())
+            }
+            if case .decoded(let data)? = packet.payloadVariant, data.portnum == .telemetryApp, packet.from == snapshot?.myNodeNumber,
+               let telemetry = try? MeshtasticTelemetry(serializedBytes: data.payload), case .deviceMetrics(let metrics)? = telemetry.variant {
+                learn(metrics)
+                return
             }
             if case .decoded(let data)? = packet.payloadVariant, data.portnum == .routingApp, packet.from == snapshot?.myNodeNumber,
                let routing = try? MeshtasticRouting(serializedBytes: data.payload), case .errorReason(let reason)? = routing.variant {
@@ -305,7 +320,9 @@ public actor LoRaBridge {
         let payload = message.encoded()
         let unicast = destination != MeshtasticAddress.broadcast
         let airtime = airtimeMs(payloadLength: payload.count, unicast: unicast)
-        while !ledger.canSend(airtimeMs: airtime, at: nowMs(), dutyCyclePercent: dutyCyclePercent, fraction: bulk ? settings.bulkShare : 1) {
+        if bulk { guard await deferWhileChannelBusy() else { throw .disconnected } }
+        while !ledger.canSend(airtimeMs: airtime + deviceExtraAirtimeMs(), at: nowMs(), dutyCyclePercent: dutyCyclePercent,
+                              fraction: bulk ? settings.bulkShare : 1) {
             BridgeMetrics.dutyCycleWaits.increment()
             // Old minutes leave the hour one at a time: look again at the next minute.
             let wait = AirtimeLedger.minuteMs - nowMs().truncatingRemainder(dividingBy: AirtimeLedger.minuteMs) + 1
@@ -322,13 +339,56 @@ public actor LoRaBridge {
         packet.wantAck = wantAck
         do {
             let id = try await device.send(packet)
-            ledger.record(transmitMs: airtime, at: nowMs())
-            channel.record(airtimeMs: airtime, at: nowMs())
+            let now = nowMs()
+            ledger.record(transmitMs: airtime, at: now)
+            channel.record(airtimeMs: airtime, at: now)
+            sentRecently.record(airtimeMs: airtime, at: now)
+            try? await airtimeStore.record(transmitMs: airtime, atDeviceMs: now)
             return id
         } catch {
             BridgeMetrics.deviceRefusals.increment()
             throw error
         }
+    }
+
+    // MARK: Channel and duty cycle
+
+    /// Bulk traffic waits while the channel is busy with others' traffic: at or above the
+    /// firmware's polite 25 %, checked every 5 s, for at most a minute (device time) per send.
+    /// A fetch request that comes while it is busy is answered `busy` for a minute instead.
+    static let maximumDeferralMs = 60_000.0
+
+    func learn(_ metrics: MeshtasticDeviceMetrics) {
+        deviceMetrics = (Double(metrics.channelUtilization), Double(metrics.airUtilTx), nowMs())
+    }
+
+    /// Channel use by others over the last minute, in percent: what this radio heard, or what
+    /// the device reported (it hears what is not delivered here: relays, others' unicasts)
+    /// less this bridge's own sends.
+    func busyChannelPercent() -> Double {
+        let now = nowMs()
+        let heardPercent = heard.utilizationPercent(at: now)
+        guard let report = deviceMetrics, now - report.atMs <= 75_000 else { return heardPercent }
+        return max(heardPercent, report.channelUtilization - sentRecently.utilizationPercent(at: now))
+    }
+
+    /// What the device transmitted in the last hour beyond what this bridge booked (relays, ACKs,
+    /// another client's sends, a previous run's): counted against the duty cycle too.
+    func deviceExtraAirtimeMs() -> Double {
+        let now = nowMs()
+        guard let report = deviceMetrics, now - report.atMs <= 75_000 else { return 0 }
+        return max(report.airUtilTx / 100 * AirtimeLedger.hourMs - ledger.usedMs(at: now), 0)
+    }
+
+    /// False when cancelled.
+    private func deferWhileChannelBusy() async -> Bool {
+        var waited = 0.0
+        while busyChannelPercent() >= ChannelActivity.politeUtilizationPercent, waited < Self.maximumDeferralMs {
+            BridgeMetrics.busyChannelDeferrals.increment()
+            guard await sleep(deviceMs: 5000) else { return false }
+            waited += 5000
+        }
+        return true
     }
 
     // MARK: Serving
@@ -383,7 +443,14 @@ public actor LoRaBridge {
             let length = index < dataCount ? entry.data[index].count : LoRaMessage.fragmentDataLength
             return total + airtimeMs(payloadLength: length + LoRaMessage.fragmentHeaderLength, unicast: true)
         }
-        if !ledger.canSend(airtimeMs: answerAirtime, at: nowMs(), dutyCyclePercent: dutyCyclePercent, fraction: settings.bulkShare) {
+        // Others keep the channel busy: the answer waits a minute, and the requester is told so
+        // rather than left to spend its requests on silence.
+        if busyChannelPercent() >= ChannelActivity.politeUtilizationPercent {
+            try? await send(.busy(session: request.session, minutes: 1), to: peer, hopLimit: hopLimit, bulk: false)
+            BridgeMetrics.busyChannelDeferrals.increment()
+            return
+        }
+        if !ledger.canSend(airtimeMs: answerAirtime + deviceExtraAirtimeMs(), at: nowMs(), dutyCyclePercent: dutyCyclePercent, fraction: settings.bulkShare) {
             let minutes = bulkWaitMinutes(for: answerAirtime)
             try? await send(.busy(session: request.session, minutes: minutes), to: peer, hopLimit: hopLimit, bulk: false)
             BridgeMetrics.busyAnswers.increment()
@@ -710,10 +777,11 @@ public actor LoRaBridge {
             preset: snapshot.map { RadioNames.presetName($0.lora.modemPreset.rawValue) },
             region: snapshot.map { RadioNames.regionName($0.lora.region.rawValue) }, hopLimit: snapshot.map { Int($0.hopLimit) },
             airtimeLastHourMs: ledger.usedMs(at: now), dutyCyclePercent: dutyCyclePercent,
-            dutyCycleHeadroomMs: min(ledger.headroomMs(at: now, dutyCyclePercent: dutyCyclePercent), 3_600_000),
+            dutyCycleHeadroomMs: min(max(ledger.headroomMs(at: now, dutyCyclePercent: dutyCyclePercent) - deviceExtraAirtimeMs(), 0), 3_600_000),
             linkLossEstimate: lossEstimate, queueFree: slots.free, queueLength: slots.maximum,
             activeTransfers: transfers.values.filter { $0.state == .requesting }.count, timeScale: settings.timeScale,
-            indexEntries: ownIndex.count, indexSequence: Int(ownSequence)
+            indexEntries: ownIndex.count, indexSequence: Int(ownSequence), channelUtilizationPercent: busyChannelPercent(),
+            deviceAirUtilTxPercent: deviceMetrics?.airUtilTx
         )
     }
 
