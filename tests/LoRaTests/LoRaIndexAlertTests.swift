@@ -65,6 +65,10 @@ struct LoRaIndexAlertTests {
         #expect(transfer?.state == .stored, "\(output)")
         #expect(transfer?.peer.number == mesh.numbers[0])
         #expect(try await LoRaFetchTests.cat(cid, on: mesh.data("B")) == bytes)
+        // Asked again, B answers from its own store at once: no request goes on air.
+        let (again, held, heldOutput) = try await LoRaFetchTests.fetch(cid, on: mesh.data("B"))
+        #expect(again == 0, "\(heldOutput)")
+        #expect(held?.state == .stored && held?.requests == 0 && held?.peer.number == mesh.numbers[1])
     }
 
     static func radioStatus(on data: String) async throws -> RadioStatus {

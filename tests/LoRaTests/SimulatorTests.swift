@@ -292,3 +292,41 @@ extension SimulatorTests {
         return metrics
     }
 }
+
+extension SimulatorTests {
+    @Test("a client that sends nothing for 15 minutes of device time is disconnected, as the firmware does")
+    func idleClientIsDropped() async throws {
+        let mesh = try await SimulatedMesh(Topology.shape("line", nodes: 2), speed: 300)
+        defer { mesh.stop() }
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: mesh.simulator.nodes[0].port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        var request = MeshtasticToRadio()
+        request.wantConfigID = 77
+        // Handshake, then silence (no heartbeats): the device ends the stream. A watchdog closes
+        // it from this side after a minute (an hour and a half of device time) if it does not.
+        let underlying = channel.channel
+        let watchdog = Task {
+            guard (try? await Task.sleep(for: .seconds(60))) != nil else { return }
+            underlying.close(promise: nil)
+        }
+        defer { watchdog.cancel() }
+        let started = ContinuousClock.now
+        let configured = try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(bytes: StreamFraming.frame(try request.serializedBytes() as [UInt8])))
+            var configured = false
+            var decoder = StreamFrameDecoder()
+            for try await buffer in inbound {
+                decoder.append(buffer.readableBytesView)
+                while let frame = decoder.nextFrame() {
+                    if case .configCompleteID(77)? = try MeshtasticFromRadio(serializedBytes: frame).payloadVariant { configured = true }
+                }
+            }
+            return configured
+        }
+        let outcome = !configured ? "closed before the handshake"
+            : ContinuousClock.now - started < .seconds(55) ? "closed after the handshake" : "still open after an hour of device time"
+        #expect(outcome == "closed after the handshake")
+    }
+}

@@ -52,6 +52,8 @@ enum MeshConstants {
     static let nodeInfoIntervalMs: Double = 3 * 3_600_000
     /// The firmware reports its DeviceMetrics (channel utilisation, own TX share) to its client every minute.
     static let deviceTelemetryIntervalMs: Double = 60_000
+    /// The firmware closes a client API connection after 15 minutes without data from the client.
+    static let clientIdleTimeoutMs: Double = 15 * 60_000
     /// The client API's idle timeout.
     static let idleTimeoutMs: Double = 15 * 60_000
 

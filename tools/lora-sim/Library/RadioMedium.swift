@@ -423,10 +423,17 @@ actor RadioMedium {
         schedule(.nodeInfo(node: node), at: now + MeshConstants.nodeInfoIntervalMs)
     }
 
-    /// The device's own DeviceMetrics to its client (never on air): channel utilisation over the
-    /// last minute and its own transmit share of the last hour, as the firmware's `airtime.cpp`.
+    /// Each minute: drops a client silent for 15 minutes, then reports the device's own
+    /// DeviceMetrics to its client (never on air): channel utilisation over the last minute and
+    /// its own transmit share of the last hour, as the firmware's `airtime.cpp`.
     private func reportTelemetry(_ node: Int) {
         schedule(.telemetry(node: node), at: now + MeshConstants.deviceTelemetryIntervalMs)
+        if let session = devices[node].session, now - session.lastDataMs >= MeshConstants.clientIdleTimeoutMs {
+            // A silent client is dropped, as the firmware's API idle timeout does (checked each minute).
+            session.output.finish()
+            devices[node].session = nil
+            return
+        }
         guard devices[node].session?.configured == true else { return }
         var metrics = MeshtasticDeviceMetrics()
         metrics.channelUtilization = Float(channelUtilization(node))

@@ -543,6 +543,21 @@ public actor LoRaBridge {
 
     /// Makes the transfer durable, then drives it: acknowledged means it survives a crash.
     public func startFetch(_ cid: CID, from peer: UInt32?) async throws(BridgeError) -> LoRaTransfer {
+        // A block this node already holds is not fetched again: no airtime for nothing.
+        if let snapshot, case let local?? = try? await blocks.localBlock(cid) {
+            var idBytes = [UInt8](repeating: 0, count: 8)
+            for index in idBytes.indices { idBytes[index] = UInt8.random(in: 0...255) }
+            var held = Transfer(id: Hex.encode(idBytes), cid: cid, peer: snapshot.myNodeNumber, session: 0, startedAt: TransferStore.nowMs(), relays: 0)
+            held.state = .stored
+            held.blockSize = local.count
+            held.finishedAt = held.startedAt
+            do {
+                try await store.insert(held)
+                try await store.finish(held)
+            } catch { throw .unavailable("the bridge's database: \(error)") }
+            transfers[held.id] = held
+            return held.record(timeScale: settings.timeScale)
+        }
         let record = try fetch(cid, from: peer)
         guard let transfer = transfers[record.id] else { throw .invalid("the transfer vanished") }
         do { try await store.insert(transfer) } catch {
