@@ -330,3 +330,33 @@ extension SimulatorTests {
         #expect(outcome == "closed after the handshake")
     }
 }
+
+extension SimulatorTests {
+    @Test("over a serial line (a pseudo-terminal set raw as a USB port): the handshake, a packet out and a packet in")
+    func serialLine() async throws {
+        let mesh = try await SimulatedMesh(Topology.shape("line", nodes: 2), speed: 20)
+        defer { mesh.stop() }
+        // tests/compat/serial_line.py: a pty joined to device 0's TCP port.
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../compat/serial_line.py").standardizedFileURL.path
+        let (line, control) = try LineProcess.launchWithInput("/usr/bin/env", ["python3", script, "127.0.0.1", "\(mesh.simulator.nodes[0].port)"])
+        defer {
+            try? control.close()
+            line.terminate()
+        }
+        let path = try #require(try await line.nextJSON()["path"] as? String)
+        #expect(path.hasPrefix("/dev/pts/"))
+        let device = MeshtasticDevice(endpoint: try RadioEndpoint(parsing: path), timeScale: 20, logger: .init(label: "test.serial"))
+        let log = EventLog(device)
+        let snapshot = try await device.connect()
+        #expect(snapshot.myNodeNumber == mesh.number(0))
+        #expect(snapshot.channels.count == 8)
+        let (neighbour, neighbourLog) = try await mesh.device(1)
+        try await device.send(.privateApp(to: broadcastAddress, payload: Array("over the wire".utf8), hopLimit: 0))
+        let out = try #require(await neighbourLog.packet(port: .privateApp, from: mesh.number(0)))
+        #expect(out.decoded.payload == Data("over the wire".utf8))
+        try await neighbour.send(.privateApp(to: broadcastAddress, payload: Array("and back".utf8), hopLimit: 0))
+        let back = try #require(await log.packet(port: .privateApp, from: mesh.number(1)))
+        #expect(back.decoded.payload == Data("and back".utf8))
+        await device.disconnect()
+    }
+}
