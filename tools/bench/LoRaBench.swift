@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PakitContracts
+import LoRaBridgeService
 import PakitMeshtastic
 
 /// `pakit-bench lora`: whole nodes (`pakit up --radio`) exchanging 1 KB files over the radio
@@ -25,6 +26,7 @@ struct LoRaBench: AsyncParsableCommand {
     @Option(help: "Emergency alerts over 50 simulated nodes (0 skips them).") var alertRuns = 5
     @Option(help: "Simulated time speed for the alert scenario.") var alertSpeed = 10.0
     @Flag(help: "Run only the emergency-alert scenario.") var alertsOnly = false
+    @Option(help: "Run only the latency scenarios whose name contains this (e.g. '3 hops', 'ShortFast').") var only: String?
 
     func validate() throws {
         guard (1...500).contains(runs) else { throw ValidationError("--runs must be 1…500") }
@@ -81,6 +83,7 @@ struct LoRaBench: AsyncParsableCommand {
             }
             try await scenario(longFast, name: "3 hops, 10 % loss", loss: 0.1, client: "C", server: 0, hops: 3, preset: .longFast,
                                target: "p95 ≤ 120 s", seed: &seed) { _, p95, success in p95 <= 120_000 && success == 1 }
+            if only == nil || "LongFast index".contains(only ?? "") { try await indexScenario(longFast, seed: &seed) }
         } catch {
             longFast.stop()
             throw error
@@ -99,6 +102,44 @@ struct LoRaBench: AsyncParsableCommand {
             throw error
         }
         shortFast.stop()
+    }
+
+    /// Index announcements: the frame sizes, and how long after `pakit add` on A the file shows
+    /// up in B's (one hop) and C's (three hops) copies of A's index, at 10 % loss.
+    func indexScenario(_ rig: LoRaRig, seed: inout UInt64) async throws {
+        Report.header("Index announcements, LongFast")
+        let one = LoRaMessage.indexUpdate(.init(sequence: 2, entries: 1, digest: 0, added: [1])).encoded().count
+        let full = LoRaMessage.indexUpdate(.init(sequence: 2, entries: 9, digest: 0, added: Array(1...9))).encoded().count
+        let heartbeat = LoRaMessage.indexUpdate(.init(sequence: 2, entries: 9, digest: 0)).encoded().count
+        let airtime = { (bytes: Int) in
+            LoRaModulation.longFast.timeOnAirMs(payloadBytes: PayloadLimits.onAirBytes(
+                encodedDataLength: PayloadLimits.encodedDataLength(payloadLength: bytes), pki: false)) / 1000
+        }
+        Report.line("update size", String(format: "%d B for one change (%.2f s on air), %d B for nine (%.2f s), %d B unchanged (%.2f s)",
+                                          one, airtime(one), full, airtime(full), heartbeat, airtime(heartbeat)),
+                    target: "≤ 48 B", met: max(one, full, heartbeat) <= 48)
+        try rig.setLoss(0.1)
+        var toB: [Double] = [], toC: [Double] = []
+        for _ in 0..<min(runs, 5) {
+            seed += 1
+            let cid = try rig.add(size: 500, seed: seed, on: "A")
+            let started = Date()
+            var seen: [String: Double] = [:]
+            while seen.count < 2, Date().timeIntervalSince(started) * speed < 900 {
+                for name in ["B", "C"] where seen[name] == nil {
+                    if let text = try? rig.pakit(["lora", "providers", "--json", cid], on: name),
+                       let list = try? JSONDecoder().decode(LoRaPeerList.self, from: Data(text.utf8)), list.peers.contains(where: { $0.node.number == rig.numbers[0] }) {
+                        seen[name] = Date().timeIntervalSince(started) * speed
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            if let b = seen["B"] { toB.append(b) }
+            if let c = seen["C"] { toC.append(c) }
+        }
+        let reference = "A reads its pins every 60 s of device time (--index-interval), then one broadcast floods 3 hops"
+        Report.line("pinned on A → in B's copy (1 hop)", toB.isEmpty ? "never within 900 s" : Spread(toB).text("%.1f", "s"), reference: reference)
+        Report.line("pinned on A → in C's copy (3 hops)", toC.isEmpty ? "never within 900 s" : Spread(toC).text("%.1f", "s"), reference: reference)
     }
 
     /// The airtime of a request and of a 1,024-byte block's fragments, back to back, per hop.
@@ -120,6 +161,7 @@ struct LoRaBench: AsyncParsableCommand {
         _ rig: LoRaRig, name: String, loss: Double, client: String, server: Int, hops: Int, preset: LoRaModulation,
         target: String, seed: inout UInt64, met: (Double, Double, Double) -> Bool
     ) async throws {
+        if let only, !"\(preset.spreadingFactor == 7 ? "ShortFast" : "LongFast") \(name)".contains(only) { return }
         try rig.setLoss(loss)
         var elapsed: [Double] = []
         var failures = 0

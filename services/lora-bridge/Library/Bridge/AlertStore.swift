@@ -5,7 +5,12 @@ import PakitSQL
 struct AlertStore: Sendable {
     let database: any SQLDatabase
 
+    /// Alerts are kept 30 days: long past any emergency, and a stranger's stream of validly
+    /// signed alerts cannot grow the table without bound.
+    static let retentionSeconds: Int64 = 30 * 86_400
+
     func insert(_ stored: LoRaBridge.StoredAlert) async throws(SQLError) {
+        try await database.query("DELETE FROM lora_alerts WHERE received_at < $1", [.integer(stored.receivedAt - Self.retentionSeconds)])
         let alert = stored.alert
         try await database.query(
             """

@@ -36,10 +36,11 @@ extension LoRaBridge {
     /// there, and a neighbour beyond may have no other way to hear it.
     static let relayWindowAirtimes = 8.0
     static let relayThreshold = 3
-    /// Relays per issuer key and in all over an hour of device time: a stranger's key cannot
-    /// turn every bridge into an amplifier.
-    static let relaysPerKeyPerHour = 6
-    static let relaysPerHour = 20
+    /// Relays per issuer key and in all over an hour of device time: a stranger's keys cannot
+    /// turn every bridge into an amplifier (40 relays of a longest alert are about 2.4 % of an hour),
+    /// while an authority's alerts during an emergency all go on.
+    static let relaysPerKeyPerHour = 20
+    static let relaysPerHour = 40
 
     var ownAlertKey: [UInt8] { Array(identity.publicKey.rawRepresentation) }
 

@@ -23,8 +23,11 @@ extension LoRaBridge {
         }
     }
 
-    /// Reads the pinned roots every `indexIntervalMs` and announces what changed; announces the
-    /// unchanged index every `indexHeartbeatMs`. Runs until cancelled.
+    /// Reads the pinned roots every `indexIntervalMs` and announces what changed. The unchanged
+    /// index is announced again after a change, at `indexIntervalMs`, then at doubling intervals
+    /// up to `indexHeartbeatMs` (Trickle, RFC 6206): a peer that missed an update notices within
+    /// minutes and resyncs, and a quiet index costs one small frame per `indexHeartbeatMs`.
+    /// Runs until cancelled.
     public func announceIndex() async {
         while !Task.isCancelled {
             if snapshot != nil { await refreshOwnIndex() }
@@ -50,18 +53,25 @@ extension LoRaBridge {
             }
             ownIndex = current
             ownSequence = sequence
-        } else if now - lastHeartbeatMs >= settings.indexHeartbeatMs {
+            // A change restarts the repeats at their shortest interval (Trickle, RFC 6206).
+            heartbeatDelayMs = settings.indexIntervalMs
+        } else if now - lastHeartbeatMs >= heartbeatDelayMs {
             update = .init(sequence: ownSequence, entries: UInt16(clamping: ownIndex.count), digest: ownIndex.digest)
+            heartbeatDelayMs = min(heartbeatDelayMs * 2, settings.indexHeartbeatMs)
         } else {
             return
         }
         lastHeartbeatMs = now
         BridgeMetrics.indexUpdatesSent.increment()
-        // Announcements are not urgent: they take the bulk share, as fragments do.
-        _ = try? await send(.indexUpdate(update), to: MeshtasticAddress.broadcast, hopLimit: snapshot?.hopLimit ?? 3, bulk: true)
+        // Announcements are not urgent: they take the bulk share, as fragments do. With want_ack
+        // the device repeats one (three attempts) until it hears a neighbour relay it.
+        _ = try? await send(.indexUpdate(update), to: MeshtasticAddress.broadcast, hopLimit: snapshot?.hopLimit ?? 3, bulk: true, wantAck: true)
     }
 
     func receive(_ update: LoRaMessage.IndexUpdate, from peer: UInt32, relays: Int) async {
+        // Only nodes the device knows are followed: its node database is bounded, a sender's
+        // made-up node numbers are not.
+        guard snapshot?.nodes[peer] != nil else { return }
         var index = peerIndexes[peer] ?? PeerIndex()
         let outcome = index.apply(update)
         peerIndexes[peer] = index
@@ -102,6 +112,7 @@ extension LoRaBridge {
     }
 
     func receive(_ part: LoRaMessage.IndexSnapshot, from peer: UInt32) async {
+        guard snapshot?.nodes[peer] != nil else { return }
         var index = peerIndexes[peer] ?? PeerIndex()
         // A peer already in step with this state has nothing to learn from it.
         if index.synced, index.sequence == part.sequence, index.index.digest == part.digest { return }

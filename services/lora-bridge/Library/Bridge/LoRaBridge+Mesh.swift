@@ -44,8 +44,22 @@ extension LoRaBridge {
         receiptWaiters.removeValue(forKey: key)?.resume(returning: nil)
     }
 
+    /// Transactions a gateway takes from the radio per sending node and in all, per hour of
+    /// device time: each becomes an extrinsic the relay's account pays for. Over the limit the
+    /// gateway does not answer, and the sender tries again later.
+    static let meshTransactionsPerNodePerHour = 30
+    static let meshTransactionsPerHour = 200
+
     func receive(_ tx: LoRaMessage.MeshTransaction, from node: UInt32, relays: Int, rssi: Int32, snr: Float) async {
         guard let meshQueue, let me = snapshot?.myNodeNumber else { return }
+        let now = nowMs()
+        meshTransactionTimes.removeAll { now - $0.atMs >= 3_600_000 }
+        guard meshTransactionTimes.count < Self.meshTransactionsPerHour,
+              meshTransactionTimes.filter({ $0.node == node }).count < Self.meshTransactionsPerNodePerHour else {
+            BridgeMetrics.meshTransactionsLimited.increment()
+            return
+        }
+        meshTransactionTimes.append((node: node, atMs: now))
         guard let accepted = await meshQueue.acceptFromRadio(tx, gateway: me, hops: relays, rssi: rssi, snr: snr) else { return }
         BridgeMetrics.meshTransactionsHeard.increment()
         _ = try? await send(.meshReceipt(txHashPrefix: Array(tx.txHash.prefix(8)), accepted: accepted), to: node,

@@ -138,6 +138,7 @@ public actor LoRaBridge {
     var ownIndex = LoRaIndex()
     var ownSequence: UInt16 = 0
     var lastHeartbeatMs = -Double.infinity
+    var heartbeatDelayMs = 0.0
     var peerIndexes: [UInt32: PeerIndex] = [:]
     var resyncAskedMs: [UInt32: Double] = [:]
     var snapshotSentMs = -Double.infinity
@@ -153,6 +154,7 @@ public actor LoRaBridge {
     // The Mesh-pallet queue (LoRaBridge+Mesh.swift).
     var meshQueue: MeshPalletQueue?
     var receiptWaiters: [[UInt8]: CheckedContinuation<Bool?, Never>] = [:]
+    var meshTransactionTimes: [(node: UInt32, atMs: Double)] = []
 
     /// Whole minutes until `airtime` fits the bulk share again (old minutes leave the hour).
     private func bulkWaitMinutes(for airtime: Double) -> UInt8 {

@@ -67,7 +67,8 @@ public struct LoRaIndex: Sendable, Equatable {
     }
 
     /// Most entries a node announces: a whole index then fits 10 snapshot frames.
-    public static let maximumEntries = 10 * LoRaMessage.snapshotFingerprints
+    public static let maximumSnapshotParts = 10
+    public static let maximumEntries = maximumSnapshotParts * LoRaMessage.snapshotFingerprints
 }
 
 /// A peer's index as this node has followed it.
@@ -116,6 +117,8 @@ public struct PeerIndex: Sendable {
 
     /// Takes one snapshot part; true when the last part completed a whole index that adds up.
     public mutating func apply(_ part: LoRaMessage.IndexSnapshot) -> Bool {
+        // No announcer sends more: a larger "index" is someone filling this node's memory.
+        guard part.parts <= LoRaIndex.maximumSnapshotParts else { return false }
         if assembly == nil || assembly?.sequence != part.sequence || assembly?.digest != part.digest || assembly?.total != part.parts {
             assembly = (part.sequence, part.digest, [:], part.parts)
         }

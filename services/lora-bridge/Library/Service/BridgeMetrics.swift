@@ -27,6 +27,8 @@ enum BridgeMetrics {
     /// Mesh-pallet transactions heard from off-grid nodes, and calls the chain relay took.
     static let meshTransactionsHeard = Counter(label: "pakit_lora_mesh_transactions_heard_total")
     static let chainCallsHanded = Counter(label: "pakit_lora_chain_calls_handed_total")
+    /// Mesh transactions heard over the hourly limits and left unanswered.
+    static let meshTransactionsLimited = Counter(label: "pakit_lora_mesh_transactions_limited_total")
     /// Bulk sends held back five seconds, and fetch requests answered `busy` for a minute, while
     /// others kept the channel at or above 25 %.
     static let busyChannelDeferrals = Counter(label: "pakit_lora_busy_channel_deferrals_total")

@@ -21,14 +21,14 @@ public struct LoRaBridgeConfiguration: ServiceConfiguration {
         Setting("index-interval", env: "PAKIT_LORA_INDEX_INTERVAL", default: "60",
                 help: "seconds of device time between reads of the pinned roots; changes are announced to radio peers then"),
         Setting("index-heartbeat", env: "PAKIT_LORA_INDEX_HEARTBEAT", default: "900",
-                help: "seconds of device time between announcements of an unchanged index (peers that missed an update notice and resync)"),
+                help: "the longest interval, in seconds of device time, between announcements of an unchanged index (after a change they start at --index-interval and double; peers that missed an update notice and resync)"),
         Setting("alert-keys", env: "PAKIT_LORA_ALERT_KEYS", default: nil,
                 help: "comma-separated hex Ed25519 public keys whose emergency alerts are marked trusted (this node's own always are)"),
         Setting("chain-relay-url", env: "PAKIT_LORA_CHAIN_RELAY", default: nil,
                 help: "this node's chain relay, which takes the Mesh-pallet calls this bridge queues (a gateway); default: <data-dir>/chain-relay.url"),
         Setting("mesh-heartbeat", env: "PAKIT_LORA_MESH_HEARTBEAT", default: "300",
                 help: "seconds between Mesh.node_heartbeat calls once this node is registered (the pallet's timeout is 100 blocks, 10 minutes); 0 sends none"),
-        Setting("node-key", env: "PAKIT_NODE_KEY", default: nil,
+        Setting("node-key", env: "PAKIT_LORA_NODE_KEY", default: nil,
                 help: "the node's Ed25519 key file, which signs its emergency alerts; default: <data-dir>/keys/node-ed25519.key"),
     ]
 
