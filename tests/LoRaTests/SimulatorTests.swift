@@ -144,8 +144,9 @@ struct SimulatorTests {
 
     @Test("duty cycle: once the hour's airtime is over the region's limit, sends are refused with a notification")
     func dutyCycleLimit() async throws {
-        // UA_868 allows 1% (36 s of airtime per hour): 17 full LongFast packets.
-        let mesh = try await SimulatedMesh(Topology.shape("line", nodes: 2, region: 15), speed: 200)
+        // UA_868 allows 1% (36 s of airtime per hour): 17 full LongFast packets. At 50× a loaded
+        // host's pause stays far below the device's 15-minute idle timeout (18 s of wall clock).
+        let mesh = try await SimulatedMesh(Topology.shape("line", nodes: 2, region: 15), speed: 50)
         defer { mesh.stop() }
         let (device, log) = try await mesh.device(0)
         var accepted = 0
@@ -357,6 +358,40 @@ extension SimulatorTests {
         try await neighbour.send(.privateApp(to: broadcastAddress, payload: Array("and back".utf8), hopLimit: 0))
         let back = try #require(await log.packet(port: .privateApp, from: mesh.number(1)))
         #expect(back.decoded.payload == Data("and back".utf8))
+        await device.disconnect()
+    }
+}
+
+extension SimulatorTests {
+    @Test("the device client survives garbage between the device's frames: random protobufs, truncated and bit-flipped copies, text")
+    func garbledStreamIsSurvived() async throws {
+        let mesh = try await SimulatedMesh(Topology.shape("line", nodes: 2), speed: 20)
+        defer { mesh.stop() }
+        // tests/compat/noisy_line.py joins our client to device 0 and mixes garbage into what the device sends.
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../compat/noisy_line.py").standardizedFileURL.path
+        let line = try LineProcess.launch("/usr/bin/env", ["python3", script, "127.0.0.1", "\(mesh.simulator.nodes[0].port)", "12"])
+        defer { line.terminate() }
+        let port = try #require((try await line.nextJSON()["port"] as? NSNumber)?.intValue)
+        let device = MeshtasticDevice(endpoint: .tcp(host: "127.0.0.1", port: port), timeScale: 20, logger: .init(label: "test.noisy"))
+        let log = EventLog(device)
+        // The stream framing has no checksum: a bit-flipped copy of a real frame can be a valid
+        // message (another node number, one more channel). What counts is that nothing traps and
+        // the real traffic still gets through.
+        _ = try await device.connect()
+        let (neighbour, _) = try await mesh.device(1)
+        for index in 0..<20 {
+            try await neighbour.send(.privateApp(to: broadcastAddress, payload: Array("packet \(index)".utf8), hopLimit: 0))
+        }
+        // Every real packet still arrives, whatever garbage came between them.
+        for index in 0..<20 {
+            let packet = await log.packet(port: .privateApp, from: mesh.number(1)) { $0.decoded.payload == Data("packet \(index)".utf8) }
+            #expect(packet != nil, "packet \(index) was lost in the noise")
+        }
+        var injected = 0
+        while injected < 20, let event = try? await line.nextJSON() { injected = (event["injected"] as? NSNumber)?.intValue ?? injected }
+        #expect(injected >= 20)
+        // And the client still sends.
+        try await device.send(.privateApp(to: broadcastAddress, payload: [1, 2, 3], hopLimit: 0))
         await device.disconnect()
     }
 }
