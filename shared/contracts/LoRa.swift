@@ -28,16 +28,20 @@ public struct RadioStatus: Codable, Sendable, Equatable {
     /// This node's announced index: pinned roots in it, and the sequence of its latest update.
     public var indexEntries: Int
     public var indexSequence: Int
-    /// Others' use of the channel over the last minute, in percent (bulk traffic waits at 25 %).
+    /// Others' use of the channel over the last minute, in percent: what the radio decoded from
+    /// other senders (bulk traffic waits at 25 %).
     public var channelUtilizationPercent: Double
-    /// The device's own transmit share of the last hour (relays and ACKs included), from its
-    /// DeviceMetrics; nil until the first report.
+    /// From the device's DeviceMetrics (nil until its first report): its channel utilisation over
+    /// the last minute (its own sends and every relay included), and its own transmit share of
+    /// the last hour (relays and ACKs included).
+    public var deviceChannelUtilizationPercent: Double?
     public var deviceAirUtilTxPercent: Double?
 
     public init(endpoint: String, connected: Bool, node: LoRaNodeID?, firmwareVersion: String?, preset: String?, region: String?,
                 hopLimit: Int?, airtimeLastHourMs: Double, dutyCyclePercent: Double, dutyCycleHeadroomMs: Double,
                 linkLossEstimate: Double, queueFree: Int, queueLength: Int, activeTransfers: Int, timeScale: Double,
-                indexEntries: Int, indexSequence: Int, channelUtilizationPercent: Double, deviceAirUtilTxPercent: Double?) {
+                indexEntries: Int, indexSequence: Int, channelUtilizationPercent: Double, deviceChannelUtilizationPercent: Double?,
+                deviceAirUtilTxPercent: Double?) {
         self.endpoint = endpoint
         self.connected = connected
         self.node = node
@@ -56,6 +60,7 @@ public struct RadioStatus: Codable, Sendable, Equatable {
         self.indexEntries = indexEntries
         self.indexSequence = indexSequence
         self.channelUtilizationPercent = channelUtilizationPercent
+        self.deviceChannelUtilizationPercent = deviceChannelUtilizationPercent
         self.deviceAirUtilTxPercent = deviceAirUtilTxPercent
     }
 }

@@ -42,7 +42,7 @@ struct LoRaOpenAPIDocumentTests {
             "RadioStatus": RadioStatus(endpoint: "", connected: true, node: node, firmwareVersion: "", preset: "", region: "", hopLimit: 3,
                                        airtimeLastHourMs: 0, dutyCyclePercent: 10, dutyCycleHeadroomMs: 0, linkLossEstimate: 0,
                                        queueFree: 16, queueLength: 16, activeTransfers: 0, timeScale: 1, indexEntries: 0, indexSequence: 0,
-                                       channelUtilizationPercent: 0, deviceAirUtilTxPercent: 0),
+                                       channelUtilizationPercent: 0, deviceChannelUtilizationPercent: 0, deviceAirUtilTxPercent: 0),
             "LoRaPeer": peer,
             "LoRaPeerList": LoRaPeerList(peers: [peer]),
             "LoRaFetchRequest": LoRaFetchRequest(cid: "", peer: ""),

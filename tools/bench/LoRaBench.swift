@@ -122,7 +122,7 @@ struct LoRaBench: AsyncParsableCommand {
         var toB: [Double] = [], toC: [Double] = []
         for _ in 0..<min(runs, 5) {
             seed += 1
-            let cid = try rig.add(size: 500, seed: seed, on: "A")
+            let cid = try rig.add(size: 500, seed: seed, on: "A", pin: true)
             let started = Date()
             var seen: [String: Double] = [:]
             while seen.count < 2, Date().timeIntervalSince(started) * speed < 900 {
@@ -333,11 +333,13 @@ final class LoRaRig {
         return try JSONDecoder().decode(SimulatorReport.self, from: readLine())
     }
 
-    func add(size: Int, seed: UInt64, on name: String) throws -> String {
+    /// Adds a file on `name`. Unpinned unless `pin`: the node announces its pins, and an index
+    /// that changes with every transfer would put its announcements on the air each time.
+    func add(size: Int, seed: UInt64, on name: String, pin: Bool = false) throws -> String {
         let file = "\(work)/file-\(seed).bin"
         try writeRandomFile(file, size: size, seed: seed)
         defer { unlink(file) }
-        return try pakit(["add", "-q", file], on: name).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try pakit(["add", "-q"] + (pin ? [] : ["--no-pin"]) + [file], on: name).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `pakit lora fetch --json`: the final transfer (a failure exits 1 with the JSON too).

@@ -118,9 +118,8 @@ public actor LoRaBridge {
     /// Airtime heard and sent over the last minute: the channel use that sets a sender's
     /// random access delay (the firmware's contention window), so waits follow the channel.
     var channel = ChannelActivity()
-    /// Airtime of others heard, and of this bridge's own sends, over the last minute.
+    /// Airtime of others' frames heard over the last minute.
     var heard = ChannelActivity()
-    var sentRecently = ChannelActivity()
     /// The device's latest DeviceMetrics (every minute): channel utilisation over the last
     /// minute, its own transmit share of the last hour (relays and ACKs included), when.
     var deviceMetrics: (channelUtilization: Double, airUtilTx: Double, atMs: Double)?
@@ -347,7 +346,6 @@ public actor LoRaBridge {
             let now = nowMs()
             ledger.record(transmitMs: airtime, at: now)
             channel.record(airtimeMs: airtime, at: now)
-            sentRecently.record(airtimeMs: airtime, at: now)
             try? await airtimeStore.record(transmitMs: airtime, atDeviceMs: now)
             return id
         } catch {
@@ -367,14 +365,11 @@ public actor LoRaBridge {
         deviceMetrics = (Double(metrics.channelUtilization), Double(metrics.airUtilTx), nowMs())
     }
 
-    /// Channel use by others over the last minute, in percent: what this radio heard, or what
-    /// the device reported (it hears what is not delivered here: relays, others' unicasts)
-    /// less this bridge's own sends.
+    /// Channel use by others over the last minute, in percent: the airtime of what this radio
+    /// decoded from other senders. Not the device's own channel utilisation: that counts this
+    /// bridge's sends and the relays of them, and a server would defer to its own transfer.
     func busyChannelPercent() -> Double {
-        let now = nowMs()
-        let heardPercent = heard.utilizationPercent(at: now)
-        guard let report = deviceMetrics, now - report.atMs <= 75_000 else { return heardPercent }
-        return max(heardPercent, report.channelUtilization - sentRecently.utilizationPercent(at: now))
+        heard.utilizationPercent(at: nowMs())
     }
 
     /// What the device transmitted in the last hour beyond what this bridge booked (relays, ACKs,
@@ -411,7 +406,7 @@ public actor LoRaBridge {
             linkLossEstimate: lossEstimate, queueFree: slots.free, queueLength: slots.maximum,
             activeTransfers: transfers.values.filter { $0.state == .requesting }.count, timeScale: settings.timeScale,
             indexEntries: ownIndex.count, indexSequence: Int(ownSequence), channelUtilizationPercent: busyChannelPercent(),
-            deviceAirUtilTxPercent: deviceMetrics?.airUtilTx
+            deviceChannelUtilizationPercent: deviceMetrics?.channelUtilization, deviceAirUtilTxPercent: deviceMetrics?.airUtilTx
         )
     }
 
