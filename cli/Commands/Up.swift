@@ -427,14 +427,19 @@ final class Supervisor: @unchecked Sendable {
         }
     }
 
-    /// SIGTERM to each child, then wait (up to 30 s) for in-flight work to finish; SIGKILL after.
+    /// SIGTERM to each child, then wait (up to 30 s) for in-flight work to finish; SIGKILL after,
+    /// and wait for the killed child to be reaped, so none outlives `pakit up` (a child busy past
+    /// the deadline, a prover deriving keys on a loaded machine, was seen still there).
     func stopAll() {
         for child in children { if let process = child.process, process.isRunning { process.terminate() } }
         let deadline = Date().addingTimeInterval(30)
         for child in children {
             guard let process = child.process else { continue }
             while process.isRunning && Date() < deadline { usleep(50_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            guard process.isRunning else { continue }
+            kill(process.processIdentifier, SIGKILL)
+            let reaped = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < reaped { usleep(20_000) }
         }
     }
 }

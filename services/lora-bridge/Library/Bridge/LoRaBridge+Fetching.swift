@@ -7,6 +7,10 @@ import PakitMeshtastic
 /// Fetching blocks from radio peers: requester-driven selective repeat, waits that follow the
 /// channel, the CID checked before storing, durable across restarts (docs/lora-bridge.md, "Transfers").
 extension LoRaBridge {
+    /// 8 random bytes, hex: a transfer's id in the API.
+    static func newTransferID() -> String {
+        Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255) })
+    }
 
     /// Starts fetching `cid` from `peer`, or from the nearest peer that announces it.
     func fetch(_ cid: CID, from peer: UInt32?) throws(BridgeError) -> LoRaTransfer {
@@ -24,9 +28,7 @@ extension LoRaBridge {
         }
         var session: UInt16
         repeat { session = UInt16.random(in: 1...UInt16.max) } while sessions[session] != nil
-        var idBytes = [UInt8](repeating: 0, count: 8)
-        for index in idBytes.indices { idBytes[index] = UInt8.random(in: 0...255) }
-        let id = Hex.encode(idBytes)
+        let id = Self.newTransferID()
         // Relays to the peer, as the device's node database knows it (-1: unknown).
         let relays = snapshot.nodes[target].map { $0.hasHopsAway ? Int($0.hopsAway) : -1 } ?? -1
         let transfer = Transfer(id: id, cid: cid, peer: target, session: session, startedAt: TransferStore.nowMs(), relays: relays)
@@ -39,9 +41,7 @@ extension LoRaBridge {
     public func startFetch(_ cid: CID, from peer: UInt32?) async throws(BridgeError) -> LoRaTransfer {
         // A block this node already holds is not fetched again: no airtime for nothing.
         if let snapshot, let local = try? await blocks.localBlock(cid) {
-            var idBytes = [UInt8](repeating: 0, count: 8)
-            for index in idBytes.indices { idBytes[index] = UInt8.random(in: 0...255) }
-            var held = Transfer(id: Hex.encode(idBytes), cid: cid, peer: snapshot.myNodeNumber, session: 0, startedAt: TransferStore.nowMs(), relays: 0)
+            var held = Transfer(id: Self.newTransferID(), cid: cid, peer: snapshot.myNodeNumber, session: 0, startedAt: TransferStore.nowMs(), relays: 0)
             held.state = .stored
             held.blockSize = local.count
             held.finishedAt = held.startedAt
