@@ -68,30 +68,8 @@ struct LoRaAlertBench {
         Report.header("Emergency broadcast: \(Self.nodes) nodes (LongFast, US), \(byHops[0]) / \(byHops[1]) / \(byHops[2]) at 1 / 2 / 3 hops, "
                       + "\(Int(loss * 100)) % loss, \(runs) alerts")
 
-        let simulator = Process()
-        simulator.executableURL = URL(fileURLWithPath: "\(executables)/pakit-lora-sim")
-        simulator.arguments = ["--topology", topologyFile, "--speed", "\(speed)"]
-        let output = Pipe(), control = Pipe()
-        simulator.standardOutput = output
-        simulator.standardInput = control
-        try simulator.run()
-        defer { if simulator.isRunning { simulator.terminate() } }
-        struct Ready: Decodable {
-            struct Node: Decodable { var port: Int }
-            var nodes: [Node]
-        }
-        var buffer = Data()
-        func readLine() throws -> Data {
-            while !buffer.contains(0x0A) {
-                let chunk = output.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { throw BenchError("the radio simulator ended") }
-                buffer.append(chunk)
-            }
-            let line = buffer.prefix { $0 != 0x0A }
-            buffer.removeFirst(line.count + 1)
-            return Data(line)
-        }
-        let ready = try JSONDecoder().decode(Ready.self, from: readLine())
+        let simulator = try LoRaSimulatorProcess(executables: executables, arguments: ["--topology", topologyFile, "--speed", "\(speed)"])
+        defer { simulator.stop() }
 
         let tls = try NodeCertificates.issue(in: "\(work)/alert-tls", identities: [ServiceName.loraBridge.rawValue])
         guard let paths = tls[ServiceName.loraBridge.rawValue] else { throw BenchError("no lora-bridge certificate") }
@@ -100,9 +78,9 @@ struct LoRaAlertBench {
         var bridges: [LoRaBridgeNode] = []
         var runners: [Task<Void, Never>] = []
         defer { for runner in runners { runner.cancel() } }
-        for (index, node) in ready.nodes.enumerated() {
+        for (index, port) in simulator.ports.enumerated() {
             let configuration = try ServiceHost<LoRaBridgeNode>.configuration(arguments: [
-                "--data-dir", "\(work)/alert-node-\(index)", "--port", "0", "--radio", "127.0.0.1:\(node.port)",
+                "--data-dir", "\(work)/alert-node-\(index)", "--port", "0", "--radio", "127.0.0.1:\(port)",
                 "--radio-time-scale", "\(speed)", "--tls-ca", paths.caCertificate, "--tls-cert", paths.certificate, "--tls-key", paths.privateKey,
             ], environment: [:])
             let bridge = try await LoRaBridgeNode.open(configuration, logger: logger)
@@ -157,8 +135,7 @@ struct LoRaAlertBench {
             struct Node: Decodable { var airtimeLastHourMs: Double }
             var nodes: [Node]
         }
-        control.fileHandleForWriting.write(Data("report\n".utf8))
-        let airtimeMs = try JSONDecoder().decode(SimulatorReport.self, from: readLine()).nodes.map(\.airtimeLastHourMs).reduce(0, +)
+        let airtimeMs = try JSONDecoder().decode(SimulatorReport.self, from: simulator.command("report")).nodes.map(\.airtimeLastHourMs).reduce(0, +)
 
         let frame = 11 + message.utf8.count + 32 + 64
         let onAir = PayloadLimits.onAirBytes(encodedDataLength: PayloadLimits.encodedDataLength(payloadLength: frame), pki: false)

@@ -225,48 +225,30 @@ struct LoRaBench: AsyncParsableCommand {
 /// The simulator (a line of four devices) and three nodes: A on device 0, B on device 1, C on
 /// device 3 (three hops from A).
 final class LoRaRig {
-    let simulator: Process
-    let control: FileHandle
-    let output: FileHandle
+    let simulator: LoRaSimulatorProcess
     let executables: String
     let work: String
-    let numbers: [UInt32]
+    var numbers: [UInt32] { simulator.numbers }
     var nodes: [String: Process] = [:]
-    private var buffer = Data()
 
-    private init(simulator: Process, control: FileHandle, output: FileHandle, executables: String, work: String, numbers: [UInt32]) {
+    private init(simulator: LoRaSimulatorProcess, executables: String, work: String) {
         self.simulator = simulator
-        self.control = control
-        self.output = output
         self.executables = executables
         self.work = work
-        self.numbers = numbers
     }
 
     static func start(executables: String, work: String, preset: String, region: String, speed: Double) async throws -> LoRaRig {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let simulator = Process()
-        simulator.executableURL = URL(fileURLWithPath: "\(executables)/pakit-lora-sim")
-        simulator.arguments = ["--nodes", "4", "--shape", "line", "--speed", "\(speed)", "--preset", preset, "--region", region, "--seed", "5"]
-        let input = Pipe(), output = Pipe()
-        simulator.standardInput = input
-        simulator.standardOutput = output
-        try simulator.run()
-        let rig = LoRaRig(simulator: simulator, control: input.fileHandleForWriting, output: output.fileHandleForReading,
-                          executables: executables, work: work, numbers: [])
-        struct Ready: Decodable {
-            struct Node: Decodable { var number: UInt32; var port: Int }
-            var nodes: [Node]
-        }
-        let ready = try JSONDecoder().decode(Ready.self, from: rig.readLine())
-        let started = LoRaRig(simulator: simulator, control: rig.control, output: rig.output, executables: executables, work: work,
-                              numbers: ready.nodes.map(\.number))
+        let simulator = try LoRaSimulatorProcess(executables: executables, arguments: [
+            "--nodes", "4", "--shape", "line", "--speed", "\(speed)", "--preset", preset, "--region", region, "--seed", "5",
+        ])
+        let started = LoRaRig(simulator: simulator, executables: executables, work: work)
         do {
             for (name, device) in [("A", 0), ("B", 1), ("C", 3)] {
                 let up = Process()
                 up.executableURL = URL(fileURLWithPath: "\(executables)/pakit")
                 up.arguments = ["up", "--data", "\(work)/\(name)", "--port", "0", "--no-prover",
-                                "--radio", "127.0.0.1:\(ready.nodes[device].port)", "--radio-time-scale", "\(speed)"]
+                                "--radio", "127.0.0.1:\(simulator.ports[device])", "--radio-time-scale", "\(speed)"]
                 up.standardOutput = FileHandle.nullDevice
                 up.standardError = FileHandle.nullDevice
                 try up.run()
@@ -278,19 +260,6 @@ final class LoRaRig {
             throw error
         }
         return started
-    }
-
-    func readLine() throws -> Data {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = buffer[buffer.startIndex..<newline]
-                buffer.removeSubrange(buffer.startIndex...newline)
-                return Data(line)
-            }
-            let chunk = output.availableData
-            guard !chunk.isEmpty else { throw BenchError("the radio simulator ended") }
-            buffer.append(chunk)
-        }
     }
 
     func data(_ name: String) -> String { "\(work)/\(name)" }
@@ -312,8 +281,7 @@ final class LoRaRig {
     }
 
     func setLoss(_ loss: Double) throws {
-        control.write(Data("loss \(loss)\n".utf8))
-        _ = try readLine()
+        _ = try simulator.command("loss \(loss)")
     }
 
     struct SimulatorReport: Decodable {
@@ -329,8 +297,7 @@ final class LoRaRig {
     }
 
     func report() throws -> SimulatorReport {
-        control.write(Data("report\n".utf8))
-        return try JSONDecoder().decode(SimulatorReport.self, from: readLine())
+        try JSONDecoder().decode(SimulatorReport.self, from: simulator.command("report"))
     }
 
     /// Adds a file on `name`. Unpinned unless `pin`: the node announces its pins, and an index
@@ -357,6 +324,59 @@ final class LoRaRig {
             up.terminate()
         }
         for up in nodes.values { up.waitUntilExit() }
-        if simulator.isRunning { simulator.terminate() }
+        simulator.stop()
+    }
+}
+
+/// `pakit-lora-sim` as a child process: its ready line (every device's number and port) and its
+/// stdin commands, each answered with one JSON line.
+final class LoRaSimulatorProcess {
+    private let process: Process
+    private let control: FileHandle
+    private let output: FileHandle
+    private var buffer = Data()
+    private(set) var numbers: [UInt32] = []
+    private(set) var ports: [Int] = []
+
+    init(executables: String, arguments: [String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "\(executables)/pakit-lora-sim")
+        process.arguments = arguments
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        control = input.fileHandleForWriting
+        self.output = output.fileHandleForReading
+        try process.run()
+        struct Ready: Decodable {
+            struct Node: Decodable { var number: UInt32; var port: Int }
+            var nodes: [Node]
+        }
+        let ready = try JSONDecoder().decode(Ready.self, from: readLine())
+        numbers = ready.nodes.map(\.number)
+        ports = ready.nodes.map(\.port)
+    }
+
+    /// Sends one command line (`report`, `loss P`) and returns its answer.
+    func command(_ line: String) throws -> Data {
+        control.write(Data((line + "\n").utf8))
+        return try readLine()
+    }
+
+    private func readLine() throws -> Data {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = buffer[buffer.startIndex..<newline]
+                buffer.removeSubrange(buffer.startIndex...newline)
+                return Data(line)
+            }
+            let chunk = output.availableData
+            guard !chunk.isEmpty else { throw BenchError("the radio simulator ended") }
+            buffer.append(chunk)
+        }
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
     }
 }

@@ -10,6 +10,11 @@ extension LoRaBridge {
         snapshot.map { ($0.myNodeNumber, $0.lora.region.rawValue) }
     }
 
+    /// A forward waiting for its receipt: the gateway and the first 8 bytes of the hash it names.
+    static func receiptKey(gateway: UInt32, txHashPrefix: [UInt8]) -> [UInt8] {
+        withUnsafeBytes(of: gateway.bigEndian, Array.init) + txHashPrefix
+    }
+
     /// Whether the device's node database has `node` (a gateway must have been heard).
     func knows(_ node: UInt32) -> Bool { snapshot?.nodes[node] != nil }
 
@@ -20,7 +25,7 @@ extension LoRaBridge {
         guard snapshot.nodes[gateway] != nil else { return .failure(.unknownPeer(gateway)) }
         guard snapshot.publicKey(of: gateway) != nil else { return .failure(.peerKeyUnknown(gateway)) }
         let relays = snapshot.nodes[gateway].map { $0.hasHopsAway ? Int($0.hopsAway) : Int(snapshot.hopLimit) } ?? Int(snapshot.hopLimit)
-        let waiterKey = [UInt8](withUnsafeBytes(of: gateway.bigEndian, Array.init)) + Array(tx.txHash.prefix(8))
+        let waiterKey = Self.receiptKey(gateway: gateway, txHashPrefix: Array(tx.txHash.prefix(8)))
         do {
             try await send(.meshTransaction(tx), to: gateway, hopLimit: UInt32(min(relays, MACTiming.maximumHopLimit)), bulk: false)
         } catch {

@@ -65,7 +65,7 @@ extension LoRaBridge {
             BridgeMetrics.busyChannelDeferrals.increment()
             return
         }
-        if !ledger.canSend(airtimeMs: answerAirtime + deviceExtraAirtimeMs(), at: nowMs(), dutyCyclePercent: dutyCyclePercent, fraction: settings.bulkShare) {
+        if !fitsDutyCycle(airtimeMs: answerAirtime, at: nowMs(), fraction: settings.bulkShare) {
             let minutes = bulkWaitMinutes(for: answerAirtime)
             _ = try? await send(.busy(session: request.session, minutes: minutes), to: peer, hopLimit: hopLimit, bulk: false)
             BridgeMetrics.busyAnswers.increment()

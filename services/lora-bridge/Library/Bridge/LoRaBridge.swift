@@ -160,7 +160,7 @@ public actor LoRaBridge {
         let now = nowMs()
         for minutes in 1...60 {
             let then = now + Double(minutes) * AirtimeLedger.minuteMs
-            if ledger.canSend(airtimeMs: airtime + deviceExtraAirtimeMs(), at: then, dutyCyclePercent: dutyCyclePercent, fraction: settings.bulkShare) {
+            if fitsDutyCycle(airtimeMs: airtime, at: then, fraction: settings.bulkShare) {
                 return UInt8(minutes)
             }
         }
@@ -302,7 +302,7 @@ public actor LoRaBridge {
             case .meshTransaction(let tx):
                 Task { await self.receive(tx, from: packet.from, relays: relays, rssi: packet.rxRssi, snr: packet.rxSnr) }
             case .meshReceipt(let prefix, let accepted):
-                receiptWaiters.removeValue(forKey: [UInt8](withUnsafeBytes(of: packet.from.bigEndian, Array.init)) + prefix)?.resume(returning: accepted)
+                receiptWaiters.removeValue(forKey: Self.receiptKey(gateway: packet.from, txHashPrefix: prefix))?.resume(returning: accepted)
             }
         case .nodeUpdated, .queueStatus, .notification, .disconnected:
             snapshot = await device.snapshot ?? snapshot
@@ -325,8 +325,7 @@ public actor LoRaBridge {
         let unicast = destination != MeshtasticAddress.broadcast
         let airtime = airtimeMs(payloadLength: payload.count, unicast: unicast)
         if bulk { guard await deferWhileChannelBusy() else { throw .disconnected } }
-        while !ledger.canSend(airtimeMs: airtime + deviceExtraAirtimeMs(), at: nowMs(), dutyCyclePercent: dutyCyclePercent,
-                              fraction: bulk ? settings.bulkShare : 1) {
+        while !fitsDutyCycle(airtimeMs: airtime, at: nowMs(), fraction: bulk ? settings.bulkShare : 1) {
             BridgeMetrics.dutyCycleWaits.increment()
             // Old minutes leave the hour one at a time: look again at the next minute.
             let wait = AirtimeLedger.minuteMs - nowMs().truncatingRemainder(dividingBy: AirtimeLedger.minuteMs) + 1
@@ -370,6 +369,12 @@ public actor LoRaBridge {
     /// bridge's sends and the relays of them, and a server would defer to its own transfer.
     func busyChannelPercent() -> Double {
         heard.utilizationPercent(at: nowMs())
+    }
+
+    /// Whether `airtimeMs` more fits `fraction` of the region's duty cycle at `nowMs`: this
+    /// bridge's ledger plus what the device spent beyond it. Every send and answer asks this.
+    func fitsDutyCycle(airtimeMs: Double, at nowMs: Double, fraction: Double) -> Bool {
+        ledger.canSend(airtimeMs: airtimeMs + deviceExtraAirtimeMs(), at: nowMs, dutyCyclePercent: dutyCyclePercent, fraction: fraction)
     }
 
     /// What the device transmitted in the last hour beyond what this bridge booked (relays, ACKs,
